@@ -1,0 +1,222 @@
+# Interlude: build, run and test.
+#
+#   make              build build/interlude
+#   make run          install deps, build, start the dev database, serve
+#   make test         build everything (-Werror) and run the whole suite
+#   make help         list the targets
+#
+# Output layout:
+#   build/interlude               release binary (hardened, -O2)
+#   build/asan/interlude          ASan/UBSan binary (-O1)
+#   build/obj/...                 objects for the release build (+ .d files)
+#   build/asan/obj/...            objects for the ASan build
+#   build/tests/test_X            unit tests  (tests/unit/test_X.c)
+#   build/tests/db/test_X         db tests    (tests/db/test_X.c)
+#   build/asan/tests/...          the same, built with ASan/UBSan
+#   var/pg, var/data.key          dev database cluster and data key (make run)
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+
+# Libraries, through pkg-config where it knows them (falls back to plain -l).
+PKGS := libmicrohttpd jansson libpq libargon2 libsodium
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ifeq ($(strip $(PKG_LIBS)),)
+PKG_CFLAGS := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+PKG_LIBS := -lmicrohttpd -ljansson -lpq -largon2 -lsodium
+endif
+CMOCKA_LIBS := $(or $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null),-lcmocka)
+
+WARN := -std=c11 -Wall -Wextra -Werror
+CPPFLAGS_ALL := -D_GNU_SOURCE -Iserver $(PKG_CFLAGS)
+DEPFLAGS := -MMD -MP
+LIBS := $(PKG_LIBS) -lpthread
+
+# Release build: optimised and hardened.
+REL_CFLAGS := $(WARN) $(CPPFLAGS_ALL) -g -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+REL_LDFLAGS := -pie -Wl,-z,relro,-z,now
+# Sanitizer build (no FORTIFY: it hides overflows from ASan).
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ASAN_CFLAGS := $(WARN) $(CPPFLAGS_ALL) -g -O1 -U_FORTIFY_SOURCE $(SAN) -fPIE
+ASAN_LDFLAGS := $(SAN) -pie -Wl,-z,relro,-z,now
+
+# Extra flags from the command line, e.g. make CFLAGS=-DDEBUG LDFLAGS=...
+CFLAGS ?=
+LDFLAGS ?=
+
+# Sources. main.c is left out of the objects the tests link against.
+SRCS := $(sort $(shell find server -name '*.c' 2>/dev/null))
+MAIN_SRC := server/main.c
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+DB_SRCS := $(sort $(wildcard tests/db/test_*.c))
+
+OBJS := $(SRCS:%.c=build/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=build/obj/%.o)
+ASAN_OBJS := $(SRCS:%.c=build/asan/obj/%.o)
+ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/obj/%.o)
+
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
+DB_BINS := $(DB_SRCS:tests/db/%.c=build/tests/db/%)
+ASAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
+ASAN_DB_BINS := $(DB_SRCS:tests/db/%.c=build/asan/tests/db/%)
+
+TEST_BINS := $(UNIT_BINS) $(DB_BINS)
+ASAN_TEST_BINS := $(ASAN_UNIT_BINS) $(ASAN_DB_BINS)
+
+# Sources for fmt / lint.
+FMT_FILES = $(sort $(shell find server tests -name '*.[ch]' 2>/dev/null))
+
+# The dev cluster used by make run / stop / psql.
+DEV_PG := var/pg
+DATA_KEY := var/data.key
+
+.DEFAULT_GOAL := all
+.PHONY: all asan tests asan-tests test-build run test test-unit test-db test-integration \
+	fmt fmt-check lint clean deps stop psql help
+
+# all: the release binary build/interlude (the default target).
+all: build/interlude
+
+# asan: the ASan/UBSan binary build/asan/interlude.
+asan: build/asan/interlude
+
+# tests: every unit and db test binary (release flags).
+tests: $(TEST_BINS)
+
+# asan-tests: every unit and db test binary built with ASan/UBSan.
+asan-tests: $(ASAN_TEST_BINS)
+
+# test-build: everything make test needs (both binaries, every test binary).
+test-build: all asan tests asan-tests
+
+# --- linking ---
+
+build/interlude: $(OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(REL_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+build/asan/interlude: $(ASAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+build/tests/test_%: build/obj/tests/unit/test_%.o $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(REL_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
+
+build/tests/db/test_%: build/obj/tests/db/test_%.o $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(REL_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
+
+build/asan/tests/test_%: build/asan/obj/tests/unit/test_%.o $(ASAN_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
+
+build/asan/tests/db/test_%: build/asan/obj/tests/db/test_%.o $(ASAN_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
+
+# --- compiling (with automatic header dependencies) ---
+
+build/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) $(DEPFLAGS) -Itests $(CFLAGS) -c -o $@ $<
+
+build/asan/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) $(DEPFLAGS) -Itests $(CFLAGS) -c -o $@ $<
+
+# Objects of test files are only intermediate steps: keep them anyway so that
+# a second make does not relink.
+.SECONDARY:
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# --- running ---
+
+# run: install missing packages, build, start the dev cluster in var/pg
+# (unless DATABASE_URL is set; a running cluster is reused), make sure the dev
+# data key var/data.key exists, then exec build/interlude serve.
+run:
+	@bash scripts/deps.sh
+	@$(MAKE) --no-print-directory all
+	@set -e; \
+	if [ -z "$${DATABASE_URL:-}" ]; then \
+		DATABASE_URL=$$(bash scripts/pg.sh start $(DEV_PG)); \
+		export DATABASE_URL; \
+	fi; \
+	mkdir -p $(dir $(DATA_KEY)); \
+	if [ ! -s $(DATA_KEY) ]; then \
+		echo "make run: creating dev data key $(DATA_KEY)"; \
+		(umask 077; head -c32 /dev/urandom | od -An -vtx1 | tr -d ' \n' > $(DATA_KEY)); \
+	fi; \
+	chmod 600 $(DATA_KEY); \
+	export INTERLUDE_DATA_KEY_FILE=$(DATA_KEY); \
+	echo "make run: DATABASE_URL=$$DATABASE_URL"; \
+	exec build/interlude serve
+
+# stop: stop the dev cluster started by make run (data in var/pg is kept).
+stop:
+	@bash scripts/pg.sh stop $(DEV_PG)
+
+# psql: open psql on the dev database (DATABASE_URL, else var/pg, started if needed).
+psql:
+	@url="$${DATABASE_URL:-}"; \
+	if [ -z "$$url" ]; then url=$$(bash scripts/pg.sh start $(DEV_PG)) || exit 1; fi; \
+	exec psql "$$url"
+
+# --- testing ---
+
+# test: build everything with -Werror, then run the whole suite (tests/run.sh):
+# unit, db and integration tests, for the release and the ASan/UBSan builds.
+test: test-build
+	@bash tests/run.sh
+
+# test-unit: only the unit tests (both builds; VARIANTS=plain for one).
+test-unit: test-build
+	@SUITES=unit bash tests/run.sh
+
+# test-db: only the db tests (both builds), on a throwaway cluster.
+test-db: test-build
+	@SUITES=db bash tests/run.sh
+
+# test-integration: only the node integration tests (both builds).
+test-integration: all asan
+	@SUITES=integration bash tests/run.sh
+
+# --- code quality ---
+
+# fmt: format every .c/.h under server/ and tests/ in place.
+fmt:
+	clang-format -i $(FMT_FILES)
+
+# fmt-check: fail when a file is not formatted (changes nothing).
+fmt-check:
+	clang-format --dry-run --Werror $(FMT_FILES)
+
+# lint: static analysis of server/ with cppcheck and clang-tidy (slow; not
+# part of make test).
+lint:
+	@bash scripts/deps.sh --lint
+	cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
+		--enable=warning,performance,portability -D_GNU_SOURCE -Iserver \
+		--suppress=missingIncludeSystem server
+	clang-tidy --quiet --warnings-as-errors='*' \
+		--checks='-*,clang-analyzer-*,bugprone-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,cert-*,-cert-dcl37-c,-cert-dcl51-cpp,-cert-err33-c' \
+		$(SRCS) -- -std=c11 $(CPPFLAGS_ALL)
+
+# --- housekeeping ---
+
+# deps: install the Debian packages needed to build, run and test.
+deps:
+	@bash scripts/deps.sh
+
+# clean: remove build outputs and test logs (the dev cluster in var/ stays;
+# remove it with: make stop && bash scripts/pg.sh destroy var/pg).
+clean:
+	rm -rf build test-output
+
+# help: list the targets with their comments.
+help:
+	@grep -E '^# [a-z-]+: ' Makefile | sed 's/^# /  /'

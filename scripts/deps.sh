@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# deps.sh: makes sure the Debian packages needed to build, run and test
+# Interlude are installed. A fast no-op when they all are.
+#
+#   scripts/deps.sh          build, run and test dependencies
+#   scripts/deps.sh --lint   also clang-format, clang-tidy, cppcheck, shellcheck
+#
+# As root, missing packages are installed with apt-get; as any other user the
+# apt-get line to run is printed and the script exits 1.
+set -euo pipefail
+
+packages=(
+    gcc make libc6-dev pkg-config
+    libmicrohttpd-dev libjansson-dev libargon2-dev libsodium-dev libpq-dev libcmocka-dev
+    postgresql-15 postgresql-client-15
+    curl ca-certificates
+)
+if [[ ${1:-} == --lint ]]; then
+    packages+=(clang-format clang-tidy cppcheck shellcheck)
+fi
+# Node.js (for the integration tests) is usually preinstalled outside Debian's
+# packages; only ask for Debian's when there is no node at all.
+if ! command -v node >/dev/null 2>&1; then
+    packages+=(nodejs)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+    if [[ $status != ii* ]]; then
+        missing+=("$p")
+    fi
+done
+
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "deps.sh: missing packages: ${missing[*]}" >&2
+    echo "Install them with:" >&2
+    echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "deps.sh: installing ${missing[*]}" >&2
+# man-db's trigger rebuilds its index after every install: skip it.
+rm -f /var/lib/man-db/auto-update
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
