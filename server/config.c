@@ -1,0 +1,178 @@
+/* config.c: the table of environment variables, their defaults and parsers. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum var_kind { V_STRING, V_LISTEN, V_URL, V_UINT, V_LEVEL };
+
+struct var {
+    const char *name;
+    const char *def; /* NULL: required */
+    enum var_kind kind;
+    unsigned long min, max; /* for V_UINT */
+    const char *help;
+};
+
+enum {
+    VAR_DATABASE_URL,
+    VAR_LISTEN,
+    VAR_BASE_URL,
+    VAR_THREADS,
+    VAR_TEMPLATES,
+    VAR_STATIC,
+    VAR_MIGRATIONS,
+    VAR_LOG_LEVEL,
+    VAR_MAX_BODY,
+    VAR_MAX_CONNECTIONS,
+    VAR_PER_IP,
+    VAR_CONN_TIMEOUT,
+    VAR_DRAIN_TIMEOUT,
+    VAR__MAX
+};
+
+static const struct var vars[VAR__MAX] = {
+    [VAR_DATABASE_URL] = {"DATABASE_URL", NULL, V_STRING, 0, 0,
+                          "PostgreSQL connection URI or key=value string (required)"},
+    [VAR_LISTEN] = {"LISTEN", "127.0.0.1:8080", V_LISTEN, 0, 0,
+                    "address and port to listen on (IPv4 host:port)"},
+    [VAR_BASE_URL] = {"BASE_URL", "http://127.0.0.1:8080", V_URL, 0, 0,
+                      "public URL of the service; https:// turns on HSTS and secure cookies"},
+    [VAR_THREADS] = {"THREADS", "8", V_UINT, 1, 256,
+                     "HTTP worker threads (each holds one database connection)"},
+    [VAR_TEMPLATES] = {"INTERLUDE_TEMPLATES", "templates", V_STRING, 0, 0,
+                       "directory of page templates"},
+    [VAR_STATIC] = {"INTERLUDE_STATIC", "static", V_STRING, 0, 0,
+                    "directory of static files served under /static/"},
+    [VAR_MIGRATIONS] = {"INTERLUDE_MIGRATIONS", "migrations", V_STRING, 0, 0,
+                        "directory of numbered SQL migrations"},
+    [VAR_LOG_LEVEL] = {"LOG_LEVEL", "info", V_LEVEL, 0, 0, "debug, info, warn or error"},
+    [VAR_MAX_BODY] = {"MAX_BODY_BYTES", "1048576", V_UINT, 1024, 64UL * 1024 * 1024,
+                      "largest request body accepted; larger ones get 413"},
+    [VAR_MAX_CONNECTIONS] = {"MAX_CONNECTIONS", "1024", V_UINT, 4, 65536,
+                             "open connections accepted at once"},
+    [VAR_PER_IP] = {"PER_IP_CONNECTIONS", "64", V_UINT, 1, 65536,
+                    "open connections accepted from one address"},
+    [VAR_CONN_TIMEOUT] = {"CONNECTION_TIMEOUT", "30", V_UINT, 1, 3600,
+                          "seconds an idle or stalled connection is kept"},
+    [VAR_DRAIN_TIMEOUT] = {"DRAIN_TIMEOUT", "20", V_UINT, 0, 3600,
+                           "seconds to let in-flight requests finish after SIGTERM"},
+};
+
+void config_print_help(void)
+{
+    printf("Environment variables (configuration is read from the environment only):\n\n");
+    for (int i = 0; i < VAR__MAX; i++)
+        printf("  %-22s default: %-24s %s\n", vars[i].name, vars[i].def ? vars[i].def : "(none)",
+               vars[i].help);
+}
+
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_listen(const char *s, struct config *cfg)
+{
+    const char *colon = strrchr(s, ':');
+    if (colon == NULL || colon == s || (size_t)(colon - s) >= sizeof(cfg->listen_host))
+        return -1;
+    unsigned long port;
+    if (parse_uint(colon + 1, 1, 65535, &port) != 0)
+        return -1;
+    memcpy(cfg->listen_host, s, (size_t)(colon - s));
+    cfg->listen_host[colon - s] = '\0';
+    cfg->listen_port = (unsigned short)port;
+    return 0;
+}
+
+int config_load(struct config *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    for (int i = 0; i < VAR__MAX; i++) {
+        const struct var *v = &vars[i];
+        const char *val = getenv(v->name);
+        if (val == NULL || *val == '\0')
+            val = v->def;
+        if (val == NULL) {
+            snprintf(err, errlen, "%s is not set: %s", v->name, v->help);
+            return -1;
+        }
+        unsigned long n = 0;
+        int bad = 0;
+        switch (v->kind) {
+        case V_STRING:
+            break;
+        case V_LISTEN:
+            bad = parse_listen(val, cfg);
+            break;
+        case V_URL:
+            bad = strncmp(val, "http://", 7) != 0 && strncmp(val, "https://", 8) != 0;
+            break;
+        case V_UINT:
+            bad = parse_uint(val, v->min, v->max, &n);
+            break;
+        case V_LEVEL:
+            bad = log_parse_level(val, &cfg->log_level);
+            break;
+        }
+        if (bad) {
+            if (v->kind == V_UINT)
+                snprintf(err, errlen, "%s=%s is not a whole number from %lu to %lu", v->name, val,
+                         v->min, v->max);
+            else
+                snprintf(err, errlen, "%s=%s is not valid: %s", v->name, val, v->help);
+            return -1;
+        }
+        switch (i) {
+        case VAR_DATABASE_URL:
+            cfg->database_url = val;
+            break;
+        case VAR_BASE_URL:
+            cfg->base_url = val;
+            cfg->https = strncmp(val, "https://", 8) == 0;
+            break;
+        case VAR_THREADS:
+            cfg->threads = (unsigned)n;
+            break;
+        case VAR_TEMPLATES:
+            cfg->templates_dir = val;
+            break;
+        case VAR_STATIC:
+            cfg->static_dir = val;
+            break;
+        case VAR_MIGRATIONS:
+            cfg->migrations_dir = val;
+            break;
+        case VAR_MAX_BODY:
+            cfg->max_body = n;
+            break;
+        case VAR_MAX_CONNECTIONS:
+            cfg->max_connections = (unsigned)n;
+            break;
+        case VAR_PER_IP:
+            cfg->per_ip_connections = (unsigned)n;
+            break;
+        case VAR_CONN_TIMEOUT:
+            cfg->connection_timeout = (unsigned)n;
+            break;
+        case VAR_DRAIN_TIMEOUT:
+            cfg->drain_timeout = (unsigned)n;
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,35 @@
+/* config.h: the server's configuration, read from environment variables only. */
+#ifndef INTERLUDE_CONFIG_H
+#define INTERLUDE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/log.h"
+
+struct config {
+    const char *database_url;    /* DATABASE_URL */
+    char listen_host[64];        /* from LISTEN host:port */
+    unsigned short listen_port;  /* from LISTEN */
+    const char *base_url;        /* BASE_URL, no trailing slash */
+    bool https;                  /* BASE_URL starts with https:// */
+    unsigned threads;            /* THREADS */
+    const char *templates_dir;   /* INTERLUDE_TEMPLATES */
+    const char *static_dir;      /* INTERLUDE_STATIC */
+    const char *migrations_dir;  /* INTERLUDE_MIGRATIONS */
+    enum log_level log_level;    /* LOG_LEVEL */
+    size_t max_body;             /* MAX_BODY_BYTES */
+    unsigned max_connections;    /* MAX_CONNECTIONS */
+    unsigned per_ip_connections; /* PER_IP_CONNECTIONS */
+    unsigned connection_timeout; /* CONNECTION_TIMEOUT seconds */
+    unsigned drain_timeout;      /* DRAIN_TIMEOUT seconds */
+};
+
+/* Fills cfg from the environment. On a bad value writes one line naming the
+ * variable into err and returns -1. */
+int config_load(struct config *cfg, char *err, size_t errlen);
+
+/* Prints every variable with its default and meaning (for --help). */
+void config_print_help(void);
+
+#endif

@@ -1,0 +1,142 @@
+/* render.c: one view, two forms: an HTML page in the layout, or JSON. */
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/server.h"
+#include "util/log.h"
+
+static const char csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; "
+                          "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+                          "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+static const char *status_title(int status)
+{
+    switch (status) {
+    case 400:
+        return "Something in the request was not right";
+    case 403:
+        return "Not allowed";
+    case 404:
+        return "Page not found";
+    case 405:
+        return "Method not allowed";
+    case 413:
+        return "Too large";
+    case 414:
+        return "Address too long";
+    case 415:
+        return "Unsupported format";
+    case 429:
+        return "Too many attempts";
+    case 503:
+        return "Briefly unavailable";
+    default:
+        return status >= 500 ? "Something went wrong" : "Error";
+    }
+}
+
+/* Headers every response carries, static files included. */
+void render_common_headers(const struct app *app, struct MHD_Response *r)
+{
+    MHD_add_response_header(r, "Content-Security-Policy", csp);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Permissions-Policy",
+                            "camera=(), microphone=(), geolocation=(), payment=(), usb=()");
+    MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+    MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+    if (app->cfg->https)
+        MHD_add_response_header(r, "Strict-Transport-Security",
+                                "max-age=63072000; includeSubDomains");
+}
+
+static struct MHD_Response *from_buf(struct buf *b)
+{
+    size_t len;
+    char *data = buf_steal(b, &len);
+    if (data == NULL)
+        return MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    return MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+}
+
+static struct MHD_Response *plain_500(int *status)
+{
+    static const char msg[] = "Something went wrong.\n";
+    *status = 500;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+    return r;
+}
+
+struct MHD_Response *render_view(const struct app *app, struct request *req, int *status)
+{
+    struct view *v = &req->view;
+    if (v->kind == VIEW_NONE) {
+        log_msg(LOG_ERROR, "handler for %s returned no view",
+                req->route ? req->route->pattern : "-");
+        view_error(req, 500, "internal", "Something went wrong on our side.");
+    }
+    bool json = req->want_json || (req->route != NULL && (req->route->flags & ROUTE_JSON_ONLY));
+    struct buf out = BUF_INIT;
+    const char *type = "text/html; charset=utf-8";
+    *status = v->status;
+
+    if (v->kind == VIEW_REDIRECT && !json) {
+        *status = 303;
+    } else if (v->kind == VIEW_TEXT) {
+        buf_puts(&out, v->text);
+        type = "text/plain; charset=utf-8";
+    } else if (json) {
+        json_t *body = v->data;
+        json_t *tmp = NULL;
+        if (v->kind == VIEW_REDIRECT) {
+            tmp = json_pack("{s:b, s:s}", "ok", 1, "location", v->location);
+            body = tmp;
+            *status = 200;
+        }
+        char *s = json_dumps(body, JSON_COMPACT);
+        json_decref(tmp);
+        if (s == NULL) {
+            buf_free(&out);
+            return plain_500(status);
+        }
+        buf_puts(&out, s);
+        free(s);
+        type = "application/json; charset=utf-8";
+    } else {
+        const char *page = v->template;
+        if (v->kind == VIEW_ERROR) {
+            page = "error";
+            json_object_set_new(v->data, "status", json_integer(v->status));
+            json_object_set_new(v->data, "title", json_string(status_title(v->status)));
+        }
+        if (json_object_get(v->data, "title") == NULL)
+            json_object_set_new(v->data, "title", json_string("Interlude"));
+        if (tpl_render(app->tpl, "layout", page, v->data, &out) != 0) {
+            log_msg(LOG_ERROR, "template %s is missing", page);
+            buf_free(&out);
+            return plain_500(status);
+        }
+    }
+
+    req->body_out_len = out.len;
+    struct MHD_Response *r = from_buf(&out);
+    if (r == NULL)
+        return NULL;
+    if (*status == 303) {
+        MHD_add_response_header(r, "Location", v->location);
+    } else {
+        MHD_add_response_header(r, "Content-Type", type);
+    }
+    if (v->allow != NULL)
+        MHD_add_response_header(r, "Allow", v->allow);
+    if (v->retry_after != NULL)
+        MHD_add_response_header(r, "Retry-After", v->retry_after);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "Vary", "Accept, Cookie");
+    render_common_headers(app, r);
+    return r;
+}

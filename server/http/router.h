@@ -1,0 +1,44 @@
+/* router.h: one table of routes, method + path pattern -> handler. */
+#ifndef INTERLUDE_ROUTER_H
+#define INTERLUDE_ROUTER_H
+
+#include <stddef.h>
+
+#include "http/request.h"
+
+typedef void (*handler_fn)(struct request *req);
+
+/* Route flags. */
+enum {
+    ROUTE_JSON_ONLY = 1 << 0, /* machine endpoint: always answers JSON */
+    ROUTE_NO_API = 1 << 1,    /* not mounted under /api/v1 */
+};
+
+/* A pattern is a path whose segments are literals or typed parameters:
+ *   {id}     a positive decimal integer (fits in long long; no leading 0)
+ *   {token}  1-128 characters of [A-Za-z0-9_-]
+ *   {slug}   1-100 characters of [a-z0-9-]
+ * Every route is also reachable under /api/v1 (JSON) unless ROUTE_NO_API. */
+struct route {
+    enum http_method method;
+    const char *pattern;
+    handler_fn handler;
+    unsigned flags;
+};
+
+enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED };
+
+/* Finds the route for method and req->path. HEAD is served by GET routes.
+ * On ROUTE_FOUND sets req->route, req->params and req->ids. On
+ * ROUTE_METHOD_NOT_ALLOWED writes the Allow header value into allow. */
+enum route_result router_match(const struct route *table, size_t n, struct request *req,
+                               char *allow, size_t allowlen);
+
+/* Checks a table at start: every pattern well-formed, no two routes with the
+ * same method and pattern shape. Returns 0 or -1 with a message in err. */
+int router_check(const struct route *table, size_t n, char *err, size_t errlen);
+
+const char *http_method_name(enum http_method m);
+enum http_method http_method_parse(const char *s);
+
+#endif

@@ -1,0 +1,497 @@
+/* server.c: the libmicrohttpd daemon: limits, request intake, dispatch,
+ * completion, and a graceful stop on SIGTERM. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "util/log.h"
+#include "util/utf8.h"
+#include "util/xalloc.h"
+
+enum body_kind { BODY_NONE, BODY_FORM, BODY_JSON };
+
+/* Requests between their first callback and their completion. */
+static atomic_int inflight;
+
+static double now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* libmicrohttpd would percent-decode the path and query before we see them;
+ * we decode them ourselves (parse.c), strictly, so this keeps them raw. */
+static size_t keep_raw(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+static void fail(struct request *req, int status, const char *message)
+{
+    if (req->fail_status == 0) {
+        req->fail_status = status;
+        req->fail_message = message;
+    }
+}
+
+static enum MHD_Result respond(const struct app *app, struct request *req)
+{
+    int status = 500;
+    req->dispatched = true;
+    struct MHD_Response *r = render_view(app, req, &status);
+    if (r == NULL)
+        return MHD_NO;
+    req->view.status = status;
+    req->bytes_out = req->body_out_len;
+    enum MHD_Result ret = MHD_queue_response(req->conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result respond_fail(const struct app *app, struct request *req)
+{
+    view_error(req, req->fail_status, "bad_request", req->fail_message);
+    return respond(app, req);
+}
+
+static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    struct request *req = cls;
+    const char *why = NULL;
+    size_t klen, vlen = 0;
+    char *k = url_decode(&req->arena, key, key_size, true, &klen);
+    char *v = value ? url_decode(&req->arena, value, value_size, true, &vlen)
+                    : arena_strdup(&req->arena, "");
+    if (k == NULL || v == NULL) {
+        fail(req, 400, "The address contains text that is not valid UTF-8.");
+        return MHD_NO;
+    }
+    int st = fields_add(&req->arena, &req->query, &req->nfields, k, v, vlen, &why);
+    if (st != 0) {
+        fail(req, st, why);
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* Moves the form value collected so far (req->body) into req->form. */
+static void flush_form_field(struct request *req)
+{
+    if (req->last_field == NULL)
+        return;
+    struct field *pending = req->last_field;
+    req->last_field = NULL;
+    const char *why = NULL;
+    const char *val = buf_cstr(&req->body);
+    if (!utf8_valid_text(val, req->body.len)) {
+        fail(req, 400, "A form field contains text that is not valid UTF-8.");
+    } else {
+        char *v = arena_strndup(&req->arena, val, req->body.len);
+        int st = fields_add(&req->arena, &req->form, &req->nfields, pending->key, v, req->body.len,
+                            &why);
+        if (st != 0)
+            fail(req, st, why);
+    }
+    req->body.len = 0;
+}
+
+static enum MHD_Result on_post_data(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *filename, const char *content_type,
+                                    const char *transfer_encoding, const char *data, uint64_t off,
+                                    size_t size)
+{
+    (void)kind;
+    (void)content_type;
+    (void)transfer_encoding;
+    struct request *req = cls;
+    if (req->fail_status != 0)
+        return MHD_YES; /* keep draining; the answer is decided */
+    if (filename != NULL) {
+        fail(req, 400, "Files cannot be uploaded here.");
+        return MHD_YES;
+    }
+    if (off == 0) {
+        flush_form_field(req);
+        if (req->fail_status != 0)
+            return MHD_YES;
+        if (key == NULL || key[0] == '\0' || !utf8_valid_text(key, strlen(key))) {
+            fail(req, 400, "A form field has a missing or invalid name.");
+            return MHD_YES;
+        }
+        struct field *f = arena_alloc(&req->arena, sizeof(*f));
+        f->key = arena_strdup(&req->arena, key);
+        req->last_field = f;
+        req->body.len = 0;
+    }
+    if (size > 0)
+        buf_append(&req->body, data, size);
+    return MHD_YES;
+}
+
+/* Turns a JSON object body into form fields: scalars by name, arrays of
+ * scalars as repeated "name[]". Nested objects stay in req->json only. */
+static void json_to_fields(struct request *req)
+{
+    const char *key;
+    json_t *val;
+    const char *why = NULL;
+    json_object_foreach(req->json, key, val)
+    {
+        size_t n = 1;
+        json_t *arr = json_is_array(val) ? val : NULL;
+        if (arr != NULL)
+            n = json_array_size(arr);
+        for (size_t i = 0; i < n; i++) {
+            json_t *item = arr ? json_array_get(arr, i) : val;
+            char *s;
+            if (json_is_string(item))
+                s = arena_strndup(&req->arena, json_string_value(item), json_string_length(item));
+            else if (json_is_integer(item))
+                s = arena_printf(&req->arena, "%lld", (long long)json_integer_value(item));
+            else if (json_is_real(item))
+                s = arena_printf(&req->arena, "%.17g", json_real_value(item));
+            else if (json_is_boolean(item))
+                s = arena_strdup(&req->arena, json_is_true(item) ? "true" : "false");
+            else
+                continue;
+            const char *k = arr ? arena_printf(&req->arena, "%s[]", key) : key;
+            int st = fields_add(&req->arena, &req->form, &req->nfields, k, s, strlen(s), &why);
+            if (st != 0) {
+                fail(req, st, why);
+                return;
+            }
+        }
+    }
+}
+
+static bool has_prefix_ci(const char *s, const char *prefix)
+{
+    return s != NULL && strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* First callback: headers are known, the body is not. */
+static enum MHD_Result begin(const struct app *app, struct request *req, const char *url,
+                             const char *method)
+{
+    req->method = http_method_parse(method);
+    req->method_name = arena_strdup(&req->arena, req->method < HTTP_METHOD__MAX ? method : "OTHER");
+
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci != NULL && ci->client_addr != NULL) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                      req->client_ip, sizeof(req->client_ip));
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                      req->client_ip, sizeof(req->client_ip));
+    }
+
+    size_t urllen = strlen(url);
+    if (urllen > REQ_MAX_PATH) {
+        fail(req, 414, "The address is too long.");
+        return respond_fail(app, req);
+    }
+    size_t plen;
+    char *path = url_decode(&req->arena, url, urllen, false, &plen);
+    if (path == NULL || path[0] != '/') {
+        fail(req, 400, "The address is not valid.");
+        return respond_fail(app, req);
+    }
+    if (strcmp(path, "/api/v1") == 0 || strncmp(path, "/api/v1/", 8) == 0) {
+        req->api = true;
+        req->want_json = true;
+        path += 7;
+        if (*path == '\0')
+            path = "/";
+    }
+    req->path = path;
+    const char *accept = req_header(req, MHD_HTTP_HEADER_ACCEPT);
+    if (has_prefix_ci(accept, "application/json"))
+        req->want_json = true;
+
+    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, on_query_arg, req);
+    if (req->fail_status != 0)
+        return respond_fail(app, req);
+
+    const char *clen = req_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te = req_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    unsigned long long declared = 0;
+    if (clen != NULL) {
+        char *end;
+        errno = 0;
+        declared = strtoull(clen, &end, 10);
+        if (errno != 0 || *end != '\0' || declared > app->cfg->max_body) {
+            fail(req, 413, "The request is larger than this service accepts.");
+            return respond_fail(app, req);
+        }
+    }
+    if (declared == 0 && te == NULL)
+        return MHD_YES; /* no body */
+
+    const char *ctype = req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (has_prefix_ci(ctype, MHD_HTTP_POST_ENCODING_FORM_URLENCODED) ||
+        has_prefix_ci(ctype, MHD_HTTP_POST_ENCODING_MULTIPART_FORMDATA)) {
+        req->pp = MHD_create_post_processor(req->conn, 16 * 1024, on_post_data, req);
+        if (req->pp == NULL) {
+            fail(req, 400, "The form data could not be read.");
+            return respond_fail(app, req);
+        }
+        req->body_kind = BODY_FORM;
+    } else if (has_prefix_ci(ctype, "application/json")) {
+        req->body_kind = BODY_JSON;
+    } else {
+        fail(req, 415, "Send forms as form data or JSON.");
+        return respond_fail(app, req);
+    }
+    return MHD_YES;
+}
+
+/* Later callbacks: a piece of the body. */
+static enum MHD_Result intake(const struct app *app, struct request *req, const char *data,
+                              size_t size)
+{
+    req->body_seen += size;
+    if (req->body_seen > app->cfg->max_body) {
+        /* Only a chunked body gets here (a declared length was checked at
+         * the start). Nothing is buffered beyond the cap: close. */
+        req->view.status = 413;
+        return MHD_NO;
+    }
+    if (req->fail_status != 0)
+        return MHD_YES;
+    if (req->body_kind == BODY_FORM) {
+        if (MHD_post_process(req->pp, data, size) != MHD_YES)
+            fail(req, 400, "The form data could not be read.");
+    } else if (req->body_kind == BODY_JSON) {
+        buf_append(&req->body, data, size);
+    }
+    return MHD_YES;
+}
+
+static void dispatch(const struct app *app, struct request *req)
+{
+    if (!req->api && (req->method == HTTP_GET || req->method == HTTP_HEAD) &&
+        strncmp(req->path, "/static/", 8) == 0)
+        return; /* served by serve_static */
+    char allow[128];
+    switch (router_match(app->routes, app->nroutes, req, allow, sizeof(allow))) {
+    case ROUTE_FOUND:
+        req->route->handler(req);
+        break;
+    case ROUTE_NOT_FOUND:
+        view_error(req, 404, "not_found", "There is no page at this address.");
+        break;
+    case ROUTE_METHOD_NOT_ALLOWED:
+        view_error(req, 405, "method_not_allowed", "This address does not accept that method.");
+        req->view.allow = arena_strdup(&req->arena, allow);
+        break;
+    }
+}
+
+static enum MHD_Result serve_static(const struct app *app, struct request *req)
+{
+    const struct static_file *f = static_find(app->statics, req->path);
+    req->dispatched = true;
+    if (f == NULL) {
+        view_error(req, 404, "not_found", "There is no file at this address.");
+        return respond(app, req);
+    }
+    const char *inm = req_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    bool fresh = inm != NULL && strcmp(inm, f->etag) == 0;
+    struct MHD_Response *r =
+        fresh ? MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT)
+              : MHD_create_response_from_buffer(f->len, f->data, MHD_RESPMEM_PERSISTENT);
+    if (r == NULL)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", f->content_type);
+    MHD_add_response_header(r, "ETag", f->etag);
+    MHD_add_response_header(r, "Cache-Control", "public, max-age=300, must-revalidate");
+    render_common_headers(app, r);
+    req->view.status = fresh ? 304 : 200;
+    req->bytes_out = fresh ? 0 : f->len;
+    enum MHD_Result ret = MHD_queue_response(req->conn, (unsigned)req->view.status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Last callback: the whole body is in. */
+static enum MHD_Result finish(const struct app *app, struct request *req)
+{
+    if (req->pp != NULL) {
+        flush_form_field(req);
+        if (MHD_destroy_post_processor(req->pp) != MHD_YES)
+            fail(req, 400, "The form data could not be read.");
+        req->pp = NULL;
+    } else if (req->body_kind == BODY_JSON && req->fail_status == 0) {
+        json_error_t jerr;
+        req->json = json_loadb(req->body.data ? req->body.data : "", req->body.len,
+                               JSON_REJECT_DUPLICATES, &jerr);
+        if (req->json == NULL || !json_is_object(req->json))
+            fail(req, 400, "The request body is not a valid JSON object.");
+        else
+            json_to_fields(req);
+    }
+    if (req->fail_status != 0)
+        return respond_fail(app, req);
+    if (!req->api && (req->method == HTTP_GET || req->method == HTTP_HEAD) &&
+        strncmp(req->path, "/static/", 8) == 0)
+        return serve_static(app, req);
+    dispatch(app, req);
+    return respond(app, req);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    const struct app *app = cls;
+    struct request *req = *con_cls;
+    if (req == NULL) {
+        req = xcalloc(1, sizeof(*req));
+        req->conn = conn;
+        req->started = now_mono();
+        *con_cls = req;
+        atomic_fetch_add(&inflight, 1);
+        return begin(app, req, url, method);
+    }
+    if (req->dispatched) {
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        enum MHD_Result r = intake(app, req, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return r;
+    }
+    return finish(app, req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    struct request *req = *con_cls;
+    if (req == NULL)
+        return;
+    *con_cls = NULL;
+    double ms = (double)(long long)((now_mono() - req->started) * 1e6) / 1000.0;
+    const char *route = req->route ? req->route->pattern
+                        : (req->path && strncmp(req->path, "/static/", 8) == 0) ? "/static"
+                                                                                : "-";
+    json_t *fields =
+        json_pack("{s:s, s:s, s:b, s:i, s:f, s:I}", "method",
+                  req->method_name ? req->method_name : "-", "route", route, "api", req->api,
+                  "status", req->view.status, "ms", ms, "bytes", (json_int_t)req->bytes_out);
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        json_object_set_new(fields, "aborted", json_true());
+    log_event(LOG_INFO, "request", fields);
+    if (req->pp != NULL)
+        MHD_destroy_post_processor(req->pp);
+    json_decref(req->view.data);
+    json_decref(req->json);
+    buf_free(&req->body);
+    arena_free(&req->arena);
+    free(req);
+    atomic_fetch_sub(&inflight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    size_t n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    log_event(LOG_WARN, "http", json_pack("{s:s}", "detail", line));
+}
+
+void server_block_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int server_run(const struct app *app)
+{
+    const struct config *cfg = app->cfg;
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(cfg->listen_port);
+    if (inet_pton(AF_INET, cfg->listen_host, &addr.sin_addr) != 1) {
+        log_msg(LOG_ERROR, "LISTEN host %s is not an IPv4 address", cfg->listen_host);
+        return -1;
+    }
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, cfg->listen_port, NULL, NULL, on_request, (void *)app, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)cfg->connection_timeout,
+        /* Request line + headers must fit here; 32 KiB keeps 1,000 idle
+         * connections cheap while allowing generous headers. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024, MHD_OPTION_LISTEN_BACKLOG_SIZE, 512u,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_raw, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        NULL, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
+    if (d == NULL) {
+        log_msg(LOG_ERROR, "cannot listen on %s:%u", cfg->listen_host, cfg->listen_port);
+        return -1;
+    }
+    log_event(LOG_INFO, "listening",
+              json_pack("{s:s, s:i, s:s}", "host", cfg->listen_host, "port", cfg->listen_port,
+                        "url", cfg->base_url));
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0)
+        ;
+    log_event(LOG_INFO, "stopping",
+              json_pack("{s:s, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", "in_flight",
+                        atomic_load(&inflight)));
+    MHD_socket lfd = MHD_quiesce_daemon(d);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
+    double deadline = now_mono() + cfg->drain_timeout;
+    while (atomic_load(&inflight) > 0 && now_mono() < deadline) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (atomic_load(&inflight) > 0)
+        log_event(LOG_WARN, "drain timeout",
+                  json_pack("{s:i}", "in_flight", atomic_load(&inflight)));
+    MHD_stop_daemon(d);
+    log_msg(LOG_INFO, "stopped");
+    return 0;
+}

@@ -1,0 +1,35 @@
+/* server.h: the HTTP daemon: lifecycle, limits, request intake, dispatch. */
+#ifndef INTERLUDE_SERVER_H
+#define INTERLUDE_SERVER_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "http/router.h"
+#include "http/static.h"
+#include "http/template.h"
+
+/* Everything a request needs that outlives it; read-only while serving. */
+struct app {
+    const struct config *cfg;
+    const struct tpl_set *tpl;
+    const struct static_set *statics;
+    const struct route *routes;
+    size_t nroutes;
+};
+
+/* Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight
+ * requests finish (up to cfg->drain_timeout seconds) and returns 0; returns
+ * -1 when the daemon cannot start. The caller must have blocked SIGTERM,
+ * SIGINT and SIGPIPE in every thread (server_block_signals) before any
+ * thread was created. */
+int server_run(const struct app *app);
+void server_block_signals(void);
+
+/* Renders req->view into a libmicrohttpd response (render.c). Sets *status. */
+struct MHD_Response;
+struct MHD_Response *render_view(const struct app *app, struct request *req, int *status);
+/* Adds the security headers every response carries. */
+void render_common_headers(const struct app *app, struct MHD_Response *r);
+
+#endif
