@@ -113,6 +113,8 @@ struct MHD_Response *render_view(const struct app *app, struct request *req, int
             json_object_set_new(v->data, "status", json_integer(v->status));
             json_object_set_new(v->data, "title", json_string(status_title(v->status)));
         }
+        if (app->decorate != NULL)
+            app->decorate(req, v->data);
         if (json_object_get(v->data, "title") == NULL)
             json_object_set_new(v->data, "title", json_string("Interlude"));
         if (tpl_render(app->tpl, "layout", page, v->data, &out) != 0) {
@@ -131,6 +133,8 @@ struct MHD_Response *render_view(const struct app *app, struct request *req, int
     } else {
         MHD_add_response_header(r, "Content-Type", type);
     }
+    if (req->set_cookie != NULL)
+        MHD_add_response_header(r, "Set-Cookie", req->set_cookie);
     if (v->allow != NULL)
         MHD_add_response_header(r, "Allow", v->allow);
     if (v->retry_after != NULL)

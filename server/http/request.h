@@ -12,6 +12,7 @@
 struct MHD_Connection;
 struct MHD_PostProcessor;
 struct route;
+struct session;
 
 enum http_method {
     HTTP_GET,
@@ -80,6 +81,12 @@ struct request {
     int fail_status; /* a 4xx decided while reading, answered at the end */
     const char *fail_message;
     bool dispatched;
+    bool deferred;    /* handed to the worker pool, connection suspended */
+    double queued_at; /* when it was handed over */
+    struct request *next_job;
+
+    struct session *session; /* set by the app's guard (server/auth) */
+    const char *set_cookie;  /* a Set-Cookie value to send with the answer */
 
     struct view view;
     size_t bytes_out;

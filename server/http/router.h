@@ -10,8 +10,11 @@ typedef void (*handler_fn)(struct request *req);
 
 /* Route flags. */
 enum {
-    ROUTE_JSON_ONLY = 1 << 0, /* machine endpoint: always answers JSON */
-    ROUTE_NO_API = 1 << 1,    /* not mounted under /api/v1 */
+    ROUTE_JSON_ONLY = 1 << 0,  /* machine endpoint: always answers JSON */
+    ROUTE_NO_API = 1 << 1,     /* not mounted under /api/v1 */
+    ROUTE_NO_SESSION = 1 << 2, /* needs no session (health checks) */
+    ROUTE_HEAVY = 1 << 3,      /* runs on the bounded worker pool (password
+                                  hashing), not on an HTTP event thread */
 };
 
 /* A pattern is a path whose segments are literals or typed parameters:
@@ -24,6 +27,7 @@ struct route {
     const char *pattern;
     handler_fn handler;
     unsigned flags;
+    unsigned roles; /* enum role bits allowed; 0: anyone, signed in or not */
 };
 
 enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED };

@@ -25,6 +25,24 @@ enum body_kind { BODY_NONE, BODY_FORM, BODY_JSON };
 /* Requests between their first callback and their completion. */
 static atomic_int inflight;
 
+/* The worker pool for ROUTE_HEAVY handlers (password hashing). An HTTP
+ * event thread serves many connections; a handler that computes an Argon2id
+ * hash there would stall all of them. Heavy requests are suspended, run
+ * here, and resumed. A job that waited longer than HEAVY_MAX_WAIT, or finds
+ * the queue full, is answered 503 with Retry-After. */
+#define HEAVY_MAX_QUEUE 256
+#define HEAVY_MAX_WAIT 2.0
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct request *head, *tail;
+    unsigned queued;
+    bool stopping;
+    pthread_t *threads;
+    unsigned nthreads;
+} heavy = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
 static double now_mono(void)
 {
     struct timespec ts;
@@ -287,6 +305,76 @@ static enum MHD_Result intake(const struct app *app, struct request *req, const 
     return MHD_YES;
 }
 
+static void *heavy_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&heavy.lock);
+        while (heavy.head == NULL && !heavy.stopping)
+            pthread_cond_wait(&heavy.wake, &heavy.lock);
+        struct request *req = heavy.head;
+        if (req == NULL) {
+            pthread_mutex_unlock(&heavy.lock);
+            return NULL;
+        }
+        heavy.head = req->next_job;
+        if (heavy.head == NULL)
+            heavy.tail = NULL;
+        heavy.queued--;
+        pthread_mutex_unlock(&heavy.lock);
+        if (now_mono() - req->queued_at > HEAVY_MAX_WAIT) {
+            view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
+            req->view.retry_after = "2";
+        } else {
+            req->route->handler(req);
+        }
+        MHD_resume_connection(req->conn);
+    }
+}
+
+/* Queues req for the pool; false when the queue is full. */
+static bool heavy_submit(struct request *req)
+{
+    pthread_mutex_lock(&heavy.lock);
+    bool ok = !heavy.stopping && heavy.queued < HEAVY_MAX_QUEUE;
+    if (ok) {
+        req->queued_at = now_mono();
+        req->next_job = NULL;
+        if (heavy.tail != NULL)
+            heavy.tail->next_job = req;
+        else
+            heavy.head = req;
+        heavy.tail = req;
+        heavy.queued++;
+        pthread_cond_signal(&heavy.wake);
+    }
+    pthread_mutex_unlock(&heavy.lock);
+    return ok;
+}
+
+static int heavy_start(unsigned n)
+{
+    heavy.stopping = false;
+    heavy.threads = xcalloc(n, sizeof(*heavy.threads));
+    for (heavy.nthreads = 0; heavy.nthreads < n; heavy.nthreads++)
+        if (pthread_create(&heavy.threads[heavy.nthreads], NULL, heavy_main, NULL) != 0)
+            return -1;
+    return 0;
+}
+
+static void heavy_stop(void)
+{
+    pthread_mutex_lock(&heavy.lock);
+    heavy.stopping = true;
+    pthread_cond_broadcast(&heavy.wake);
+    pthread_mutex_unlock(&heavy.lock);
+    for (unsigned i = 0; i < heavy.nthreads; i++)
+        pthread_join(heavy.threads[i], NULL);
+    free(heavy.threads);
+    heavy.threads = NULL;
+    heavy.nthreads = 0;
+}
+
 static void dispatch(const struct app *app, struct request *req)
 {
     if (!req->api && (req->method == HTTP_GET || req->method == HTTP_HEAD) &&
@@ -295,6 +383,20 @@ static void dispatch(const struct app *app, struct request *req)
     char allow[128];
     switch (router_match(app->routes, app->nroutes, req, allow, sizeof(allow))) {
     case ROUTE_FOUND:
+        if (app->guard != NULL && !app->guard(req))
+            break;
+        if (req->route->flags & ROUTE_HEAVY) {
+            /* Suspend before queueing: the worker may finish at once. */
+            req->deferred = true;
+            MHD_suspend_connection(req->conn);
+            if (!heavy_submit(req)) {
+                req->deferred = false;
+                MHD_resume_connection(req->conn);
+                view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
+                req->view.retry_after = "2";
+            }
+            break;
+        }
         req->route->handler(req);
         break;
     case ROUTE_NOT_FOUND:
@@ -356,6 +458,8 @@ static enum MHD_Result finish(const struct app *app, struct request *req)
         strncmp(req->path, "/static/", 8) == 0)
         return serve_static(app, req);
     dispatch(app, req);
+    if (req->deferred)
+        return MHD_YES; /* answered when the worker resumes the connection */
     return respond(app, req);
 }
 
@@ -373,6 +477,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = req;
         atomic_fetch_add(&inflight, 1);
         return begin(app, req, url, method);
+    }
+    if (req->deferred) {
+        /* Resumed by the worker pool: the handler has set the view. */
+        req->deferred = false;
+        return respond(app, req);
     }
     if (req->dispatched) {
         *upload_data_size = 0;
@@ -448,8 +557,13 @@ int server_run(const struct app *app)
         log_msg(LOG_ERROR, "LISTEN host %s is not an IPv4 address", cfg->listen_host);
         return -1;
     }
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (heavy_start(app->heavy_workers ? app->heavy_workers : 1) != 0) {
+        log_msg(LOG_ERROR, "cannot start the worker pool");
+        heavy_stop();
+        return -1;
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, cfg->listen_port, NULL, NULL, on_request, (void *)app, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr,
@@ -464,6 +578,7 @@ int server_run(const struct app *app)
         NULL, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
     if (d == NULL) {
         log_msg(LOG_ERROR, "cannot listen on %s:%u", cfg->listen_host, cfg->listen_port);
+        heavy_stop();
         return -1;
     }
     log_event(LOG_INFO, "listening",
@@ -475,8 +590,14 @@ int server_run(const struct app *app)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     int sig = 0;
-    while (sigwait(&set, &sig) != 0)
-        ;
+    for (;;) {
+        struct timespec tick = {60, 0};
+        sig = sigtimedwait(&set, NULL, &tick);
+        if (sig == SIGTERM || sig == SIGINT)
+            break;
+        if (sig < 0 && errno == EAGAIN && app->housekeeping != NULL)
+            app->housekeeping();
+    }
     log_event(LOG_INFO, "stopping",
               json_pack("{s:s, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", "in_flight",
                         atomic_load(&inflight)));
@@ -492,6 +613,7 @@ int server_run(const struct app *app)
         log_event(LOG_WARN, "drain timeout",
                   json_pack("{s:i}", "in_flight", atomic_load(&inflight)));
     MHD_stop_daemon(d);
+    heavy_stop();
     log_msg(LOG_INFO, "stopped");
     return 0;
 }

@@ -16,6 +16,17 @@ struct app {
     const struct static_set *statics;
     const struct route *routes;
     size_t nroutes;
+    /* Runs before every routed handler (sessions, CSRF, roles); returns
+     * false when it has already set the answer. May be NULL. */
+    bool (*guard)(struct request *req);
+    /* Adds what every HTML page needs (user, CSRF token, navigation) to a
+     * page's data. May be NULL. */
+    void (*decorate)(struct request *req, json_t *data);
+    /* Runs on the main thread about once a minute while serving (purging
+     * expired sessions and the like). May be NULL. */
+    void (*housekeeping)(void);
+    /* Threads that run ROUTE_HEAVY handlers; at least 1. */
+    unsigned heavy_workers;
 };
 
 /* Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight
