@@ -1,0 +1,113 @@
+/* auth.h: who is asking (sessions), may they (CSRF, roles, access to a
+ * client's data), and the record of it (audit). */
+#ifndef INTERLUDE_AUTH_H
+#define INTERLUDE_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "db/db.h"
+#include "http/request.h"
+
+/* Roles are bits so a route can allow several. */
+enum role {
+    ROLE_ADMIN = 1 << 0,
+    ROLE_THERAPIST = 1 << 1,
+    ROLE_CLIENT = 1 << 2,
+};
+#define ROLE_ANY (ROLE_ADMIN | ROLE_THERAPIST | ROLE_CLIENT)
+
+const char *role_name(unsigned role); /* "admin" | "therapist" | "client" */
+unsigned role_parse(const char *s);   /* 0 when unknown */
+
+/* The signed-in person; strings live in the request's arena. */
+struct user {
+    long long id;
+    unsigned role;
+    const char *email;
+    const char *display_name;
+};
+
+/* The request's session (anonymous when user is NULL). */
+struct session {
+    long long id;
+    char csrf[48];
+    struct user *user;
+};
+
+/* ---- tokens (token.c) ---- */
+
+#define TOKEN_LEN 43 /* 32 random bytes, base64url without padding */
+/* Writes a new random token into out (TOKEN_LEN + 1 bytes). */
+void token_new(char out[TOKEN_LEN + 1]);
+/* The token's SHA-256 as a bytea literal for a SQL parameter: "\\x" + 64
+ * hex digits (out: 67 bytes). Only hashes of tokens are ever stored. */
+void token_hash_param(const char *token, char out[67]);
+
+/* ---- sessions (session.c) ---- */
+
+/* Reads the session cookie and loads the session, sliding its idle expiry.
+ * Sets req->session (NULL when there is none or it expired). Returns DB_OK,
+ * or DB_UNAVAILABLE / DB_HARD when the database could not answer. */
+enum db_status session_load(struct request *req);
+/* Gives an anonymous visitor a session (for the CSRF token of the forms
+ * they can post before signing in: login, setup, invite). No-op when the
+ * request already has one. */
+enum db_status session_ensure(struct request *req);
+/* Signs user_id in: the current session (if any) is deleted and a new one,
+ * with a new token and CSRF secret, is created and set as the cookie. */
+enum db_status session_login(struct request *req, long long user_id);
+/* Deletes the current session and clears the cookie. */
+enum db_status session_logout(struct request *req);
+/* Ends every session of user_id except except_id (0: all). */
+enum db_status session_end_all(long long user_id, long long except_id);
+/* True when the request carries its session's CSRF token, as the form
+ * field "_csrf" or the X-CSRF-Token header (constant-time comparison). */
+bool csrf_valid(const struct request *req);
+/* The cookie's name: "__Host-interlude" over https, else "interlude". */
+const char *session_cookie_name(void);
+
+/* ---- passwords (password.c) ---- */
+
+enum pw_result { PW_OK, PW_MISMATCH, PW_BUSY, PW_ERROR };
+
+/* Loads the list of common passwords, computes the dummy hash and sizes the
+ * hashing slots. Returns 0 or -1 with err. */
+int password_init(const struct config *cfg, char *err, size_t errlen);
+void password_shutdown(void);
+/* Argon2id with the configured parameters and a 16-byte random salt, in the
+ * encoded form. out must hold 160 bytes. PW_BUSY when no hashing slot was
+ * free within a short wait (answer 503 with Retry-After). */
+enum pw_result password_hash(const char *password, char *out, size_t outlen);
+/* Verifies password against encoded. *rehash is set when the hash was made
+ * with weaker parameters than configured now. encoded NULL: an unknown
+ * account; a dummy hash is verified instead so the time taken is the same,
+ * and PW_MISMATCH is returned. */
+enum pw_result password_verify(const char *encoded, const char *password, bool *rehash);
+/* NULL when the password is acceptable; otherwise a sentence for the form.
+ * Rules: 12 to 128 characters (Unicode code points), not on the common
+ * list, not the e-mail address or name. */
+const char *password_problem(const char *password, const char *email, const char *name);
+
+/* ---- audit (audit.c) ---- */
+
+/* Appends a row: actor (the session's user, or 0), action such as
+ * "login.success", object type and id (0 for none), the client whose data
+ * it concerns (0 for none), and the client address. Never content. */
+enum db_status audit(struct request *req, const char *action, const char *object_type,
+                     long long object_id, long long subject_id);
+/* The same with an explicit actor, for events before a session exists. */
+enum db_status audit_as(struct request *req, long long actor_id, const char *action,
+                        const char *object_type, long long object_id, long long subject_id);
+
+/* ---- access to a client's data (access.c) ---- */
+
+/* May the signed-in person see client_id's clinical data? The client
+ * themself and therapists on their care team may; nobody else (admins
+ * included). Returns DB_OK and sets *allowed, or a DB error. */
+enum db_status access_client(struct request *req, long long client_id, bool *allowed);
+/* Is client_id on the signed-in therapist's care team? */
+enum db_status access_is_my_client(struct request *req, long long client_id, bool *allowed);
+
+#endif
