@@ -31,6 +31,13 @@ enum {
     VAR_PER_IP,
     VAR_CONN_TIMEOUT,
     VAR_DRAIN_TIMEOUT,
+    VAR_SESSION_IDLE,
+    VAR_SESSION_MAX,
+    VAR_ARGON2_M,
+    VAR_ARGON2_T,
+    VAR_ARGON2_P,
+    VAR_HASH_SLOTS,
+    VAR_COMMON_PASSWORDS,
     VAR__MAX
 };
 
@@ -60,7 +67,21 @@ static const struct var vars[VAR__MAX] = {
                           "seconds an idle or stalled connection is kept"},
     [VAR_DRAIN_TIMEOUT] = {"DRAIN_TIMEOUT", "20", V_UINT, 0, 3600,
                            "seconds to let in-flight requests finish after SIGTERM"},
+    [VAR_SESSION_IDLE] = {"SESSION_IDLE_SECONDS", "900", V_UINT, 1, 86400,
+                          "a session unused this long ends"},
+    [VAR_SESSION_MAX] = {"SESSION_MAX_HOURS", "12", V_UINT, 1, 720,
+                         "a session ends this long after sign-in, used or not"},
+    [VAR_ARGON2_M] = {"ARGON2_MEMORY_KIB", "19456", V_UINT, 19456, 4194304,
+                      "Argon2id memory per password hash (KiB; 19 MiB at least)"},
+    [VAR_ARGON2_T] = {"ARGON2_ITERATIONS", "2", V_UINT, 2, 100, "Argon2id passes (2 at least)"},
+    [VAR_ARGON2_P] = {"ARGON2_PARALLELISM", "1", V_UINT, 1, 16, "Argon2id lanes"},
+    [VAR_HASH_SLOTS] = {"HASH_SLOTS", "2", V_UINT, 1, 64,
+                        "password hashes computed at once; more wait, then get 503"},
+    [VAR_COMMON_PASSWORDS] = {"INTERLUDE_COMMON_PASSWORDS", "data/common-passwords.txt", V_STRING,
+                              0, 0, "list of common passwords that are refused"},
 };
+
+const struct config *config_current;
 
 void config_print_help(void)
 {
@@ -169,6 +190,27 @@ int config_load(struct config *cfg, char *err, size_t errlen)
             break;
         case VAR_DRAIN_TIMEOUT:
             cfg->drain_timeout = (unsigned)n;
+            break;
+        case VAR_SESSION_IDLE:
+            cfg->session_idle = (unsigned)n;
+            break;
+        case VAR_SESSION_MAX:
+            cfg->session_max_hours = (unsigned)n;
+            break;
+        case VAR_ARGON2_M:
+            cfg->argon2_memory_kib = (unsigned)n;
+            break;
+        case VAR_ARGON2_T:
+            cfg->argon2_iterations = (unsigned)n;
+            break;
+        case VAR_ARGON2_P:
+            cfg->argon2_parallelism = (unsigned)n;
+            break;
+        case VAR_HASH_SLOTS:
+            cfg->hash_slots = (unsigned)n;
+            break;
+        case VAR_COMMON_PASSWORDS:
+            cfg->common_passwords = val;
             break;
         default:
             break;

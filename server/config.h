@@ -8,22 +8,32 @@
 #include "util/log.h"
 
 struct config {
-    const char *database_url;    /* DATABASE_URL */
-    char listen_host[64];        /* from LISTEN host:port */
-    unsigned short listen_port;  /* from LISTEN */
-    const char *base_url;        /* BASE_URL, no trailing slash */
-    bool https;                  /* BASE_URL starts with https:// */
-    unsigned threads;            /* THREADS */
-    const char *templates_dir;   /* INTERLUDE_TEMPLATES */
-    const char *static_dir;      /* INTERLUDE_STATIC */
-    const char *migrations_dir;  /* INTERLUDE_MIGRATIONS */
-    enum log_level log_level;    /* LOG_LEVEL */
-    size_t max_body;             /* MAX_BODY_BYTES */
-    unsigned max_connections;    /* MAX_CONNECTIONS */
-    unsigned per_ip_connections; /* PER_IP_CONNECTIONS */
-    unsigned connection_timeout; /* CONNECTION_TIMEOUT seconds */
-    unsigned drain_timeout;      /* DRAIN_TIMEOUT seconds */
+    const char *database_url;     /* DATABASE_URL */
+    char listen_host[64];         /* from LISTEN host:port */
+    unsigned short listen_port;   /* from LISTEN */
+    const char *base_url;         /* BASE_URL, no trailing slash */
+    bool https;                   /* BASE_URL starts with https:// */
+    unsigned threads;             /* THREADS */
+    const char *templates_dir;    /* INTERLUDE_TEMPLATES */
+    const char *static_dir;       /* INTERLUDE_STATIC */
+    const char *migrations_dir;   /* INTERLUDE_MIGRATIONS */
+    enum log_level log_level;     /* LOG_LEVEL */
+    size_t max_body;              /* MAX_BODY_BYTES */
+    unsigned max_connections;     /* MAX_CONNECTIONS */
+    unsigned per_ip_connections;  /* PER_IP_CONNECTIONS */
+    unsigned connection_timeout;  /* CONNECTION_TIMEOUT seconds */
+    unsigned drain_timeout;       /* DRAIN_TIMEOUT seconds */
+    unsigned session_idle;        /* SESSION_IDLE_SECONDS */
+    unsigned session_max_hours;   /* SESSION_MAX_HOURS */
+    unsigned argon2_memory_kib;   /* ARGON2_MEMORY_KIB */
+    unsigned argon2_iterations;   /* ARGON2_ITERATIONS */
+    unsigned argon2_parallelism;  /* ARGON2_PARALLELISM */
+    unsigned hash_slots;          /* HASH_SLOTS */
+    const char *common_passwords; /* INTERLUDE_COMMON_PASSWORDS */
 };
+
+/* The configuration of the running process (set once by main). */
+extern const struct config *config_current;
 
 /* Fills cfg from the environment. On a bad value writes one line naming the
  * variable into err and returns -1. */

@@ -1,5 +1,11 @@
 /* main.c: the interlude binary: configuration, subcommands, start and stop. */
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +13,7 @@
 #include <time.h>
 
 #include "app/app.h"
+#include "auth/auth.h"
 #include "config.h"
 #include "db/db.h"
 #include "db/migrate.h"
@@ -32,8 +39,20 @@ static void usage(void)
            "  migrate   apply pending database migrations and exit\n"
            "  check     check configuration (exit 2), templates and static files (exit 3),\n"
            "            and the database and its migrations (exit 4); 0 when all is well\n"
+           "  create-admin --email E [--name N]\n"
+           "            create an administrator; the password is read from standard input\n"
+           "  healthcheck\n"
+           "            GET /healthz on LISTEN; exit 0 when it answers 200 (for Docker)\n"
+           "  routes    print the table of routes as JSON\n"
            "  --help    this text\n\n");
     config_print_help();
+}
+
+/* Migrations say "already exists, skipping" and the like: not worth a log line. */
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
 }
 
 /* Connects once for migrating; waits up to wait_s seconds for the database
@@ -43,8 +62,10 @@ static PGconn *connect_for_migrations(const char *url, int wait_s)
     time_t give_up = time(NULL) + wait_s;
     for (;;) {
         PGconn *c = PQconnectdb(url);
-        if (PQstatus(c) == CONNECTION_OK)
+        if (PQstatus(c) == CONNECTION_OK) {
+            PQsetNoticeProcessor(c, ignore_notice, NULL);
             return c;
+        }
         PQfinish(c);
         if (time(NULL) >= give_up)
             return NULL;
@@ -124,6 +145,15 @@ cleanup:
     return rc;
 }
 
+static void housekeeping(void)
+{
+    char idle[16];
+    snprintf(idle, sizeof(idle), "%u", config_current->session_idle);
+    const char *params[] = {idle};
+    db_exec(STMT_SESSION_PURGE, 1, params, NULL);
+    db_exec(STMT_LOGIN_FAILURES_PURGE, 0, NULL, NULL);
+}
+
 static int cmd_serve(const struct config *cfg)
 {
     struct tpl_set *tpl = NULL;
@@ -138,14 +168,108 @@ static int cmd_serve(const struct config *cfg)
         goto cleanup;
     }
     db_init(cfg->database_url, cfg->migrations_dir);
-    struct app app = {
-        .cfg = cfg, .tpl = tpl, .statics = st, .routes = app_routes, .nroutes = R__MAX};
+    if (setup_announce(cfg->base_url) != 0)
+        log_msg(LOG_WARN, "could not check for a first administrator");
+    struct app app = {.cfg = cfg,
+                      .tpl = tpl,
+                      .statics = st,
+                      .routes = app_routes,
+                      .nroutes = R__MAX,
+                      .guard = app_guard,
+                      .decorate = app_decorate,
+                      .housekeeping = housekeeping,
+                      .heavy_workers = cfg->hash_slots};
     if (server_run(&app) != 0)
         rc = EXIT_FAILURE_GENERAL;
     db_shutdown();
 cleanup:
     tpl_free(tpl);
     static_free(st);
+    return rc;
+}
+
+/* Prints the route table for tests and for people: method, pattern, roles. */
+static int cmd_routes(void)
+{
+    json_t *all = json_array();
+    for (int i = 0; i < R__MAX; i++) {
+        const struct route *r = &app_routes[i];
+        json_t *roles = json_array();
+        for (unsigned bit = ROLE_ADMIN; bit <= ROLE_CLIENT; bit <<= 1)
+            if (r->roles & bit)
+                json_array_append_new(roles, json_string(role_name(bit)));
+        json_array_append_new(all, json_pack("{s:s, s:s, s:o, s:b, s:b}", "method",
+                                             http_method_name(r->method), "pattern", r->pattern,
+                                             "roles", roles, "api", !(r->flags & ROUTE_NO_API),
+                                             "json_only", (r->flags & ROUTE_JSON_ONLY) != 0));
+    }
+    char *s = json_dumps(all, JSON_INDENT(1));
+    puts(s);
+    free(s);
+    json_decref(all);
+    return EXIT_OK;
+}
+
+/* GET /healthz on the configured port over loopback; the slim image has no
+ * curl, so the binary checks itself. */
+static int cmd_healthcheck(const struct config *cfg)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return EXIT_FAILURE_GENERAL;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(cfg->listen_port)};
+    if (inet_pton(AF_INET, cfg->listen_host, &a.sin_addr) != 1 ||
+        a.sin_addr.s_addr == htonl(INADDR_ANY))
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {3, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    static const char req[] =
+        "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    char buf[64] = "";
+    int ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+             write(fd, req, sizeof(req) - 1) == (ssize_t)(sizeof(req) - 1) &&
+             read(fd, buf, sizeof(buf) - 1) >= 12 && strncmp(buf, "HTTP/1.1 200", 12) == 0;
+    close(fd);
+    return ok ? EXIT_OK : EXIT_FAILURE_GENERAL;
+}
+
+/* Reads one line (the password) from standard input, without its newline. */
+static char *read_password_line(void)
+{
+    static char line[1024];
+    if (fgets(line, sizeof(line), stdin) == NULL)
+        return NULL;
+    line[strcspn(line, "\r\n")] = '\0';
+    return line;
+}
+
+static int cmd_create_admin(const struct config *cfg, int argc, char **argv)
+{
+    const char *email = NULL, *name = "Administrator";
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--email") == 0)
+            email = argv[i + 1];
+        else if (strcmp(argv[i], "--name") == 0)
+            name = argv[i + 1];
+        else
+            email = NULL, i = argc;
+    }
+    if (email == NULL || argc % 2 != 0) {
+        fprintf(stderr, "usage: interlude create-admin --email E [--name N] < password\n");
+        return EXIT_USAGE;
+    }
+    char *pw = read_password_line();
+    if (pw == NULL) {
+        fprintf(stderr, "interlude: no password on standard input\n");
+        return EXIT_USAGE;
+    }
+    if (run_migrations(cfg, 30) != 0)
+        return EXIT_DATABASE;
+    db_init(cfg->database_url, cfg->migrations_dir);
+    int rc = setup_create_admin(email, name, pw);
+    sodium_memzero(pw, strlen(pw));
+    db_shutdown();
     return rc;
 }
 
@@ -156,8 +280,12 @@ int main(int argc, char **argv)
         usage();
         return EXIT_OK;
     }
-    if (argc > 2 ||
-        (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0 && strcmp(cmd, "check") != 0)) {
+    if (strcmp(cmd, "routes") == 0)
+        return cmd_routes();
+    bool known = strcmp(cmd, "serve") == 0 || strcmp(cmd, "migrate") == 0 ||
+                 strcmp(cmd, "check") == 0 || strcmp(cmd, "healthcheck") == 0 ||
+                 strcmp(cmd, "create-admin") == 0;
+    if (!known || (argc > 2 && strcmp(cmd, "create-admin") != 0)) {
         fprintf(stderr, "interlude: unknown command '%s' (try interlude --help)\n", cmd);
         return EXIT_USAGE;
     }
@@ -171,13 +299,27 @@ int main(int argc, char **argv)
         return EXIT_CONFIG;
     }
     log_set_level(cfg.log_level);
+    config_current = &cfg;
+    if (strcmp(cmd, "healthcheck") == 0)
+        return cmd_healthcheck(&cfg);
     if (sodium_init() < 0) {
         fprintf(stderr, "interlude: libsodium failed to start\n");
         return EXIT_FAILURE_GENERAL;
     }
     if (strcmp(cmd, "migrate") == 0)
         return run_migrations(&cfg, 30) == 0 ? EXIT_OK : EXIT_DATABASE;
+    if (strcmp(cmd, "check") != 0 && password_init(&cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "interlude: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    if (strcmp(cmd, "create-admin") == 0) {
+        int rc = cmd_create_admin(&cfg, argc, argv);
+        password_shutdown();
+        return rc;
+    }
     if (strcmp(cmd, "check") == 0)
         return cmd_check(&cfg);
-    return cmd_serve(&cfg);
+    int rc = cmd_serve(&cfg);
+    password_shutdown();
+    return rc;
 }

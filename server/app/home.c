@@ -1,7 +1,24 @@
-/* home.c: the front page. */
+/* home.c: the front page: a welcome, or the signed-in person's start page. */
 #include "app/app.h"
+#include "auth/auth.h"
 
 void h_home(struct request *req)
 {
-    view_page(req, 200, "home", json_pack("{s:s}", "title", "Welcome"));
+    const struct user *u = req->session ? req->session->user : NULL;
+    if (u == NULL) {
+        view_page(req, 200, "home", json_pack("{s:s}", "title", "Welcome"));
+        return;
+    }
+    if (u->role == ROLE_ADMIN) {
+        view_redirect(req, "/admin/users");
+        return;
+    }
+    if (u->role == ROLE_THERAPIST) {
+        view_redirect(req, "/clients");
+        return;
+    }
+    /* A client's homework arrives with the homework feature; until then an
+     * honest empty state. */
+    view_page(req, 200, "client_home",
+              json_pack("{s:s, s:[]}", "title", "Your homework", "assignments"));
 }

@@ -6,6 +6,61 @@
 enum stmt_id {
     STMT_PING,             /* SELECT 1 */
     STMT_MIGRATION_LATEST, /* SELECT max(version) FROM schema_migrations */
+
+    /* sessions (auth/session.c) */
+    STMT_SESSION_LOAD,
+    STMT_SESSION_TOUCH,
+    STMT_SESSION_CREATE,
+    STMT_SESSION_DELETE,
+    STMT_SESSION_DELETE_USER,
+    STMT_SESSION_PURGE,
+    STMT_SESSION_LIST,
+
+    /* audit (auth/audit.c) */
+    STMT_AUDIT_INSERT,
+
+    /* access (auth/access.c) */
+    STMT_ACCESS_CARE_TEAM,
+
+    /* users, login, setup (app/login.c, app/setup.c, app/account.c) */
+    STMT_USER_BY_EMAIL,
+    STMT_USER_CREATE,
+    STMT_USER_SET_PASSWORD,
+    STMT_USER_PASSWORD_HASH,
+    STMT_ADMIN_EXISTS,
+    STMT_LOGIN_FAILURES_COUNT,
+    STMT_LOGIN_FAILURE_ADD,
+    STMT_LOGIN_FAILURES_CLEAR,
+    STMT_LOGIN_FAILURES_PURGE,
+    STMT_INVITE_CREATE,
+    STMT_INVITE_BY_TOKEN,
+    STMT_INVITE_USE,
+    STMT_INVITES_REVOKE_SETUP,
+
+    /* admin pages (app/admin.c) */
+    STMT_ADMIN_USERS_LIST,
+    STMT_ADMIN_INVITES_PENDING,
+    STMT_ADMIN_USER_GET,
+    STMT_ADMIN_USER_DISABLE,
+    STMT_ADMIN_USER_ENABLE,
+    STMT_ADMIN_RESETS_REVOKE,
+    STMT_ADMIN_AUDIT_LIST,
+    /* password reset links (app/reset.c) */
+    STMT_RESET_BY_TOKEN,
+
+    /* therapist pages (app/clients.c) */
+    STMT_THERAPIST_CLIENTS,
+    STMT_THERAPIST_COUPLES,
+    STMT_THERAPIST_INVITES,
+    STMT_THERAPIST_CLIENT,
+    STMT_THERAPIST_CLIENT_COUPLES,
+    STMT_EMAIL_TAKEN,
+    STMT_COUPLE_CREATE,
+    /* invitations (app/invites.c) */
+    STMT_CARE_TEAM_ADD,
+    STMT_INVITE_REVOKE,
+    STMT_INVITE_STATE_FOR_CREATOR,
+
     STMT__MAX
 };
 

@@ -1,0 +1,142 @@
+/* account.c: one's own account: password, sessions, sign out everywhere. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/formview.h"
+#include "auth/auth.h"
+
+/* The account page's data, with form (stolen) merged in when given. */
+static json_t *account_data(struct request *req, json_t *form, enum db_status *st)
+{
+    const struct user *u = req->session->user;
+    char uid[24], idle[16];
+    snprintf(uid, sizeof(uid), "%lld", u->id);
+    snprintf(idle, sizeof(idle), "%u", config_current->session_idle);
+    const char *params[] = {uid, idle};
+    PGresult *res = NULL;
+    *st = db_exec(STMT_SESSION_LIST, 2, params, &res);
+    if (*st != DB_OK) {
+        json_decref(form);
+        return NULL;
+    }
+    json_t *sessions = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(
+            sessions, json_pack("{s:b, s:s, s:s, s:s, s:s}", "current",
+                                atoll(PQgetvalue(res, i, 0)) == req->session->id, "started",
+                                PQgetvalue(res, i, 1), "last_seen", PQgetvalue(res, i, 2), "ip",
+                                PQgetvalue(res, i, 3), "agent", PQgetvalue(res, i, 4)));
+    PQclear(res);
+    json_t *data = form != NULL ? form : form_new();
+    json_object_set_new(data, "title", json_string("Your account"));
+    json_object_set_new(data, "account",
+                        json_pack("{s:s, s:s, s:s}", "display_name", u->display_name, "email",
+                                  u->email, "role", role_name(u->role)));
+    json_object_set_new(data, "sessions", sessions);
+    json_object_set_new(data, "other_sessions", json_boolean(json_array_size(sessions) > 1));
+    const char *done = req_query(req, "done");
+    if (done != NULL && strcmp(done, "password") == 0)
+        json_object_set_new(data, "notice",
+                            json_string("Your password was changed. Other sessions were ended."));
+    else if (done != NULL && strcmp(done, "sessions") == 0)
+        json_object_set_new(data, "notice", json_string("Your other sessions were ended."));
+    return data;
+}
+
+void h_account(struct request *req)
+{
+    enum db_status st;
+    json_t *data = account_data(req, NULL, &st);
+    if (data == NULL) {
+        view_unavailable(req);
+        return;
+    }
+    view_page(req, 200, "account", data);
+}
+
+void h_account_password(struct request *req)
+{
+    const struct user *u = req->session->user;
+    const char *current = req_form(req, "current_password");
+    const char *pw = req_form(req, "new_password");
+    const char *pw2 = req_form(req, "new_password_confirm");
+    json_t *form = form_new();
+    char uid[24];
+    snprintf(uid, sizeof(uid), "%lld", u->id);
+    const char *p_uid[] = {uid};
+    PGresult *res = NULL;
+    if (db_exec(STMT_USER_PASSWORD_HASH, 1, p_uid, &res) != DB_OK || PQntuples(res) != 1) {
+        PQclear(res);
+        json_decref(form);
+        view_unavailable(req);
+        return;
+    }
+    char *stored = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    enum pw_result pr =
+        current != NULL && *current ? password_verify(stored, current, NULL) : PW_MISMATCH;
+    free(stored);
+    if (pr == PW_BUSY || pr == PW_ERROR) {
+        json_decref(form);
+        view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
+        req->view.retry_after = "2";
+        return;
+    }
+    const char *problem;
+    if (pr != PW_OK)
+        form_error(form, "current_password", "Your current password is not right.");
+    if (pw == NULL || *pw == '\0')
+        form_error(form, "new_password", "Choose a new password.");
+    else if ((problem = password_problem(pw, u->email, u->display_name)) != NULL)
+        form_error(form, "new_password", problem);
+    else if (pw2 == NULL || strcmp(pw, pw2) != 0)
+        form_error(form, "new_password_confirm", "The two passwords are not the same.");
+    if (form_has_errors(form)) {
+        if (req->want_json) {
+            view_form_errors(req, "account", "Your account", form);
+            return;
+        }
+        enum db_status st;
+        json_t *data = account_data(req, form, &st);
+        if (data == NULL) {
+            view_unavailable(req);
+            return;
+        }
+        view_page(req, 422, "account", data);
+        return;
+    }
+    json_decref(form);
+    char hash[160];
+    if (password_hash(pw, hash, sizeof(hash)) != PW_OK) {
+        view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
+        req->view.retry_after = "2";
+        return;
+    }
+    const char *p_set[] = {uid, hash};
+    if (db_exec(STMT_USER_SET_PASSWORD, 2, p_set, NULL) != DB_OK ||
+        session_end_all(u->id, req->session->id) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    audit(req, "account.password_changed", "user", u->id, 0);
+    if (req->want_json)
+        view_page(req, 200, NULL, json_pack("{s:b}", "ok", 1));
+    else
+        view_redirect(req, "/account?done=password");
+}
+
+void h_account_end_others(struct request *req)
+{
+    const struct user *u = req->session->user;
+    if (session_end_all(u->id, req->session->id) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    audit(req, "account.sessions_ended", "user", u->id, 0);
+    if (req->want_json)
+        view_page(req, 200, NULL, json_pack("{s:b}", "ok", 1));
+    else
+        view_redirect(req, "/account?done=sessions");
+}

@@ -1,0 +1,439 @@
+/* admin.c: the administrator's pages: people (accounts, therapist
+ * invitations, disabling, reset links) and the audit log. Administrators
+ * manage accounts; nothing here reads or shows clinical content. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/formview.h"
+#include "auth/auth.h"
+
+#define INVITE_SECONDS (7 * 24 * 3600)
+#define RESET_SECONDS (24 * 3600)
+#define AUDIT_PER_PAGE 100
+#define AUDIT_MAX_PAGE 100000 /* keeps OFFSET within an int */
+
+static const char people_title[] = "People";
+static const char audit_title[] = "Audit log";
+
+static void user_not_found(struct request *req)
+{
+    view_error(req, 404, "not_found", "There is no such account.");
+}
+
+/* ---- People ---- */
+
+/* The People page's data: every account, newest first, and the pending
+ * therapist invitations. form (stolen; NULL for a fresh one) carries the
+ * invitation form's values and errors. Returns NULL, form freed, when the
+ * database could not answer. */
+static json_t *people_data(struct request *req, json_t *form)
+{
+    const long long me = req->session->user->id;
+    PGresult *res = NULL;
+    if (db_exec(STMT_ADMIN_USERS_LIST, 0, NULL, &res) != DB_OK) {
+        json_decref(form);
+        return NULL;
+    }
+    json_t *users = json_array();
+    for (int i = 0; i < PQntuples(res); i++) {
+        long long id = atoll(PQgetvalue(res, i, 0));
+        json_array_append_new(users,
+                              json_pack("{s:I, s:s, s:s, s:s, s:b, s:s, s:b}", "id", (json_int_t)id,
+                                        "display_name", PQgetvalue(res, i, 1), "email",
+                                        PQgetvalue(res, i, 2), "role", PQgetvalue(res, i, 3),
+                                        "disabled", PQgetvalue(res, i, 4)[0] == 't', "created",
+                                        PQgetvalue(res, i, 5), "is_me", id == me));
+    }
+    PQclear(res);
+
+    char uid[24];
+    snprintf(uid, sizeof(uid), "%lld", me);
+    const char *p_me[] = {uid};
+    if (db_exec(STMT_ADMIN_INVITES_PENDING, 1, p_me, &res) != DB_OK) {
+        json_decref(users);
+        json_decref(form);
+        return NULL;
+    }
+    json_t *invites = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(invites,
+                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "id",
+                                        (json_int_t)atoll(PQgetvalue(res, i, 0)), "display_name",
+                                        PQgetvalue(res, i, 1), "email", PQgetvalue(res, i, 2),
+                                        "created", PQgetvalue(res, i, 3), "expires",
+                                        PQgetvalue(res, i, 4), "invited_by", PQgetvalue(res, i, 5),
+                                        "mine", PQgetvalue(res, i, 6)[0] == 't'));
+    PQclear(res);
+
+    json_t *data = form != NULL ? form : form_new();
+    json_object_set_new(data, "title", json_string(people_title));
+    json_object_set_new(data, "has_invites", json_boolean(json_array_size(invites) > 0));
+    json_object_set_new(data, "users", users);
+    json_object_set_new(data, "invites", invites);
+    const char *done = req_query(req, "done");
+    if (done != NULL && strcmp(done, "disabled") == 0)
+        json_object_set_new(data, "notice",
+                            json_string("The account was disabled and signed out everywhere."));
+    else if (done != NULL && strcmp(done, "enabled") == 0)
+        json_object_set_new(data, "notice",
+                            json_string("The account was enabled. They can sign in again."));
+    else if (done != NULL && strcmp(done, "invite-revoked") == 0) /* from invites.c */
+        json_object_set_new(data, "notice",
+                            json_string("The invitation was revoked. Its link no longer works."));
+    return data;
+}
+
+void h_admin_users(struct request *req)
+{
+    json_t *data = people_data(req, NULL);
+    if (data == NULL) {
+        view_unavailable(req);
+        return;
+    }
+    view_page(req, 200, "admin_users", data);
+}
+
+/* The page showing a new one-time link, once (status 201): an invitation
+ * (/invite/<token>) or a password reset (/reset/<token>) for name and
+ * email. token is wiped here; it is in no log, only in this answer. */
+static void link_page(struct request *req, bool invite, char token[TOKEN_LEN + 1], const char *name,
+                      const char *email)
+{
+    const char *link = arena_printf(&req->arena, "%s/%s/%s", config_current->base_url,
+                                    invite ? "invite" : "reset", token);
+    sodium_memzero(token, TOKEN_LEN + 1);
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:s}", "title",
+                             invite ? "Invitation link" : "Password reset link", "kind",
+                             invite ? "therapist" : "reset", "link", link, "display_name", name,
+                             "email", email, "is_invite", invite, "is_reset", !invite, "valid_for",
+                             invite ? "7 days" : "24 hours");
+    view_page(req, 201, "admin_invite_link", data);
+}
+
+/* 422 for the invitation form: the People page with the messages (HTML),
+ * or the field errors (JSON). form is stolen. */
+static void invite_refused(struct request *req, json_t *form)
+{
+    if (req->want_json) {
+        view_form_errors(req, "admin_users", people_title, form);
+        return;
+    }
+    json_t *data = people_data(req, form);
+    if (data == NULL) {
+        view_unavailable(req);
+        return;
+    }
+    view_page(req, 422, "admin_users", data);
+}
+
+void h_admin_invite(struct request *req)
+{
+    const char *name = req_form(req, "display_name");
+    const char *email = req_form(req, "email");
+    json_t *form = form_new();
+    form_value(form, "display_name", name);
+    form_value(form, "email", email);
+    const char *problem;
+    if ((problem = check_display_name(name)) != NULL)
+        form_error(form, "display_name", problem);
+    if ((problem = check_email(email)) != NULL) {
+        form_error(form, "email", problem);
+    } else {
+        const char *p_email[] = {email};
+        PGresult *res = NULL;
+        if (db_exec(STMT_EMAIL_TAKEN, 1, p_email, &res) != DB_OK) {
+            json_decref(form);
+            view_unavailable(req);
+            return;
+        }
+        bool taken = PQntuples(res) > 0;
+        PQclear(res);
+        if (taken)
+            form_error(form, "email", "An account with this e-mail address already exists.");
+    }
+    if (form_has_errors(form)) {
+        invite_refused(req, form);
+        return;
+    }
+    json_decref(form);
+
+    char token[TOKEN_LEN + 1], hash[67], uid[24], secs[16];
+    token_new(token);
+    token_hash_param(token, hash);
+    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
+    snprintf(secs, sizeof(secs), "%d", INVITE_SECONDS);
+    const char *params[] = {hash, "therapist", email, name, uid, NULL, secs};
+    PGresult *res = NULL;
+    if (db_exec(STMT_INVITE_CREATE, 7, params, &res) != DB_OK) {
+        sodium_memzero(token, sizeof(token));
+        view_unavailable(req);
+        return;
+    }
+    long long invite_id = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    audit(req, "invite.created", "invite", invite_id, 0);
+    link_page(req, true, token, name, email);
+}
+
+/* ---- disable, enable, reset link ---- */
+
+struct disable_ctx {
+    long long user_id;
+    bool found;
+};
+
+/* Disables the account, revokes its unused reset links and ends its
+ * sessions, all or nothing. */
+static enum db_status disable_tx(void *arg)
+{
+    struct disable_ctx *c = arg;
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", c->user_id);
+    const char *p_id[] = {id};
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_ADMIN_USER_DISABLE, 1, p_id, &res);
+    if (st != DB_OK)
+        return st;
+    c->found = PQntuples(res) == 1;
+    PQclear(res);
+    if (!c->found)
+        return DB_OK;
+    if ((st = db_exec(STMT_ADMIN_RESETS_REVOKE, 1, p_id, NULL)) != DB_OK)
+        return st;
+    return session_end_all(c->user_id, 0);
+}
+
+void h_admin_user_disable(struct request *req)
+{
+    long long id = req->ids[0];
+    if (id == req->session->user->id) {
+        view_error(req, 422, "cannot_disable_self",
+                   "You cannot disable your own account. Another administrator can.");
+        return;
+    }
+    struct disable_ctx c = {.user_id = id};
+    if (db_tx(disable_tx, &c) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    if (!c.found) {
+        user_not_found(req);
+        return;
+    }
+    audit(req, "account.disabled", "user", id, 0);
+    view_redirect(req, "/admin/users?done=disabled");
+}
+
+void h_admin_user_enable(struct request *req)
+{
+    long long id = req->ids[0];
+    char sid[24];
+    snprintf(sid, sizeof(sid), "%lld", id);
+    const char *p_id[] = {sid};
+    PGresult *res = NULL;
+    if (db_exec(STMT_ADMIN_USER_ENABLE, 1, p_id, &res) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    bool found = PQntuples(res) == 1;
+    PQclear(res);
+    if (!found) {
+        user_not_found(req);
+        return;
+    }
+    audit(req, "account.enabled", "user", id, 0);
+    view_redirect(req, "/admin/users?done=enabled");
+}
+
+struct reset_ctx {
+    long long user_id, created_by;
+    const char *hash;
+    long long invite_id;
+};
+
+/* Replaces any unused reset link of the account with a new one. */
+static enum db_status reset_link_tx(void *arg)
+{
+    struct reset_ctx *c = arg;
+    char id[24], by[24], secs[16];
+    snprintf(id, sizeof(id), "%lld", c->user_id);
+    snprintf(by, sizeof(by), "%lld", c->created_by);
+    snprintf(secs, sizeof(secs), "%d", RESET_SECONDS);
+    const char *p_id[] = {id};
+    enum db_status st = db_exec(STMT_ADMIN_RESETS_REVOKE, 1, p_id, NULL);
+    if (st != DB_OK)
+        return st;
+    const char *params[] = {c->hash, "reset", NULL, NULL, by, id, secs};
+    PGresult *res = NULL;
+    if ((st = db_exec(STMT_INVITE_CREATE, 7, params, &res)) != DB_OK)
+        return st;
+    c->invite_id = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return DB_OK;
+}
+
+void h_admin_user_reset_link(struct request *req)
+{
+    long long id = req->ids[0];
+    char sid[24];
+    snprintf(sid, sizeof(sid), "%lld", id);
+    const char *p_id[] = {sid};
+    PGresult *res = NULL;
+    if (db_exec(STMT_ADMIN_USER_GET, 1, p_id, &res) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        user_not_found(req);
+        return;
+    }
+    bool disabled = PQgetvalue(res, 0, 0)[0] == 't';
+    const char *name = arena_strdup(&req->arena, PQgetvalue(res, 0, 1));
+    const char *email = arena_strdup(&req->arena, PQgetvalue(res, 0, 2));
+    PQclear(res);
+    if (disabled) {
+        view_error(req, 422, "account_disabled",
+                   "This account is disabled. Enable it before creating a reset link.");
+        return;
+    }
+    char token[TOKEN_LEN + 1], hash[67];
+    token_new(token);
+    token_hash_param(token, hash);
+    struct reset_ctx c = {.user_id = id, .created_by = req->session->user->id, .hash = hash};
+    if (db_tx(reset_link_tx, &c) != DB_OK) {
+        sodium_memzero(token, sizeof(token));
+        view_unavailable(req);
+        return;
+    }
+    audit(req, "account.reset_link_created", "user", id, 0);
+    link_page(req, false, token, name, email);
+}
+
+/* ---- the audit log ---- */
+
+/* True for a real calendar date written YYYY-MM-DD (years 0001-9999). */
+static bool valid_date(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || m < 1 || m > 12 || d < 1)
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= days[m - 1] + (m == 2 && leap);
+}
+
+/* The page number from ?page=: 1 when absent, 0 when malformed. */
+static long audit_page(const char *s)
+{
+    if (s == NULL || *s == '\0')
+        return 1;
+    if (strlen(s) > 6 || s[0] == '0')
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    long n = atol(s);
+    return n <= AUDIT_MAX_PAGE ? n : 0;
+}
+
+/* An empty query value means "no filter". */
+static const char *query_opt(struct request *req, const char *key)
+{
+    const char *v = req_query(req, key);
+    return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* A person column: {"name", "email"}, or null when nobody. */
+static json_t *person(const char *name, const char *email)
+{
+    if (*name == '\0' && *email == '\0')
+        return json_null();
+    return json_pack("{s:s, s:s}", "name", name, "email", email);
+}
+
+void h_admin_audit(struct request *req)
+{
+    const char *who = query_opt(req, "person");
+    const char *from = query_opt(req, "from");
+    const char *to = query_opt(req, "to");
+    long page = audit_page(req_query(req, "page"));
+    if (page == 0) {
+        view_error(req, 400, "bad_page",
+                   "The page number must be a whole number from 1 to 100000.");
+        return;
+    }
+    json_t *form = form_new();
+    form_value(form, "person", who);
+    form_value(form, "from", from);
+    form_value(form, "to", to);
+    const char *problem;
+    if (who != NULL && (problem = check_email(who)) != NULL)
+        form_error(form, "person", problem);
+    bool from_ok = from == NULL || valid_date(from);
+    bool to_ok = to == NULL || valid_date(to);
+    if (!from_ok)
+        form_error(form, "from", "Enter the date as YYYY-MM-DD, for example 2024-03-01.");
+    if (!to_ok)
+        form_error(form, "to", "Enter the date as YYYY-MM-DD, for example 2024-03-31.");
+    if (from != NULL && to != NULL && from_ok && to_ok && strcmp(from, to) > 0)
+        form_error(form, "to", "The last day must not be before the first day.");
+    if (form_has_errors(form)) {
+        view_form_errors(req, "admin_audit", audit_title, form);
+        return;
+    }
+
+    /* Reading the log is itself recorded, before anything is shown: when
+     * that record cannot be written, nothing is shown. */
+    if (audit(req, "audit.viewed", NULL, 0, 0) != DB_OK) {
+        json_decref(form);
+        view_unavailable(req);
+        return;
+    }
+    char limit[16], offset[24];
+    snprintf(limit, sizeof(limit), "%d", AUDIT_PER_PAGE + 1); /* one more: is there a next page? */
+    snprintf(offset, sizeof(offset), "%ld", (page - 1) * AUDIT_PER_PAGE);
+    const char *params[] = {who, from, to, limit, offset};
+    PGresult *res = NULL;
+    if (db_exec(STMT_ADMIN_AUDIT_LIST, 5, params, &res) != DB_OK) {
+        json_decref(form);
+        view_unavailable(req);
+        return;
+    }
+    int rows = PQntuples(res);
+    bool has_next = rows > AUDIT_PER_PAGE;
+    if (has_next)
+        rows = AUDIT_PER_PAGE;
+    json_t *entries = json_array();
+    for (int i = 0; i < rows; i++) {
+        const char *object_id = PQgetvalue(res, i, 5);
+        json_array_append_new(
+            entries,
+            json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:s}", "at", PQgetvalue(res, i, 0), "actor",
+                      person(PQgetvalue(res, i, 1), PQgetvalue(res, i, 2)), "action",
+                      PQgetvalue(res, i, 3), "object_type", PQgetvalue(res, i, 4), "object_id",
+                      *object_id ? json_integer(atoll(object_id)) : json_null(), "subject",
+                      person(PQgetvalue(res, i, 6), PQgetvalue(res, i, 7)), "ip",
+                      PQgetvalue(res, i, 8)));
+    }
+    PQclear(res);
+
+    json_object_set_new(form, "title", json_string(audit_title));
+    json_object_set_new(form, "has_entries", json_boolean(rows > 0));
+    json_object_set_new(form, "entries", entries);
+    json_object_set_new(form, "page", json_integer(page));
+    json_object_set_new(form, "filtered", json_boolean(who || from || to));
+    if (page > 1)
+        json_object_set_new(form, "prev_page", json_integer(page - 1));
+    if (has_next)
+        json_object_set_new(form, "next_page", json_integer(page + 1));
+    view_page(req, 200, "admin_audit", form);
+}

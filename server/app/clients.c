@@ -1,0 +1,329 @@
+/* clients.c: a therapist's clients: the list, client invitations, couples,
+ * and one client's page. Every client shown is on the signed-in therapist's
+ * care team; anything else is answered as if it did not exist. */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/formview.h"
+#include "auth/auth.h"
+
+#define CLIENT_INVITE_SECONDS (7 * 24 * 3600)
+
+static const char clients_title[] = "Clients";
+
+/* The id a <select> posted: a positive decimal without sign, spaces or a
+ * leading zero. Returns 0 when s is anything else (NULL included). */
+static long long parse_id(const char *s)
+{
+    if (s == NULL || *s < '1' || *s > '9' || strlen(s) > 18)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    errno = 0;
+    long long v = strtoll(s, NULL, 10);
+    return errno == 0 ? v : 0;
+}
+
+static void not_found(struct request *req)
+{
+    /* The very answer of an unknown address: never confirm an id exists. */
+    view_error(req, 404, "not_found", "There is no page at this address.");
+}
+
+/* Appends the rows of a result as objects: keys[i] names column i; a key
+ * beginning with '#' is a number (the '#' is dropped). */
+static json_t *rows_to_array(PGresult *res, const char *const *keys, int nkeys)
+{
+    json_t *arr = json_array();
+    for (int r = 0; r < PQntuples(res); r++) {
+        json_t *o = json_object();
+        for (int c = 0; c < nkeys; c++) {
+            const char *v = PQgetvalue(res, r, c);
+            if (keys[c][0] == '#')
+                json_object_set_new(o, keys[c] + 1, json_integer(atoll(v)));
+            else
+                json_object_set_new(o, keys[c], json_string(v));
+        }
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+/* The /clients page's data for the signed-in therapist: clients, couples,
+ * pending invitations and the notice named by ?done=. form (stolen) is merged
+ * in when given; sel_a/sel_b are the couple form's kept choices. Returns a
+ * new object, or NULL on a database error (*st says which; form is freed). */
+static json_t *clients_data(struct request *req, json_t *form, const char *sel_a, const char *sel_b,
+                            enum db_status *st)
+{
+    char uid[24];
+    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
+    const char *params[] = {uid};
+    PGresult *res = NULL;
+    json_t *clients = NULL, *couples = NULL, *invites = NULL;
+
+    if ((*st = db_exec(STMT_THERAPIST_CLIENTS, 1, params, &res)) != DB_OK)
+        goto fail;
+    static const char *const client_keys[] = {"#id", "display_name", "email", "since"};
+    clients = rows_to_array(res, client_keys, 4);
+    PQclear(res);
+    size_t i;
+    json_t *c;
+    json_array_foreach(clients, i, c)
+    {
+        char idtxt[24];
+        snprintf(idtxt, sizeof(idtxt), "%lld",
+                 (long long)json_integer_value(json_object_get(c, "id")));
+        if (sel_a != NULL && strcmp(sel_a, idtxt) == 0)
+            json_object_set_new(c, "selected_a", json_true());
+        if (sel_b != NULL && strcmp(sel_b, idtxt) == 0)
+            json_object_set_new(c, "selected_b", json_true());
+    }
+
+    if ((*st = db_exec(STMT_THERAPIST_COUPLES, 1, params, &res)) != DB_OK)
+        goto fail;
+    static const char *const couple_keys[] = {"#id", "name_a", "name_b", "#partner_a",
+                                              "#partner_b"};
+    couples = rows_to_array(res, couple_keys, 5);
+    PQclear(res);
+
+    if ((*st = db_exec(STMT_THERAPIST_INVITES, 1, params, &res)) != DB_OK)
+        goto fail;
+    static const char *const invite_keys[] = {"#id", "display_name", "email", "expires"};
+    invites = rows_to_array(res, invite_keys, 4);
+    PQclear(res);
+
+    json_t *data = form != NULL ? form : json_object();
+    json_object_set_new(data, "title", json_string(clients_title));
+    json_object_set_new(data, "has_clients", json_boolean(json_array_size(clients) > 0));
+    json_object_set_new(data, "has_couples", json_boolean(json_array_size(couples) > 0));
+    json_object_set_new(data, "has_invites", json_boolean(json_array_size(invites) > 0));
+    json_object_set_new(data, "can_pair", json_boolean(json_array_size(clients) >= 2));
+    json_object_set_new(data, "clients", clients);
+    json_object_set_new(data, "couples", couples);
+    json_object_set_new(data, "invites", invites);
+    const char *done = req_query(req, "done");
+    const char *notice = NULL;
+    if (done != NULL && strcmp(done, "couple") == 0)
+        notice = "The couple was created.";
+    else if (done != NULL && strcmp(done, "revoked") == 0)
+        notice = "The invitation was revoked. Its link no longer works.";
+    if (notice != NULL)
+        json_object_set_new(data, "notice", json_string(notice));
+    return data;
+
+fail:
+    json_decref(clients);
+    json_decref(couples);
+    json_decref(invites);
+    json_decref(form);
+    return NULL;
+}
+
+/* Answers 422: the /clients page with form's messages (HTML), or the error
+ * object (JSON). form is stolen. */
+static void clients_form_errors(struct request *req, json_t *form, const char *sel_a,
+                                const char *sel_b)
+{
+    if (req->want_json) {
+        view_form_errors(req, "clients", clients_title, form);
+        return;
+    }
+    enum db_status st;
+    json_t *data = clients_data(req, form, sel_a, sel_b, &st);
+    if (data == NULL) {
+        view_unavailable(req);
+        return;
+    }
+    view_page(req, 422, "clients", data);
+}
+
+void h_clients(struct request *req)
+{
+    enum db_status st;
+    json_t *data = clients_data(req, NULL, NULL, NULL, &st);
+    if (data == NULL) {
+        view_unavailable(req);
+        return;
+    }
+    view_page(req, 200, "clients", data);
+}
+
+void h_client_invite(struct request *req)
+{
+    const struct user *me = req->session->user;
+    const char *name = req_form(req, "display_name");
+    const char *email = req_form(req, "email");
+    json_t *form = form_new();
+    form_value(form, "display_name", name);
+    form_value(form, "email", email);
+    const char *problem;
+    if ((problem = check_display_name(name)) != NULL)
+        form_error(form, "display_name", problem);
+    if ((problem = check_email(email)) != NULL) {
+        form_error(form, "email", problem);
+    } else {
+        const char *p_email[] = {email};
+        PGresult *res = NULL;
+        if (db_exec(STMT_EMAIL_TAKEN, 1, p_email, &res) != DB_OK) {
+            json_decref(form);
+            view_unavailable(req);
+            return;
+        }
+        bool taken = PQntuples(res) > 0;
+        PQclear(res);
+        if (taken)
+            form_error(form, "email", "There is already an account with this e-mail address.");
+    }
+    if (form_has_errors(form)) {
+        clients_form_errors(req, form, NULL, NULL);
+        return;
+    }
+    json_decref(form);
+
+    char token[TOKEN_LEN + 1], hash[67], uid[24], secs[16];
+    token_new(token);
+    token_hash_param(token, hash);
+    snprintf(uid, sizeof(uid), "%lld", me->id);
+    snprintf(secs, sizeof(secs), "%d", CLIENT_INVITE_SECONDS);
+    const char *params[] = {hash, "client", email, name, uid, NULL, secs};
+    PGresult *res = NULL;
+    if (db_exec(STMT_INVITE_CREATE, 7, params, &res) != DB_OK || PQntuples(res) != 1) {
+        PQclear(res);
+        sodium_memzero(token, sizeof(token));
+        view_unavailable(req);
+        return;
+    }
+    long long invite_id = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    audit(req, "invite.created", "invite", invite_id, 0);
+
+    /* The token exists only here and in the page: it is never logged and
+     * only its hash is stored, so this page is the one chance to copy it. */
+    char *link = arena_printf(&req->arena, "%s/invite/%s", config_current->base_url, token);
+    sodium_memzero(token, sizeof(token));
+    json_t *data = json_pack("{s:s, s:I, s:s, s:s, s:s, s:i}", "title", "Invitation link", "id",
+                             (json_int_t)invite_id, "link", link, "display_name", name, "email",
+                             email, "valid_days", CLIENT_INVITE_SECONDS / 86400);
+    view_page(req, 201, "invite_link", data);
+}
+
+void h_couple_create(struct request *req)
+{
+    const char *a_txt = req_form(req, "partner_a");
+    const char *b_txt = req_form(req, "partner_b");
+    long long a = parse_id(a_txt), b = parse_id(b_txt);
+    json_t *form = form_new();
+    form_value(form, "partner_a", a_txt);
+    form_value(form, "partner_b", b_txt);
+
+    static const char not_mine[] = "Choose one of your clients.";
+    bool mine;
+    if (a_txt == NULL || *a_txt == '\0') {
+        form_error(form, "partner_a", "Choose the first person.");
+    } else {
+        if (access_is_my_client(req, a, &mine) != DB_OK)
+            goto unavailable;
+        if (!mine)
+            form_error(form, "partner_a", not_mine);
+    }
+    if (b_txt == NULL || *b_txt == '\0') {
+        form_error(form, "partner_b", "Choose the second person.");
+    } else {
+        if (access_is_my_client(req, b, &mine) != DB_OK)
+            goto unavailable;
+        if (!mine)
+            form_error(form, "partner_b", not_mine);
+    }
+    if (!form_has_errors(form) && a == b)
+        form_error(form, "partner_b", "Choose two different people.");
+    if (form_has_errors(form)) {
+        clients_form_errors(req, form, a_txt, b_txt);
+        return;
+    }
+
+    /* Stored once per pair, the smaller id first (the table checks it). */
+    char tid[24], lo[24], hi[24];
+    snprintf(tid, sizeof(tid), "%lld", req->session->user->id);
+    snprintf(lo, sizeof(lo), "%lld", a < b ? a : b);
+    snprintf(hi, sizeof(hi), "%lld", a < b ? b : a);
+    const char *params[] = {tid, lo, hi};
+    PGresult *res = NULL;
+    if (db_exec(STMT_COUPLE_CREATE, 3, params, &res) != DB_OK)
+        goto unavailable;
+    long long couple_id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
+    if (couple_id == 0) {
+        form_error(form, "partner_b", "These two people are already a couple.");
+        clients_form_errors(req, form, a_txt, b_txt);
+        return;
+    }
+    json_decref(form);
+    audit(req, "couple.created", "couple", couple_id, 0);
+    if (req->want_json)
+        view_page(req, 201, NULL, json_pack("{s:b, s:I}", "ok", 1, "id", (json_int_t)couple_id));
+    else
+        view_redirect(req, "/clients?done=couple");
+    return;
+
+unavailable:
+    json_decref(form);
+    view_unavailable(req);
+}
+
+void h_client(struct request *req)
+{
+    long long client_id = req->ids[0];
+    bool mine;
+    if (access_is_my_client(req, client_id, &mine) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    if (!mine) {
+        not_found(req);
+        return;
+    }
+    char tid[24], cid[24];
+    snprintf(tid, sizeof(tid), "%lld", req->session->user->id);
+    snprintf(cid, sizeof(cid), "%lld", client_id);
+    const char *params[] = {tid, cid};
+    PGresult *res = NULL;
+    if (db_exec(STMT_THERAPIST_CLIENT, 2, params, &res) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    if (PQntuples(res) != 1) { /* left the care team a moment ago */
+        PQclear(res);
+        not_found(req);
+        return;
+    }
+    json_t *client = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)client_id, "display_name",
+                               PQgetvalue(res, 0, 0), "email", PQgetvalue(res, 0, 1), "since",
+                               PQgetvalue(res, 0, 2));
+    PQclear(res);
+    if (db_exec(STMT_THERAPIST_CLIENT_COUPLES, 2, params, &res) != DB_OK) {
+        json_decref(client);
+        view_unavailable(req);
+        return;
+    }
+    static const char *const couple_keys[] = {"#id", "#partner_id", "partner_name"};
+    json_t *couples = rows_to_array(res, couple_keys, 3);
+    PQclear(res);
+    /* Reading a client's record is itself recorded; without the record,
+     * no reading. */
+    if (audit(req, "client.viewed", "user", client_id, client_id) != DB_OK) {
+        json_decref(client);
+        json_decref(couples);
+        view_unavailable(req);
+        return;
+    }
+    /* A neutral title: the page's subject never goes into <title>. */
+    view_page(
+        req, 200, "client",
+        json_pack("{s:s, s:o, s:o}", "title", "Client", "client", client, "couples", couples));
+}

@@ -1,0 +1,30 @@
+/* formview.h: the data a form page is rendered from: what was typed, and a
+ * message per field, summarised at the top with links to each field.
+ *
+ * Shape: {"fields": {"email": {"value": "...", "error": "..."}},
+ *         "errors": [{"field": "email", "message": "..."}]}
+ * Templates read {{fields.email.value}} and {{#fields.email.error}}; the
+ * summary iterates {{#errors}} and links to #field-{{field}}. */
+#ifndef INTERLUDE_FORMVIEW_H
+#define INTERLUDE_FORMVIEW_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "http/request.h"
+
+json_t *form_new(void);
+/* Keeps what was typed (never pass a password). value may be NULL. */
+void form_value(json_t *form, const char *field, const char *value);
+void form_error(json_t *form, const char *field, const char *message);
+bool form_has_errors(const json_t *form);
+/* Answers 422 with the form page (HTML) or
+ * {"error": {"code": "invalid", "message": ..., "fields": {name: message}}}
+ * (JSON). form is stolen; title is the page title. */
+void view_form_errors(struct request *req, const char *template, const char *title, json_t *form);
+
+/* Checks of common fields: NULL when fine, else the message to show. */
+const char *check_email(const char *s);
+const char *check_display_name(const char *s);
+
+#endif

@@ -1,0 +1,77 @@
+/* guard.c: what runs before every handler (session, CSRF, role) and what
+ * every HTML page gets (user, CSRF token, navigation). */
+#include "app/app.h"
+#include "auth/auth.h"
+
+static bool unsafe(enum http_method m)
+{
+    return m == HTTP_POST || m == HTTP_PUT || m == HTTP_PATCH || m == HTTP_DELETE;
+}
+
+bool app_guard(struct request *req)
+{
+    if (req->route->flags & ROUTE_NO_SESSION)
+        return true;
+    if (session_load(req) != DB_OK) {
+        view_unavailable(req);
+        return false;
+    }
+    if (unsafe(req->method) && !csrf_valid(req)) {
+        view_error(req, 403, "csrf",
+                   "This form has expired or did not come from this site. Go back, reload the "
+                   "page and try again.");
+        return false;
+    }
+    if (req->route->roles == 0)
+        return true;
+    const struct user *u = req->session ? req->session->user : NULL;
+    if (u == NULL) {
+        if (req->want_json)
+            view_error(req, 401, "signin_required", "Please sign in.");
+        else
+            view_redirect(req, "/login");
+        return false;
+    }
+    if (!(req->route->roles & u->role)) {
+        view_error(req, 403, "forbidden", "This page is not part of your account.");
+        return false;
+    }
+    return true;
+}
+
+static json_t *nav_item(const char *href, const char *label)
+{
+    return json_pack("{s:s, s:s}", "href", href, "label", label);
+}
+
+void app_decorate(struct request *req, json_t *data)
+{
+    const struct session *s = req->session;
+    const struct user *u = s ? s->user : NULL;
+    if (s != NULL)
+        json_object_set_new(data, "csrf", json_string(s->csrf));
+    json_t *nav = json_array();
+    if (u == NULL) {
+        json_array_append_new(nav, nav_item("/login", "Sign in"));
+    } else {
+        json_object_set_new(data, "user",
+                            json_pack("{s:s, s:s, s:b, s:b, s:b}", "display_name", u->display_name,
+                                      "role", role_name(u->role), "is_admin", u->role == ROLE_ADMIN,
+                                      "is_therapist", u->role == ROLE_THERAPIST, "is_client",
+                                      u->role == ROLE_CLIENT));
+        if (u->role == ROLE_ADMIN) {
+            json_array_append_new(nav, nav_item("/admin/users", "People"));
+            json_array_append_new(nav, nav_item("/admin/audit", "Audit log"));
+        } else if (u->role == ROLE_THERAPIST) {
+            json_array_append_new(nav, nav_item("/clients", "Clients"));
+        } else {
+            json_array_append_new(nav, nav_item("/", "Homework"));
+            /* A neutral page to leave for at once (see layout.html). */
+            json_object_set_new(data, "quick_exit",
+                                json_pack("{s:s, s:s}", "href", "https://www.bbc.com/weather",
+                                          "label", "Leave quickly"));
+        }
+        json_array_append_new(nav, nav_item("/account", "Account"));
+    }
+    json_object_set_new(data, "nav", nav);
+}

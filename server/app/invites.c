@@ -1,0 +1,266 @@
+/* invites.c: invitation links: accepting one (a therapist's or a client's
+ * new account), and revoking one by the person who made it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/formview.h"
+#include "auth/auth.h"
+
+static const char accept_title[] = "Create your account";
+
+/* An invitation that may be accepted here; strings live in the arena. */
+struct invite {
+    long long id;
+    unsigned role; /* ROLE_THERAPIST or ROLE_CLIENT */
+    const char *email;
+    const char *display_name;
+    long long created_by;
+};
+
+/* Finds the unused, unrevoked, unexpired therapist or client invitation of
+ * the request's token. Setup and reset links are never accepted here: they
+ * are answered as unknown. Returns DB_OK with *found set, or a DB error. */
+static enum db_status find_invite(struct request *req, struct invite *inv, bool *found)
+{
+    *found = false;
+    char hash[67];
+    token_hash_param(req->params[0], hash);
+    const char *params[] = {hash};
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_INVITE_BY_TOKEN, 1, params, &res);
+    if (st != DB_OK)
+        return st;
+    if (PQntuples(res) == 1) {
+        const char *kind = PQgetvalue(res, 0, 1);
+        if (strcmp(kind, "therapist") == 0 || strcmp(kind, "client") == 0) {
+            inv->id = atoll(PQgetvalue(res, 0, 0));
+            inv->role = role_parse(kind);
+            inv->email = arena_strdup(&req->arena, PQgetvalue(res, 0, 2));
+            inv->display_name = arena_strdup(&req->arena, PQgetvalue(res, 0, 3));
+            inv->created_by = atoll(PQgetvalue(res, 0, 4));
+            *found = true;
+        }
+    }
+    PQclear(res);
+    return DB_OK;
+}
+
+static void invite_gone(struct request *req)
+{
+    view_error(req, 404, "link_expired",
+               "This invitation has expired or was already used. Ask for a new one.");
+}
+
+/* The invitation for this request, answering 404 or 503 itself when there
+ * is none. Returns true when the handler may go on. */
+static bool load_invite(struct request *req, struct invite *inv)
+{
+    bool found;
+    if (find_invite(req, inv, &found) != DB_OK) {
+        view_unavailable(req);
+        return false;
+    }
+    if (!found) {
+        invite_gone(req);
+        return false;
+    }
+    return true;
+}
+
+/* The accept form's fixed parts: the token for the action, the e-mail
+ * address (read-only when the invitation names one) and the role. */
+static void accept_form_base(json_t *form, const struct request *req, const struct invite *inv)
+{
+    json_object_set_new(form, "token", json_string(req->params[0]));
+    json_object_set_new(form, "email", json_string(inv->email));
+    json_object_set_new(form, "email_fixed", json_boolean(inv->email[0] != '\0'));
+    json_object_set_new(form, "is_therapist", json_boolean(inv->role == ROLE_THERAPIST));
+}
+
+void h_invite_form(struct request *req)
+{
+    struct invite inv;
+    if (!load_invite(req, &inv))
+        return;
+    if (session_ensure(req) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    json_t *form = form_new();
+    json_object_set_new(form, "title", json_string(accept_title));
+    accept_form_base(form, req, &inv);
+    form_value(form, "display_name", inv.display_name);
+    view_page(req, 200, "invite_accept", form);
+}
+
+enum accept_outcome { ACCEPT_DONE, ACCEPT_GONE, ACCEPT_EMAIL_TAKEN };
+
+struct accept_ctx {
+    const struct invite *inv;
+    const char *email, *name, *hash;
+    long long user_id;
+    enum accept_outcome outcome;
+};
+
+/* Uses the invitation, creates the account and, for a client, the care
+ * team row, all or nothing. A business refusal is returned as DB_HARD so the
+ * transaction rolls back (the link stays usable when the e-mail is taken);
+ * the caller reads c->outcome first. */
+static enum db_status accept_tx(void *arg)
+{
+    struct accept_ctx *c = arg;
+    PGresult *res = NULL;
+    enum db_status st;
+    char iid[24], by[24], uid[24];
+    c->outcome = ACCEPT_DONE;
+    c->user_id = 0;
+
+    snprintf(iid, sizeof(iid), "%lld", c->inv->id);
+    const char *p_use[] = {iid};
+    if ((st = db_exec(STMT_INVITE_USE, 1, p_use, &res)) != DB_OK)
+        return st;
+    bool used = PQntuples(res) == 1;
+    PQclear(res);
+    if (!used) { /* used, revoked or expired since the page loaded */
+        c->outcome = ACCEPT_GONE;
+        return DB_HARD;
+    }
+
+    const char *p_user[] = {c->email, c->name, role_name(c->inv->role), c->hash};
+    if ((st = db_exec(STMT_USER_CREATE, 4, p_user, &res)) != DB_OK)
+        return st;
+    c->user_id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
+    if (c->user_id == 0) {
+        c->outcome = ACCEPT_EMAIL_TAKEN;
+        return DB_HARD;
+    }
+
+    if (c->inv->role == ROLE_CLIENT) {
+        snprintf(by, sizeof(by), "%lld", c->inv->created_by);
+        snprintf(uid, sizeof(uid), "%lld", c->user_id);
+        const char *p_team[] = {by, uid};
+        if ((st = db_exec(STMT_CARE_TEAM_ADD, 2, p_team, &res)) != DB_OK)
+            return st;
+        bool added = PQntuples(res) == 1;
+        PQclear(res);
+        if (!added) { /* the inviting therapist's account is gone or disabled */
+            c->outcome = ACCEPT_GONE;
+            return DB_HARD;
+        }
+    }
+    return DB_OK;
+}
+
+void h_invite_accept(struct request *req)
+{
+    struct invite inv;
+    if (!load_invite(req, &inv))
+        return;
+    const char *name = req_form(req, "display_name");
+    const char *pw = req_form(req, "password");
+    const char *pw2 = req_form(req, "password_confirm");
+    /* The address comes from the invitation and cannot be changed; only an
+     * invitation made without one asks for it. */
+    const char *email = inv.email[0] != '\0' ? inv.email : req_form(req, "email");
+    json_t *form = form_new();
+    accept_form_base(form, req, &inv);
+    form_value(form, "display_name", name);
+    if (inv.email[0] == '\0')
+        form_value(form, "email", email);
+    const char *problem;
+    if ((problem = check_display_name(name)) != NULL)
+        form_error(form, "display_name", problem);
+    if (inv.email[0] == '\0' && (problem = check_email(email)) != NULL)
+        form_error(form, "email", problem);
+    if (pw == NULL || *pw == '\0')
+        form_error(form, "password", "Choose a password.");
+    else if ((problem = password_problem(pw, email, name)) != NULL)
+        form_error(form, "password", problem);
+    else if (pw2 == NULL || strcmp(pw, pw2) != 0)
+        form_error(form, "password_confirm", "The two passwords are not the same.");
+    if (form_has_errors(form)) {
+        view_form_errors(req, "invite_accept", accept_title, form);
+        return;
+    }
+
+    char hash[160];
+    if (password_hash(pw, hash, sizeof(hash)) != PW_OK) {
+        json_decref(form);
+        view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
+        req->view.retry_after = "2";
+        return;
+    }
+    struct accept_ctx c = {.inv = &inv, .email = email, .name = name, .hash = hash};
+    enum db_status st = db_tx(accept_tx, &c);
+    if (c.outcome == ACCEPT_GONE) {
+        json_decref(form);
+        invite_gone(req);
+        return;
+    }
+    if (c.outcome == ACCEPT_EMAIL_TAKEN) {
+        form_error(form, "email",
+                   "There is already an account with this e-mail address. Sign in instead, or "
+                   "ask for a new invitation.");
+        view_form_errors(req, "invite_accept", accept_title, form);
+        return;
+    }
+    json_decref(form);
+    if (st != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    audit_as(req, c.user_id, "invite.accepted", "invite", inv.id,
+             inv.role == ROLE_CLIENT ? c.user_id : 0);
+    if (session_login(req, c.user_id) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    if (req->want_json)
+        view_page(req, 201, NULL, json_pack("{s:b, s:s}", "ok", 1, "csrf", req->session->csrf));
+    else
+        view_redirect(req, "/");
+}
+
+void h_invite_revoke(struct request *req)
+{
+    const struct user *me = req->session->user;
+    char iid[24], uid[24];
+    snprintf(iid, sizeof(iid), "%lld", req->ids[0]);
+    snprintf(uid, sizeof(uid), "%lld", me->id);
+    const char *params[] = {iid, uid};
+    PGresult *res = NULL;
+    if (db_exec(STMT_INVITE_REVOKE, 2, params, &res) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    bool revoked = PQntuples(res) == 1;
+    PQclear(res);
+    if (!revoked) {
+        /* Why not? Only the creator learns more than "no such page". */
+        if (db_exec(STMT_INVITE_STATE_FOR_CREATOR, 2, params, &res) != DB_OK) {
+            view_unavailable(req);
+            return;
+        }
+        int n = PQntuples(res);
+        bool used = n == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+        PQclear(res);
+        if (n != 1)
+            view_error(req, 404, "not_found", "There is no page at this address.");
+        else if (used)
+            view_error(req, 409, "invite_used",
+                       "This invitation was already accepted, so it cannot be revoked.");
+        else
+            view_error(req, 409, "invite_revoked", "This invitation was already revoked.");
+        return;
+    }
+    audit(req, "invite.revoked", "invite", req->ids[0], 0);
+    if (req->want_json)
+        view_page(req, 200, NULL, json_pack("{s:b}", "ok", 1));
+    else if (me->role == ROLE_ADMIN)
+        view_redirect(req, "/admin/users?done=invite-revoked");
+    else
+        view_redirect(req, "/clients?done=revoked");
+}

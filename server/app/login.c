@@ -1,0 +1,160 @@
+/* login.c: signing in and out, and the session's CSRF token for API clients. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/formview.h"
+#include "auth/auth.h"
+
+/* Throttling: failed sign-ins counted over 15 minutes, in PostgreSQL. */
+#define MAX_FAILS_PER_ACCOUNT 5
+#define MAX_FAILS_PER_ADDRESS 30
+
+static const char bad_credentials[] = "The e-mail address or password is not right.";
+
+void h_login_form(struct request *req)
+{
+    if (req->session != NULL && req->session->user != NULL) {
+        view_redirect(req, "/");
+        return;
+    }
+    if (session_ensure(req) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    json_t *form = form_new();
+    json_object_set_new(form, "title", json_string("Sign in"));
+    view_page(req, 200, "login", form);
+}
+
+/* Fails the sign-in with the one message both unknown accounts and wrong
+ * passwords get, so the answer never says which it was. */
+static void refuse(struct request *req, const char *email)
+{
+    json_t *form = form_new();
+    form_value(form, "email", email);
+    form_error(form, "password", bad_credentials);
+    view_form_errors(req, "login", "Sign in", form);
+}
+
+void h_login(struct request *req)
+{
+    const char *email = req_form(req, "email");
+    const char *password = req_form(req, "password");
+    json_t *form = form_new();
+    form_value(form, "email", email);
+    if (email == NULL || *email == '\0')
+        form_error(form, "email", "Enter your e-mail address.");
+    if (password == NULL || *password == '\0')
+        form_error(form, "password", "Enter your password.");
+    if (form_has_errors(form)) {
+        view_form_errors(req, "login", "Sign in", form);
+        return;
+    }
+    json_decref(form);
+
+    const char *p_count[] = {email, req->client_ip};
+    PGresult *res = NULL;
+    if (db_exec(STMT_LOGIN_FAILURES_COUNT, 2, p_count, &res) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    long fails_account = atol(PQgetvalue(res, 0, 0));
+    long fails_address = atol(PQgetvalue(res, 0, 1));
+    PQclear(res);
+    if (fails_account >= MAX_FAILS_PER_ACCOUNT || fails_address >= MAX_FAILS_PER_ADDRESS) {
+        json_t *f = form_new();
+        form_value(f, "email", email);
+        form_error(f, "password",
+                   "Too many attempts to sign in. Please wait 15 minutes, then try again.");
+        view_form_errors(req, "login", "Sign in", f);
+        req->view.status = 429;
+        req->view.retry_after = "900";
+        return;
+    }
+
+    const char *p_email[] = {email};
+    if (db_exec(STMT_USER_BY_EMAIL, 1, p_email, &res) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    long long user_id = 0;
+    char *hash = NULL;
+    bool disabled = false;
+    if (PQntuples(res) == 1) {
+        user_id = atoll(PQgetvalue(res, 0, 0));
+        hash = strdup(PQgetvalue(res, 0, 2));
+        disabled = PQgetvalue(res, 0, 3)[0] == 't';
+    }
+    PQclear(res);
+
+    bool rehash = false;
+    enum pw_result pr = password_verify(hash, password, &rehash);
+    free(hash);
+    if (pr == PW_BUSY || pr == PW_ERROR) {
+        view_error(req, 503, "busy", "Signing in is busy right now. Please try again in a moment.");
+        req->view.retry_after = "2";
+        return;
+    }
+    if (pr != PW_OK || disabled) {
+        const char *p_fail[] = {email, req->client_ip};
+        db_exec(STMT_LOGIN_FAILURE_ADD, 2, p_fail, NULL);
+        audit_as(req, user_id, "login.failure", "user", user_id, 0);
+        refuse(req, email);
+        return;
+    }
+
+    db_exec(STMT_LOGIN_FAILURES_CLEAR, 1, p_email, NULL);
+    if (rehash) {
+        char fresh[160];
+        if (password_hash(password, fresh, sizeof(fresh)) == PW_OK) {
+            char uid[24];
+            snprintf(uid, sizeof(uid), "%lld", user_id);
+            const char *p_set[] = {uid, fresh};
+            db_exec(STMT_USER_SET_PASSWORD, 2, p_set, NULL);
+        }
+    }
+    if (session_login(req, user_id) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    audit_as(req, user_id, "login.success", "user", user_id, 0);
+    if (req->want_json)
+        view_page(req, 200, NULL, json_pack("{s:b, s:s}", "ok", 1, "csrf", req->session->csrf));
+    else
+        view_redirect(req, "/");
+}
+
+void h_logout(struct request *req)
+{
+    long long uid = req->session && req->session->user ? req->session->user->id : 0;
+    if (session_logout(req) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    if (uid > 0)
+        audit_as(req, uid, "logout", "user", uid, 0);
+    if (req->want_json)
+        view_page(req, 200, NULL, json_pack("{s:b}", "ok", 1));
+    else
+        view_redirect(req, "/login");
+}
+
+/* For API clients: who am I, and the CSRF token to send as X-CSRF-Token.
+ * Gives an anonymous visitor a session so they can then POST /login. */
+void h_session(struct request *req)
+{
+    if (session_ensure(req) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    const struct user *u = req->session->user;
+    json_t *data = json_pack("{s:b, s:s}", "signed_in", u != NULL, "csrf", req->session->csrf);
+    if (u != NULL)
+        json_object_set_new(data, "user",
+                            json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)u->id, "email",
+                                      u->email, "display_name", u->display_name, "role",
+                                      role_name(u->role)));
+    view_page(req, 200, NULL, data);
+}
