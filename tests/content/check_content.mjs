@@ -34,7 +34,7 @@ const FIELD_TYPES = new Set([
 const CHOICE_TYPES = new Set(['single_choice', 'multiple_choice']);
 const FIELD_KEYS = new Set([
   'key', 'type', 'label', 'help', 'text', 'required', 'show_if',
-  'min', 'max', 'min_label', 'max_label', 'options',
+  'min', 'max', 'min_label', 'max_label', 'options', 'step',
 ]);
 const KEY_RE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 const SLUG_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;

@@ -1,0 +1,130 @@
+/* form.h: the one forms engine. A form definition (JSON, format in
+ * docs/CONTENT.md) drives the HTML form, server-side validation, the stored
+ * answers, scoring, and FHIR R4 export, for intake forms, exercises'
+ * reflection prompts and standard measures alike.
+ *
+ * Definitions are jansson objects: {"fields": [...], "scoring": {...}?,
+ * "alerts": [...]?} (an exercise's "reflection" object, or an intake or
+ * measure file; other top-level members are ignored). Field types:
+ * short_text, long_text, scale, single_choice, multiple_choice, yes_no,
+ * date, number, consent, section.
+ *
+ * Every function is reentrant and reads def without changing it. The
+ * functions other than form_check expect a def that passed form_check
+ * (check once, when loading); given any other JSON they do not crash.
+ *
+ * Answers (what form_validate stores, by field key):
+ *   short_text, long_text  string as typed (never only white space)
+ *   scale                  integer
+ *   single_choice, yes_no  string: the option value, "yes" or "no"
+ *   multiple_choice        array of option values, in the options' order
+ *   date                   string "YYYY-MM-DD"
+ *   number                 integer; real when the field has "step": "any"
+ *   consent                true (an unticked box is absent)
+ * A field that is hidden, unanswered or a section has no member. */
+#ifndef INTERLUDE_FORM_H
+#define INTERLUDE_FORM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Checks a definition's structure with the rules of
+ * tests/content/check_content.mjs: known types, unique snake_case keys,
+ * labels, no unknown field/option properties, scale integer min < max with
+ * labels, choices with at least 2 options of unique values and numeric
+ * weights, numbers' bounds, show_if naming an EARLIER field that is not a
+ * section or multiple_choice with a value of the right kind, scoring items
+ * that exist and are required single_choice with every option weighted,
+ * bands that cover the score range without gaps or overlaps, alerts naming
+ * a single_choice field. Added here: number fields may have "step": "any"
+ * (decimals allowed; check_content.mjs does not know "step" yet), and
+ * caps: 200 fields, 100 options or bands, 101 scale steps, 1,000 code
+ * points a label/help/option label, 4,000 a section text, 64 bytes a key.
+ * Returns NULL when valid, else one sentence naming the field ("Field 3
+ * (pause_reason): ..."), written into msg (msglen bytes, truncated) or,
+ * when msg is NULL or msglen 0, a static generic sentence. */
+const char *form_check(const json_t *def, char *msg, size_t msglen);
+
+/* Validates submitted values against def. input: field key -> array of
+ * strings as they came from the form (a bare string is one value); a
+ * multiple_choice field also reads "<key>[]", the name the view gives its
+ * checkboxes. Other keys (_csrf, ...) are ignored. NULL input is empty.
+ * Rules: a single-valued field given two values is an error; "" or only
+ * white space is no answer; short_text <= 500 and long_text <= 20,000
+ * code points; a choice must be an option value; a scale only the
+ * canonical decimal form of an integer in range ("7", "-2"; not "07",
+ * "+7", " 7", "7.0"); a date a real calendar day YYYY-MM-DD (year >= 1,
+ * leap years); a number "-"? digits (leading zeros fine), and with
+ * "step": "any" an optional ".digits", white space around allowed, no
+ * exponent or "+", within min/max and the FHIR integer range (|n| <=
+ * 2^31-1; decimals |n| <= 1e15); consent "on" or absent; yes_no "yes" or
+ * "no". Fields hidden by show_if (see form_view) are neither validated nor
+ * stored. With draft true required-ness is not checked; types and bounds
+ * still are.
+ * Returns the number of problems (0 = valid) with *answers = {key: typed
+ * value} (see above) and *errors = {key: message}, both new references,
+ * even when there are problems (*answers then holds what was valid).
+ * Returns -1, with both set to NULL, when answers or errors is NULL or def
+ * has no fields list. */
+int form_validate(const json_t *def, const json_t *input, bool draft, json_t **answers,
+                  json_t **errors);
+
+/* The view a template renders a form from (logic-less: see
+ * server/http/template.h): an array with one object per field, in order.
+ * answers: stored answers, or, to show a submission again after
+ * form_validate found problems, the submitted input itself (so invalid
+ * entries are shown as typed); may be NULL. errors: {key: message} or NULL.
+ * Every field has: key, id ("f-<key>"), name (the input's name: the key,
+ * "<key>[]" for multiple_choice), type, label, help|null, help_id
+ * ("f-<key>-help")|null, text (sections)|null, required, the flags
+ * is_short_text ... is_section (exactly one true), hidden (show_if false
+ * now; the HTML still renders the field, with the hidden attribute),
+ * show_if_field|null and show_if_value|null (a string: "yes", an option
+ * value, "5", "true"), value (string form of a single answer)|null,
+ * checked (consent ticked), error|null, error_id ("f-<key>-error")|null,
+ * invalid (has an error), describedby (help and error ids)|null.
+ * Per type: scale: min, max, min_label, max_label, steps [{id, value,
+ * label (min_label at min, max_label at max, else null), checked}];
+ * single/multiple choice: options [{id, value, label, checked}]; yes_no:
+ * options yes/"Yes" and no/"No"; number: min|null, max|null (strings),
+ * step ("1" or "any"), inputmode; text: maxlength. Members that do not
+ * apply are null or false rather than absent, because the template engine
+ * would otherwise find the enclosing field's value (a step's "label").
+ * show_if: a field is shown when the earlier field it names is shown and
+ * its answer equals the value (numbers compared numerically); an unticked
+ * consent box counts as false. New reference (an empty array for a def
+ * without fields). */
+json_t *form_view(const json_t *def, const json_t *answers, const json_t *errors);
+
+/* Scores answers when def has "scoring": total = sum of the chosen
+ * options' weights over scoring.items, times scoring.multiplier; unscored
+ * fields (PHQ-9's difficulty question) are ignored. Returns {"total": n,
+ * "max": m, "band": "label"|null, "complete": bool, "answered": k,
+ * "items": count, "alerts": [{"item", "message"}]}: total and max are
+ * integers when whole; band is null until every scored item is answered
+ * (a partial sum would understate the band); alerts lists every
+ * def.alerts entry whose item's chosen weight is >= min_weight, complete
+ * or not (PHQ-9 item 9). NULL when the form has no scoring. New
+ * reference. */
+json_t *form_score(const json_t *def, const json_t *answers);
+
+/* FHIR R4 (mapping in form_fhir.c). form_fhir_questionnaire: def as a
+ * Questionnaire {resourceType, id, version?, title?, status "active",
+ * description? (summary and instructions), copyright? (license), item}.
+ * No url: the caller knows the public base address and may add it.
+ * NULL when def fails form_check or id is not a FHIR id
+ * ([A-Za-z0-9-.]{1,64}); empty title/version are left out.
+ * form_fhir_response: answers as a QuestionnaireResponse {resourceType,
+ * questionnaire? (questionnaire_ref, a canonical URL or "Questionnaire/id"),
+ * status, authored?, item} with one item per answered, shown field. status
+ * is one of in-progress (drafts), completed, amended, entered-in-error,
+ * stopped; authored_iso a FHIR dateTime (a time needs a zone:
+ * "2026-03-14T09:30:00Z") or NULL. NULL on a bad def, status or date.
+ * New references. */
+json_t *form_fhir_questionnaire(const json_t *def, const char *id, const char *title,
+                                const char *version);
+json_t *form_fhir_response(const json_t *def, const json_t *answers, const char *questionnaire_ref,
+                           const char *status, const char *authored_iso);
+
+#endif

@@ -1,0 +1,232 @@
+/* form_view.c: the data a logic-less template renders a form from
+ * (templates/partials/form_fields.html). Every member a template may read
+ * is present on every field, null or false when it does not apply: the
+ * template engine resolves an absent name in the enclosing context, so an
+ * absent step "label" would print the question's label instead. */
+#include "forms/form.h"
+#include "forms/form_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* What the person gave for a field, as the strings an input shows: from
+ * raw input (strings) or stored answers (numbers, true for a ticked box). */
+static void add_display(json_t *out, const json_t *v)
+{
+    char buf[48];
+    size_t i;
+    const json_t *x;
+
+    if (json_is_string(v)) {
+        json_array_append(out, (json_t *)v);
+    } else if (json_is_number(v)) {
+        form_fmt_number(json_number_value(v), buf, sizeof(buf));
+        json_array_append_new(out, json_string(buf));
+    } else if (json_is_true(v)) {
+        json_array_append_new(out, json_string("on"));
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x)
+        {
+            if (json_is_string(x) || json_is_number(x) || json_is_true(x))
+                add_display(out, x);
+        }
+    }
+}
+
+static bool has_string(const json_t *arr, const char *s)
+{
+    size_t i;
+    const json_t *x;
+
+    json_array_foreach(arr, i, x)
+    {
+        if (strcmp(json_string_value(x), s) == 0)
+            return true;
+    }
+    return false;
+}
+
+static json_t *str_or_null(const json_t *v)
+{
+    return json_is_string(v) ? json_string(json_string_value(v)) : json_null();
+}
+
+static json_t *option(const char *id, size_t i, const char *value, const char *label, bool checked)
+{
+    char oid[FORM_MAX_KEY + 32];
+
+    snprintf(oid, sizeof(oid), "%s-%zu", id, i);
+    return json_pack("{s:s, s:s, s:s, s:b}", "id", oid, "value", value, "label", label, "checked",
+                     checked);
+}
+
+static void add_choices(json_t *v, const struct fres *e, const char *id, const json_t *disp)
+{
+    json_t *opts = json_array();
+    size_t i;
+    const json_t *o;
+
+    if (e->type == FT_YES_NO) {
+        json_array_append_new(opts, option(id, 0, "yes", "Yes", has_string(disp, "yes")));
+        json_array_append_new(opts, option(id, 1, "no", "No", has_string(disp, "no")));
+    } else {
+        json_array_foreach(json_object_get(e->field, "options"), i, o)
+        {
+            const char *val = json_string_value(json_object_get(o, "value"));
+            const char *label = json_string_value(json_object_get(o, "label"));
+            if (val != NULL && label != NULL)
+                json_array_append_new(opts, option(id, i, val, label, has_string(disp, val)));
+        }
+    }
+    json_object_set_new(v, "options", opts);
+}
+
+static void add_scale(json_t *v, const struct fres *e, const char *id, const json_t *disp)
+{
+    long long lo = 0, hi = -1;
+    const json_t *minl = json_object_get(e->field, "min_label");
+    const json_t *maxl = json_object_get(e->field, "max_label");
+    json_t *steps = json_array();
+    char val[24], sid[FORM_MAX_KEY + 32];
+
+    if (!form_json_int(json_object_get(e->field, "min"), &lo) ||
+        !form_json_int(json_object_get(e->field, "max"), &hi) || hi - lo >= FORM_MAX_SCALE_STEPS)
+        hi = lo - 1; /* a definition form_check refuses: no steps */
+    for (long long s = lo; s <= hi; s++) {
+        snprintf(val, sizeof(val), "%lld", s);
+        snprintf(sid, sizeof(sid), "%s-%lld", id, s - lo);
+        const json_t *label = s == lo ? minl : s == hi ? maxl : NULL;
+        json_array_append_new(steps, json_pack("{s:s, s:I, s:o, s:b}", "id", sid, "value",
+                                               (json_int_t)s, "label", str_or_null(label),
+                                               "checked", has_string(disp, val)));
+    }
+    json_object_set_new(v, "steps", steps);
+    json_object_set_new(v, "min", json_integer(lo));
+    json_object_set_new(v, "max", json_integer(hi));
+    json_object_set_new(v, "min_label", str_or_null(minl));
+    json_object_set_new(v, "max_label", str_or_null(maxl));
+}
+
+static void add_number(json_t *v, const struct fres *e)
+{
+    const char *step = json_string_value(json_object_get(e->field, "step"));
+    bool decimal = step != NULL && strcmp(step, "any") == 0;
+    const json_t *mn = json_object_get(e->field, "min"), *mx = json_object_get(e->field, "max");
+    char buf[48];
+
+    form_fmt_number(json_number_value(mn), buf, sizeof(buf));
+    json_object_set_new(v, "min", json_is_number(mn) ? json_string(buf) : json_null());
+    form_fmt_number(json_number_value(mx), buf, sizeof(buf));
+    json_object_set_new(v, "max", json_is_number(mx) ? json_string(buf) : json_null());
+    json_object_set_new(v, "step", json_string(decimal ? "any" : "1"));
+    json_object_set_new(v, "inputmode", json_string(decimal ? "decimal" : "numeric"));
+}
+
+static json_t *view_field(const struct fres *e, const json_t *answers, const json_t *errors)
+{
+    const json_t *f = e->field;
+    const char *key = e->key != NULL ? e->key : "";
+    const json_t *help = json_object_get(f, "help");
+    const json_t *err = json_object_get(errors, key);
+    const json_t *si = json_object_get(f, "show_if");
+    char id[FORM_MAX_KEY + 8], name[FORM_MAX_KEY + 8], help_id[FORM_MAX_KEY + 16],
+        error_id[FORM_MAX_KEY + 16], describedby[2 * FORM_MAX_KEY + 40], buf[48];
+    json_t *v = json_object();
+    json_t *disp = json_array();
+
+    snprintf(id, sizeof(id), "f-%.*s", FORM_MAX_KEY, key);
+    snprintf(name, sizeof(name), "%.*s%s", FORM_MAX_KEY, key,
+             e->type == FT_MULTIPLE_CHOICE ? "[]" : "");
+    snprintf(help_id, sizeof(help_id), "%s-help", id);
+    snprintf(error_id, sizeof(error_id), "%s-error", id);
+    if (!json_is_string(help))
+        help = NULL;
+    if (!json_is_string(err))
+        err = NULL;
+    snprintf(describedby, sizeof(describedby), "%s%s%s", help != NULL ? help_id : "",
+             help != NULL && err != NULL ? " " : "", err != NULL ? error_id : "");
+
+    add_display(disp, json_object_get(answers, key));
+    if (e->type == FT_MULTIPLE_CHOICE && e->key != NULL && strlen(key) <= FORM_MAX_KEY) {
+        char bkey[FORM_MAX_KEY + 3];
+        snprintf(bkey, sizeof(bkey), "%s[]", key);
+        add_display(disp, json_object_get(answers, bkey));
+    }
+    bool single = e->type != FT_MULTIPLE_CHOICE && e->type != FT_SECTION;
+
+    json_object_set_new(v, "key", json_string(key));
+    json_object_set_new(v, "id", json_string(id));
+    json_object_set_new(v, "name", json_string(name));
+    json_object_set_new(v, "type",
+                        e->type < FT__MAX ? json_string(form_types[e->type].name) : json_null());
+    json_object_set_new(v, "label", str_or_null(json_object_get(f, "label")));
+    json_object_set_new(v, "help", str_or_null(help));
+    json_object_set_new(v, "help_id", help != NULL ? json_string(help_id) : json_null());
+    json_object_set_new(v, "text", str_or_null(json_object_get(f, "text")));
+    json_object_set_new(
+        v, "required",
+        json_boolean(e->type != FT_SECTION && json_is_true(json_object_get(f, "required"))));
+    for (int t = 0; t < FT__MAX; t++)
+        json_object_set_new(v, form_types[t].flag, json_boolean(e->type == (enum ftype)t));
+    json_object_set_new(v, "hidden", json_boolean(!e->visible));
+    json_object_set_new(v, "value",
+                        single && json_array_size(disp) > 0 ? json_incref(json_array_get(disp, 0))
+                                                            : json_null());
+    json_object_set_new(v, "checked",
+                        json_boolean(e->type == FT_CONSENT && has_string(disp, "on")));
+    json_object_set_new(v, "error",
+                        err != NULL ? json_string(json_string_value(err)) : json_null());
+    json_object_set_new(v, "error_id", err != NULL ? json_string(error_id) : json_null());
+    json_object_set_new(v, "invalid", json_boolean(err != NULL));
+    json_object_set_new(v, "describedby",
+                        describedby[0] != '\0' ? json_string(describedby) : json_null());
+
+    const json_t *eq = json_object_get(si, "equals");
+    json_object_set_new(v, "show_if_field", str_or_null(json_object_get(si, "field")));
+    if (json_is_string(eq)) {
+        json_object_set_new(v, "show_if_value", json_string(json_string_value(eq)));
+    } else if (json_is_number(eq)) {
+        form_fmt_number(json_number_value(eq), buf, sizeof(buf));
+        json_object_set_new(v, "show_if_value", json_string(buf));
+    } else if (json_is_boolean(eq)) {
+        json_object_set_new(v, "show_if_value", json_string(json_is_true(eq) ? "true" : "false"));
+    } else {
+        json_object_set_new(v, "show_if_value", json_null());
+    }
+
+    switch (e->type) {
+    case FT_SHORT_TEXT:
+        json_object_set_new(v, "maxlength", json_integer(FORM_SHORT_TEXT_MAX));
+        break;
+    case FT_LONG_TEXT:
+        json_object_set_new(v, "maxlength", json_integer(FORM_LONG_TEXT_MAX));
+        break;
+    case FT_SCALE:
+        add_scale(v, e, id, disp);
+        break;
+    case FT_SINGLE_CHOICE:
+    case FT_MULTIPLE_CHOICE:
+    case FT_YES_NO:
+        add_choices(v, e, id, disp);
+        break;
+    case FT_NUMBER:
+        add_number(v, e);
+        break;
+    default:
+        break;
+    }
+    json_decref(disp);
+    return v;
+}
+
+json_t *form_view(const json_t *def, const json_t *answers, const json_t *errors)
+{
+    size_t n;
+    struct fres *r = form_resolve(def, answers, &n);
+    json_t *out = json_array();
+
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(out, view_field(&r[i], answers, errors));
+    form_resolve_free(r, n);
+    return out;
+}
