@@ -1,0 +1,168 @@
+/* library_load.c: loads the shipped library (library/exercises, intake,
+ * measures) into the database at start. A new file becomes version 1 of a
+ * new activity, a changed file a new version of its activity, an unchanged
+ * file nothing; therapists' custom copies are never touched. */
+#include <dirent.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/library.h"
+#include "db/db.h"
+#include "forms/form.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define LIBRARY_MAX_FILES 500
+
+struct item {
+    const char *kind;
+    char *slug;
+    json_t *content;
+    char hash[65];
+};
+
+struct load_ctx {
+    struct item *items;
+    size_t n;
+    int added, updated;
+};
+
+const json_t *activity_form(const char *kind, const json_t *content)
+{
+    if (strcmp(kind, "exercise") == 0)
+        return json_object_get(content, "reflection");
+    return content;
+}
+
+void activity_content_hash(const json_t *content, char out[65])
+{
+    char *s = json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS);
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)s, strlen(s));
+    sodium_bin2hex(out, 65, h, sizeof(h));
+    free(s);
+}
+
+static int read_folder(const char *dir, const char *sub, const char *kind, struct load_ctx *ctx,
+                       char *err, size_t errlen)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", dir, sub);
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        snprintf(err, errlen, "library: cannot read %s", path);
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (e->d_name[0] == '.' || n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
+            continue;
+        if (ctx->n >= LIBRARY_MAX_FILES) {
+            snprintf(err, errlen, "library: more than %d files", LIBRARY_MAX_FILES);
+            rc = -1;
+            break;
+        }
+        char file[1300];
+        snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+        json_error_t jerr;
+        json_t *content = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+        const char *slug = json_string_value(json_object_get(content, "slug"));
+        char msg[256];
+        const char *problem = NULL;
+        if (content == NULL)
+            problem = jerr.text;
+        else if (slug == NULL || json_string_value(json_object_get(content, "title")) == NULL)
+            problem = "a slug and a title are required";
+        else if (activity_form(kind, content) == NULL)
+            problem = "the form is missing";
+        else
+            problem = form_check(activity_form(kind, content), msg, sizeof(msg));
+        if (problem != NULL) {
+            snprintf(err, errlen, "library: %s: %s", file, problem);
+            json_decref(content);
+            rc = -1;
+            break;
+        }
+        ctx->items = xrealloc(ctx->items, (ctx->n + 1) * sizeof(*ctx->items));
+        struct item *it = &ctx->items[ctx->n++];
+        it->kind = kind;
+        it->slug = xstrdup(slug);
+        it->content = content;
+        activity_content_hash(content, it->hash);
+    }
+    closedir(d);
+    return rc;
+}
+
+static enum db_status load_tx(void *arg)
+{
+    struct load_ctx *ctx = arg;
+    enum db_status st;
+    ctx->added = ctx->updated = 0;
+    /* Two processes starting together load the library once. */
+    if ((st = db_exec(STMT_LIBRARY_LOCK, 0, NULL, NULL)) != DB_OK)
+        return st;
+    for (size_t i = 0; i < ctx->n; i++) {
+        struct item *it = &ctx->items[i];
+        const char *p_slug[] = {it->slug};
+        PGresult *res = NULL;
+        if ((st = db_exec(STMT_LIBRARY_LATEST_HASH, 1, p_slug, &res)) != DB_OK)
+            return st;
+        char activity[24] = "", version[16] = "1";
+        bool same = false;
+        if (PQntuples(res) == 1) {
+            snprintf(activity, sizeof(activity), "%s", PQgetvalue(res, 0, 0));
+            snprintf(version, sizeof(version), "%d", atoi(PQgetvalue(res, 0, 1)) + 1);
+            same = strcmp(PQgetvalue(res, 0, 2), it->hash) == 0;
+        }
+        PQclear(res);
+        if (same)
+            continue;
+        if (activity[0] == '\0') {
+            const char *p_new[] = {it->kind, "library", it->slug, NULL, NULL};
+            if ((st = db_exec(STMT_ACTIVITY_CREATE, 5, p_new, &res)) != DB_OK)
+                return st;
+            snprintf(activity, sizeof(activity), "%s", PQgetvalue(res, 0, 0));
+            PQclear(res);
+            ctx->added++;
+        } else {
+            ctx->updated++;
+        }
+        char *content = json_dumps(it->content, JSON_COMPACT);
+        const char *p_ver[] = {activity, version, content, it->hash, NULL};
+        st = db_exec(STMT_VERSION_CREATE, 5, p_ver, NULL);
+        free(content);
+        if (st != DB_OK)
+            return st;
+    }
+    return DB_OK;
+}
+
+int library_load(const char *dir, char *err, size_t errlen)
+{
+    struct load_ctx ctx = {0};
+    int rc = -1;
+    if (read_folder(dir, "exercises", "exercise", &ctx, err, errlen) != 0 ||
+        read_folder(dir, "intake", "intake", &ctx, err, errlen) != 0 ||
+        read_folder(dir, "measures", "measure", &ctx, err, errlen) != 0)
+        goto cleanup;
+    if (db_tx(load_tx, &ctx) != DB_OK) {
+        snprintf(err, errlen, "library: the database could not store the library");
+        goto cleanup;
+    }
+    log_event(LOG_INFO, "library loaded",
+              json_pack("{s:i, s:i, s:i}", "files", (int)ctx.n, "added", ctx.added, "updated",
+                        ctx.updated));
+    rc = 0;
+cleanup:
+    for (size_t i = 0; i < ctx.n; i++) {
+        free(ctx.items[i].slug);
+        json_decref(ctx.items[i].content);
+    }
+    free(ctx.items);
+    return rc;
+}
