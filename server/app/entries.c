@@ -1,0 +1,462 @@
+/* entries.c: one submitted entry: its answers (and score), the reply thread
+ * between the client and their therapist, read marks, sharing with a
+ * partner, the therapist's "reviewed", and the FHIR download. Who may do
+ * what is decided by homework_entry_access (homework_common.c); every read
+ * is audited before anything is shown. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/homework.h"
+#include "auth/auth.h"
+#include "crypto/box.h"
+#include "forms/form.h"
+
+static const char entry_title[] = "Entry";
+
+/* Longest reply or note, in code points. */
+#define COMMENT_MAX 5000
+
+static void idtxt(char out[24], long long id)
+{
+    snprintf(out, 24, "%lld", id);
+}
+
+/* A field's answer as text to read: option labels, "7 (of 0-10)", "Yes". */
+static json_t *answer_text(struct request *req, const json_t *f)
+{
+    size_t i;
+    const json_t *o;
+    if (json_is_true(json_object_get(f, "is_single_choice")) ||
+        json_is_true(json_object_get(f, "is_yes_no")) ||
+        json_is_true(json_object_get(f, "is_multiple_choice"))) {
+        const char *joined = NULL;
+        json_array_foreach(json_object_get(f, "options"), i, o)
+        {
+            if (!json_is_true(json_object_get(o, "checked")))
+                continue;
+            const char *label = json_string_value(json_object_get(o, "label"));
+            if (label == NULL)
+                continue;
+            joined = joined == NULL ? label : arena_printf(&req->arena, "%s; %s", joined, label);
+        }
+        return joined ? json_string(joined) : json_null();
+    }
+    if (json_is_true(json_object_get(f, "is_scale"))) {
+        const char *v = json_string_value(json_object_get(f, "value"));
+        if (v == NULL)
+            return json_null();
+        /* "7 of 10", or "7 (0 calm – 10 very anxious)" when the ends have labels,
+         * so the number means the same to every reader. */
+        long long lo = json_integer_value(json_object_get(f, "min"));
+        long long hi = json_integer_value(json_object_get(f, "max"));
+        const char *lo_label = json_string_value(json_object_get(f, "min_label"));
+        const char *hi_label = json_string_value(json_object_get(f, "max_label"));
+        if (lo_label != NULL && hi_label != NULL)
+            return json_string(arena_printf(&req->arena, "%s (%lld %s \u2013 %lld %s)", v, lo,
+                                            lo_label, hi, hi_label));
+        return json_string(arena_printf(&req->arena, "%s (from %lld to %lld)", v, lo, hi));
+    }
+    if (json_is_true(json_object_get(f, "is_consent")))
+        return json_is_true(json_object_get(f, "checked")) ? json_string("Yes") : json_null();
+    const json_t *v = json_object_get(f, "value");
+    return json_is_string(v) ? json_string(json_string_value(v)) : json_null();
+}
+
+/* The answers as a list to read: [{label, answer|null, is_section}], fields
+ * hidden by show_if left out. */
+static json_t *answers_list(struct request *req, const json_t *def, const json_t *answers)
+{
+    json_t *view = form_view(def, answers, NULL);
+    json_t *list = json_array();
+    size_t i;
+    const json_t *f;
+    json_array_foreach(view, i, f)
+    {
+        if (json_is_true(json_object_get(f, "hidden")))
+            continue;
+        bool section = json_is_true(json_object_get(f, "is_section"));
+        json_t *answer = section ? json_null() : answer_text(req, f);
+        json_array_append_new(
+            list, json_pack("{s:O, s:o, s:b, s:b}", "label", json_object_get(f, "label"), "answer",
+                            answer, "is_section", section, "answered", !json_is_null(answer)));
+    }
+    json_decref(view);
+    return list;
+}
+
+/* The thread, decrypted; NULL on a database error. Each reply: {id, body
+ * (null when it does not open), author, is_mine, from_therapist, date,
+ * unread (for the viewer: the other side wrote it and it was not read yet)}. */
+static json_t *load_comments(struct request *req, const struct hw_entry *e)
+{
+    char eid[24];
+    idtxt(eid, e->id);
+    const char *params[] = {eid};
+    PGresult *res = NULL;
+    if (db_exec(STMT_HW_COMMENTS, 1, params, &res) != DB_OK)
+        return NULL;
+    long long me = req->session->user->id;
+    bool viewer_is_client = e->role == HW_OWNER;
+    json_t *list = json_array();
+    for (int i = 0; i < PQntuples(res); i++) {
+        long long author = atoll(PQgetvalue(res, i, 1));
+        char aad[64];
+        snprintf(aad, sizeof(aad), "comment:%lld:%lld", e->id, author);
+        char *body = box_open_pq(res, i, 4, aad);
+        bool from_client = author == e->client_id;
+        bool unread = PQgetvalue(res, i, 6)[0] == 't' && from_client != viewer_is_client;
+        const char *name = PQgetvalue(res, i, 2);
+        const char *who = author == me  ? "You"
+                          : from_client ? name
+                                        : arena_printf(&req->arena, "%s (your therapist)", name);
+        if (!viewer_is_client && !from_client && author != me)
+            who = arena_printf(&req->arena, "%s (therapist)", name);
+        json_t *c =
+            json_pack("{s:I, s:s?, s:b, s:s, s:b, s:b, s:s, s:b}", "id",
+                      (json_int_t)atoll(PQgetvalue(res, i, 0)), "body", body, "unreadable",
+                      body == NULL, "author", who, "is_mine", author == me, "from_therapist",
+                      !from_client, "date", PQgetvalue(res, i, 5), "unread", unread);
+        if (body == NULL)
+            json_object_set_new(c, "body", json_null());
+        homework_secret_free(body);
+        json_array_append_new(list, c);
+    }
+    PQclear(res);
+    return list;
+}
+
+/* Renders the entry page (status 200, or 422 with a reply's problem and what
+ * was typed). Audits the read first: no audit row, no content (503). Then
+ * marks what the viewer has now seen. Frees nothing of e. */
+static void entry_page(struct request *req, struct hw_entry *e, int status, const char *reply_error,
+                       const char *reply_kept)
+{
+    const json_t *def = e->a.form;
+    json_t *answers = homework_entry_answers(e);
+    if (answers == NULL || def == NULL) {
+        json_decref(answers);
+        view_error(req, 500, "internal", "This entry could not be opened.");
+        return;
+    }
+    json_t *comments = NULL;
+    if (e->role != HW_PARTNER && (comments = load_comments(req, e)) == NULL) {
+        json_decref(answers);
+        view_unavailable(req);
+        return;
+    }
+    if (audit(req, "entry.viewed", "entry", e->id, e->client_id) != DB_OK) {
+        json_decref(answers);
+        json_decref(comments);
+        view_unavailable(req);
+        return;
+    }
+    char eid[24], cid[24];
+    idtxt(eid, e->id);
+    idtxt(cid, e->client_id);
+    bool new_for_therapist = e->role == HW_THERAPIST && !e->therapist_read;
+    if (e->role == HW_THERAPIST) {
+        const char *p[] = {eid};
+        db_exec(STMT_HW_ENTRY_MARK_READ, 1, p, NULL);
+    }
+    if (e->role != HW_PARTNER) {
+        const char *p[] = {eid, cid, e->role == HW_OWNER ? "true" : "false"};
+        db_exec(STMT_HW_COMMENTS_MARK_READ, 3, p, NULL);
+    }
+
+    bool owner = e->role == HW_OWNER, therapist = e->role == HW_THERAPIST;
+    bool couple = e->a.couple_id > 0 && e->a.partner_assignment_id > 0;
+    json_t *data = json_object();
+    json_object_set_new(data, "title", json_string(entry_title));
+    json_object_set_new(data, "entry_id", json_integer(e->id));
+    json_object_set_new(data, "activity_title", json_string(e->a.title));
+    json_object_set_new(data, "submitted_at", json_string(e->submitted_at));
+    json_object_set_new(data, "is_author", json_boolean(owner));
+    json_object_set_new(data, "is_therapist", json_boolean(therapist));
+    json_object_set_new(data, "is_partner", json_boolean(e->role == HW_PARTNER));
+    json_object_set_new(data, "answers", answers_list(req, def, answers));
+    json_object_set_new(
+        data, "back_href",
+        owner ? json_string(arena_printf(&req->arena, "/homework/%lld", e->a.id))
+        : e->role == HW_PARTNER
+            ? json_string(arena_printf(&req->arena, "/homework/%lld", e->a.partner_assignment_id))
+            : json_string(arena_printf(&req->arena, "/clients/%lld", e->client_id)));
+    if (e->role == HW_PARTNER) {
+        /* Answers only: no thread, no marks, nothing about the therapist. */
+        json_object_set_new(data, "author", json_string(e->author_name));
+    } else {
+        json_t *score = form_score(def, answers);
+        json_object_set_new(data, "score", score != NULL ? score : json_null());
+        json_object_set_new(data, "has_score", json_boolean(score != NULL));
+        json_object_set_new(data, "author", json_string(owner ? "You" : e->author_name));
+        json_object_set_new(data, "is_correction", json_boolean(e->corrects_entry_id > 0));
+        json_object_set_new(data, "comments", comments);
+        comments = NULL;
+        json_object_set_new(data, "has_comments",
+                            json_boolean(json_array_size(json_object_get(data, "comments")) > 0));
+        char key[TOKEN_LEN + 1];
+        token_new(key);
+        json_object_set_new(data, "comment_key", json_string(key));
+        json_object_set_new(data, "reply_label",
+                            json_string(owner ? "Add a note for your therapist" : "Reply"));
+        json_object_set_new(data, "reply_error",
+                            reply_error ? json_string(reply_error) : json_null());
+        json_object_set_new(data, "reply_value", json_string(reply_kept ? reply_kept : ""));
+        json_object_set_new(data, "fhir_href",
+                            json_string(arena_printf(&req->arena, "/entries/%lld/fhir", e->id)));
+        json_object_set_new(data, "can_share", json_boolean(owner && couple));
+        json_object_set_new(data, "shared", json_boolean(e->shared_with_partner));
+        json_object_set_new(data, "new_for_therapist", json_boolean(new_for_therapist));
+        json_object_set_new(data, "therapist_read",
+                            json_boolean(therapist ? true : e->therapist_read));
+        json_object_set_new(data, "reviewed", json_boolean(e->reviewed));
+        json_object_set_new(data, "reviewed_at",
+                            e->reviewed ? json_string(e->reviewed_at) : json_null());
+        json_object_set_new(data, "can_review", json_boolean(therapist && !e->reviewed));
+    }
+    json_decref(answers);
+    json_decref(comments);
+    view_page(req, status, "entry", data);
+}
+
+void h_entry(struct request *req)
+{
+    struct hw_entry e;
+    if (!homework_entry_access(req, req->ids[0], &e))
+        return;
+    entry_page(req, &e, 200, NULL, NULL);
+    homework_entry_free(&e);
+}
+
+void h_entry_submitted(struct request *req)
+{
+    struct hw_entry e;
+    if (!homework_entry_access(req, req->ids[0], &e))
+        return;
+    if (e.role != HW_OWNER) {
+        homework_entry_free(&e);
+        homework_not_found(req);
+        return;
+    }
+    json_t *data = json_pack("{s:s, s:I, s:s, s:s, s:s}", "title", "Saved", "entry_id",
+                             (json_int_t)e.id, "message", "Saved. Your therapist will see it.",
+                             "entry_href", arena_printf(&req->arena, "/entries/%lld", e.id),
+                             "homework_href", arena_printf(&req->arena, "/homework/%lld", e.a.id));
+    homework_entry_free(&e);
+    view_page(req, 200, "submitted", data);
+}
+
+static size_t code_points(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static bool blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+            return false;
+    return true;
+}
+
+struct comment_ctx {
+    struct request *req;
+    const struct hw_entry *e;
+    const char *sealed;
+    const char *key;
+    long long comment_id; /* out */
+    long long entry_id;   /* out: the entry it belongs to */
+};
+
+static enum db_status comment_tx(void *arg)
+{
+    struct comment_ctx *c = arg;
+    char eid[24], uid[24];
+    idtxt(eid, c->e->id);
+    idtxt(uid, c->req->session->user->id);
+    const char *params[] = {eid, uid, c->sealed, c->key};
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_HW_COMMENT_INSERT, 4, params, &res);
+    if (st != DB_OK)
+        return st;
+    c->comment_id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
+    if (c->comment_id > 0) {
+        c->entry_id = c->e->id;
+        return audit(c->req, "comment.created", "comment", c->comment_id, c->e->client_id);
+    }
+    /* The same form again: answer as the first time. */
+    const char *by_key[] = {uid, c->key};
+    if ((st = db_exec(STMT_HW_COMMENT_BY_KEY, 2, by_key, &res)) != DB_OK)
+        return st;
+    if (PQntuples(res) == 1) {
+        c->comment_id = atoll(PQgetvalue(res, 0, 0));
+        c->entry_id = atoll(PQgetvalue(res, 0, 1));
+    }
+    PQclear(res);
+    return DB_OK;
+}
+
+void h_entry_comment(struct request *req)
+{
+    struct hw_entry e;
+    if (!homework_entry_access(req, req->ids[0], &e))
+        return;
+    if (e.role != HW_OWNER && e.role != HW_THERAPIST) {
+        /* A partner reads a shared entry; the thread is not theirs. */
+        homework_entry_free(&e);
+        homework_not_found(req);
+        return;
+    }
+    const char *key = req_form(req, "idempotency_key");
+    const char *body = req_form(req, "body");
+    const char *problem = NULL;
+    if (body == NULL || blank(body))
+        problem = "Write a few words before sending.";
+    else if (code_points(body) > COMMENT_MAX)
+        problem = "Please keep a note under 5,000 characters.";
+    if (problem != NULL) {
+        if (req->want_json) {
+            view_error(req, 422, "invalid", problem);
+            json_object_set_new(json_object_get(req->view.data, "error"), "fields",
+                                json_pack("{s:s}", "body", problem));
+        } else {
+            entry_page(req, &e, 422, problem, body);
+        }
+        homework_entry_free(&e);
+        return;
+    }
+    if (!homework_key_valid(key)) {
+        homework_entry_free(&e);
+        view_error(req, 400, "bad_request",
+                   "This form has expired. Reload the page and try again.");
+        return;
+    }
+    char aad[64];
+    snprintf(aad, sizeof(aad), "comment:%lld:%lld", e.id, req->session->user->id);
+    char *sealed = box_seal_hex(body, aad);
+    if (sealed == NULL) {
+        homework_entry_free(&e);
+        view_error(req, 500, "internal", "Your note could not be saved. Please try again.");
+        return;
+    }
+    struct comment_ctx c = {.req = req, .e = &e, .sealed = sealed, .key = key};
+    enum db_status st = db_tx(comment_tx, &c);
+    homework_secret_free(sealed);
+    homework_entry_free(&e);
+    if (st != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    if (c.comment_id == 0) {
+        view_error(req, 409, "conflict", "Reload the page and try again.");
+        return;
+    }
+    view_redirect(req, arena_printf(&req->arena, "/entries/%lld#c-%lld", c.entry_id, c.comment_id));
+}
+
+void h_entry_share(struct request *req)
+{
+    struct hw_entry e;
+    if (!homework_entry_access(req, req->ids[0], &e))
+        return;
+    if (e.role != HW_OWNER) {
+        homework_entry_free(&e);
+        homework_not_found(req);
+        return;
+    }
+    bool couple = e.a.couple_id > 0 && e.a.partner_assignment_id > 0;
+    const char *want = req_form(req, "share");
+    const char *value = NULL; /* NULL: toggle */
+    if (want != NULL && strcmp(want, "on") == 0)
+        value = "true";
+    else if (want != NULL && strcmp(want, "off") == 0)
+        value = "false";
+    if (!couple || (want != NULL && value == NULL)) {
+        homework_entry_free(&e);
+        view_error(req, 400, "bad_request",
+                   couple ? "Choose to share or stop sharing."
+                          : "This homework is not shared with a partner.");
+        return;
+    }
+    char eid[24], uid[24];
+    idtxt(eid, e.id);
+    idtxt(uid, e.client_id);
+    long long id = e.id, client = e.client_id;
+    homework_entry_free(&e);
+    const char *params[] = {eid, uid, value};
+    PGresult *res = NULL;
+    if (db_exec(STMT_HW_ENTRY_SET_SHARED, 3, params, &res) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    bool shared = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    if (audit(req, shared ? "entry.shared" : "entry.unshared", "entry", id, client) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    view_redirect(req, arena_printf(&req->arena, "/entries/%lld", id));
+}
+
+void h_entry_reviewed(struct request *req)
+{
+    struct hw_entry e;
+    if (!homework_entry_access(req, req->ids[0], &e))
+        return;
+    long long id = e.id, client = e.client_id;
+    bool therapist = e.role == HW_THERAPIST;
+    homework_entry_free(&e);
+    if (!therapist) {
+        homework_not_found(req);
+        return;
+    }
+    char eid[24];
+    idtxt(eid, id);
+    const char *params[] = {eid};
+    if (db_exec(STMT_HW_ENTRY_REVIEWED, 1, params, NULL) != DB_OK ||
+        audit(req, "entry.reviewed", "entry", id, client) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    view_redirect(req, arena_printf(&req->arena, "/entries/%lld", id));
+}
+
+void h_entry_fhir(struct request *req)
+{
+    struct hw_entry e;
+    if (!homework_entry_access(req, req->ids[0], &e))
+        return;
+    if (e.role != HW_OWNER && e.role != HW_THERAPIST) {
+        homework_entry_free(&e);
+        homework_not_found(req);
+        return;
+    }
+    json_t *answers = homework_entry_answers(&e);
+    char ref[64];
+    snprintf(ref, sizeof(ref), "Questionnaire/interlude-%lld", e.a.activity_id);
+    json_t *resource =
+        answers != NULL && e.a.form != NULL
+            ? form_fhir_response(e.a.form, answers, ref, "completed", e.submitted_iso)
+            : NULL;
+    json_decref(answers);
+    long long id = e.id, client = e.client_id;
+    homework_entry_free(&e);
+    if (resource == NULL) {
+        view_error(req, 500, "internal", "This entry could not be exported.");
+        return;
+    }
+    if (audit(req, "entry.viewed", "entry", id, client) != DB_OK) {
+        json_decref(resource);
+        view_unavailable(req);
+        return;
+    }
+    view_page(req, 200, NULL, resource);
+    req->view.download = arena_printf(&req->arena, "entry-%lld.json", id);
+}

@@ -1,0 +1,593 @@
+/* homework.c: a client's homework: the dashboard, one assignment, and the
+ * practice form with its server-side draft (saved by a button or by
+ * autosave) and its submission, made once per form however often it is
+ * posted. Page titles stay neutral: never the exercise's subject. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/homework.h"
+#include "auth/auth.h"
+#include "crypto/box.h"
+#include "forms/form.h"
+
+static const char dashboard_title[] = "Your homework";
+static const char practice_title[] = "Practice";
+
+static void idtxt(char out[24], long long id)
+{
+    snprintf(out, 24, "%lld", id);
+}
+
+/* ---- the dashboard ---- */
+
+enum { GROUP_ACTIVE, GROUP_OVERDUE, GROUP_UPCOMING, GROUP_DONE, GROUP__MAX };
+
+static const char *const group_keys[GROUP__MAX] = {"this_week", "overdue", "upcoming", "done"};
+static const char *const group_headings[GROUP__MAX] = {"This week", "Overdue", "Coming up", "Done"};
+
+static int group_of(enum hw_state st)
+{
+    switch (st) {
+    case HW_UPCOMING:
+        return GROUP_UPCOMING;
+    case HW_OVERDUE:
+        return GROUP_OVERDUE;
+    case HW_DONE:
+    case HW_ENDED:
+    case HW_CANCELLED:
+        return GROUP_DONE;
+    default:
+        return GROUP_ACTIVE;
+    }
+}
+
+void h_dashboard(struct request *req)
+{
+    char uid[24];
+    idtxt(uid, req->session->user->id);
+    const char *params[] = {uid};
+    PGresult *res = NULL;
+    if (db_exec(STMT_HW_DASHBOARD, 1, params, &res) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    json_t *groups[GROUP__MAX];
+    for (int g = 0; g < GROUP__MAX; g++)
+        groups[g] = json_array();
+    int n = PQntuples(res);
+    for (int i = 0; i < n; i++) {
+        const char *id = PQgetvalue(res, i, 0);
+        struct hw_schedule s = {.start_date = PQgetvalue(res, i, 3),
+                                .due_date = PQgetvalue(res, i, 4),
+                                .times_per_week = atoi(PQgetvalue(res, i, 5)),
+                                .weeks = atoi(PQgetvalue(res, i, 6))};
+        int done = atoi(PQgetvalue(res, i, 7));
+        bool draft = PQgetvalue(res, i, 8)[0] == 't';
+        int unread = atoi(PQgetvalue(res, i, 9));
+        struct hw_status st;
+        homework_status(&s, PQgetvalue(res, i, 10), done, &st);
+
+        const char *href = arena_printf(&req->arena, "/homework/%s", id);
+        const char *action_href = href, *action_label;
+        if (st.state == HW_UPCOMING) {
+            action_label = "See what it involves";
+        } else if (st.state == HW_DONE) {
+            action_label = "See your entries";
+        } else {
+            action_href = arena_printf(&req->arena, "/homework/%s/practice", id);
+            action_label = draft ? "Continue your draft" : "Log a practice";
+        }
+        json_t *card =
+            json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:i, s:s?, s:s, s:s}", "id",
+                      (json_int_t)atoll(id), "title", PQgetvalue(res, i, 1), "summary",
+                      PQgetvalue(res, i, 2), "href", href, "status", homework_status_json(&st),
+                      "has_draft", draft, "unread", unread, "unread_label",
+                      unread == 0   ? NULL
+                      : unread == 1 ? "1 new reply"
+                                    : arena_printf(&req->arena, "%d new replies", unread),
+                      "action_href", action_href, "action_label", action_label);
+        if (json_object_get(card, "unread_label") == NULL)
+            json_object_set_new(card, "unread_label", json_null());
+        json_array_append_new(groups[group_of(st.state)], card);
+    }
+    PQclear(res);
+
+    json_t *list = json_array();
+    for (int g = 0; g < GROUP__MAX; g++) {
+        if (json_array_size(groups[g]) == 0) {
+            json_decref(groups[g]);
+            continue;
+        }
+        json_array_append_new(list, json_pack("{s:s, s:s, s:o}", "key", group_keys[g], "heading",
+                                              group_headings[g], "items", groups[g]));
+    }
+    view_page(req, 200, "dashboard",
+              json_pack("{s:s, s:b, s:o}", "title", dashboard_title, "has_homework", n > 0,
+                        "groups", list));
+}
+
+/* ---- one assignment ---- */
+
+/* "3 times a week for 2 weeks", "Once, by Fri 14 Mar". */
+static const char *rhythm_text(struct request *req, const struct hw_assignment *a)
+{
+    if (a->times_per_week > 0 && a->weeks > 0) {
+        const char *times = a->times_per_week == 1 ? "Once"
+                            : a->times_per_week == 2
+                                ? "Twice"
+                                : arena_printf(&req->arena, "%d times", a->times_per_week);
+        return arena_printf(&req->arena, "%s a week for %d week%s", times, a->weeks,
+                            a->weeks == 1 ? "" : "s");
+    }
+    char when[40];
+    homework_date_label(a->due_date, a->today, when, sizeof(when));
+    return arena_printf(&req->arena, "Once, by %s", when);
+}
+
+/* The parts of the content a client reads before practising. */
+static json_t *activity_json(const struct hw_assignment *a)
+{
+    const json_t *c = a->content;
+    json_t *o = json_object();
+    json_object_set_new(o, "title", json_string(a->title));
+    json_object_set_new(o, "kind", json_string(a->kind));
+    json_object_set_new(o, "is_exercise", json_boolean(strcmp(a->kind, "exercise") == 0));
+    const json_t *summary = json_object_get(c, "summary");
+    json_object_set_new(o, "summary",
+                        json_is_string(summary) ? json_copy((json_t *)summary) : json_null());
+    const json_t *ins = json_object_get(c, "instructions");
+    json_t *steps = json_array();
+    if (json_is_array(ins)) {
+        size_t i;
+        const json_t *x;
+        json_array_foreach(ins, i, x) if (json_is_string(x))
+            json_array_append_new(steps, json_string(json_string_value(x)));
+    }
+    json_object_set_new(o, "has_steps", json_boolean(json_array_size(steps) > 0));
+    json_object_set_new(o, "steps", steps);
+    json_object_set_new(o, "instructions_text",
+                        json_is_string(ins) ? json_string(json_string_value(ins)) : json_null());
+    const json_t *safety = json_object_get(c, "safety_note");
+    json_object_set_new(o, "safety_note",
+                        json_is_string(safety) ? json_string(json_string_value(safety))
+                                               : json_null());
+    const json_t *mins = json_object_get(c, "duration_minutes");
+    json_object_set_new(o, "duration_minutes",
+                        json_is_integer(mins) ? json_integer(json_integer_value(mins))
+                                              : json_null());
+    return o;
+}
+
+/* Counts the submitted practices among the rows of STMT_HW_ASSIGNMENT_ENTRIES. */
+static int practices_done(PGresult *res)
+{
+    int done = 0;
+    for (int i = 0; i < PQntuples(res); i++)
+        if (strcmp(PQgetvalue(res, i, 1), "submitted") == 0 && atoll(PQgetvalue(res, i, 6)) == 0)
+            done++;
+    return done;
+}
+
+void h_homework(struct request *req)
+{
+    struct hw_assignment a;
+    if (!homework_assignment_access(req, req->ids[0], &a))
+        return;
+    if (a.role != HW_OWNER) {
+        homework_assignment_free(&a);
+        homework_not_found(req);
+        return;
+    }
+    char aid[24];
+    idtxt(aid, a.id);
+    const char *params[] = {aid};
+    PGresult *res = NULL, *shared = NULL;
+    if (db_exec(STMT_HW_ASSIGNMENT_ENTRIES, 1, params, &res) != DB_OK ||
+        (a.partner_assignment_id > 0 &&
+         db_exec(STMT_HW_PARTNER_SHARED, 1, params, &shared) != DB_OK)) {
+        PQclear(res);
+        homework_assignment_free(&a);
+        view_unavailable(req);
+        return;
+    }
+    json_t *entries = json_array();
+    bool has_draft = false;
+    for (int i = 0; i < PQntuples(res); i++) {
+        bool draft = strcmp(PQgetvalue(res, i, 1), "draft") == 0;
+        has_draft = has_draft || draft;
+        long long eid = atoll(PQgetvalue(res, i, 0));
+        int unread = atoi(PQgetvalue(res, i, 4)), replies = atoi(PQgetvalue(res, i, 5));
+        json_t *row =
+            json_pack("{s:I, s:s, s:b, s:s, s:b, s:i, s:i, s:b}", "id", (json_int_t)eid, "date",
+                      PQgetvalue(res, i, 2), "is_draft", draft, "href",
+                      draft ? arena_printf(&req->arena, "/homework/%s/practice", aid)
+                            : arena_printf(&req->arena, "/entries/%lld", eid),
+                      "shared", PQgetvalue(res, i, 3)[0] == 't', "unread", unread, "replies",
+                      replies, "is_correction", atoll(PQgetvalue(res, i, 6)) > 0);
+        json_object_set_new(row, "replies_label",
+                            replies == 0 ? json_null()
+                            : replies == 1
+                                ? json_string("1 reply")
+                                : json_string(arena_printf(&req->arena, "%d replies", replies)));
+        json_array_append_new(entries, row);
+    }
+    int done = practices_done(res);
+    PQclear(res);
+
+    json_t *partner = json_array();
+    for (int i = 0; shared != NULL && i < PQntuples(shared); i++) {
+        long long eid = atoll(PQgetvalue(shared, i, 0));
+        json_array_append_new(partner, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)eid, "date",
+                                                 PQgetvalue(shared, i, 1), "href",
+                                                 arena_printf(&req->arena, "/entries/%lld", eid)));
+    }
+    PQclear(shared);
+
+    struct hw_schedule s = {.start_date = a.start_date,
+                            .due_date = a.due_date,
+                            .times_per_week = a.times_per_week,
+                            .weeks = a.weeks,
+                            .cancelled = a.cancelled};
+    struct hw_status st;
+    homework_status(&s, a.today, done, &st);
+
+    bool unreadable = false;
+    char *note = homework_assignment_note(&a, &unreadable);
+    json_t *data = json_pack(
+        "{s:s, s:I, s:o, s:s?, s:b, s:o, s:s, s:i, s:i, s:o, s:b, s:o, s:b, s:b, s:b, s:s}",
+        "title", dashboard_title, "assignment_id", (json_int_t)a.id, "activity", activity_json(&a),
+        "note", note, "note_unreadable", unreadable, "status", homework_status_json(&st), "rhythm",
+        rhythm_text(req, &a), "expected", st.expected, "done", done, "entries", entries,
+        "has_entries", json_array_size(entries) > 0, "partner_entries", partner,
+        "has_partner_entries", json_array_size(partner) > 0, "is_couple",
+        a.partner_assignment_id > 0, "has_draft", has_draft, "practice_href",
+        arena_printf(&req->arena, "/homework/%s/practice", aid));
+    if (json_object_get(data, "note") == NULL)
+        json_object_set_new(data, "note", json_null());
+    homework_secret_free(note);
+    homework_assignment_free(&a);
+    view_page(req, 200, "homework", data);
+}
+
+/* ---- the practice form ---- */
+
+/* The practice page's data: the form (fields from form_view of answers,
+ * errors), a fresh idempotency key, the share choice for couples. */
+static json_t *practice_data(struct request *req, const struct hw_assignment *a,
+                             const json_t *answers, const json_t *errors, bool share)
+{
+    char key[TOKEN_LEN + 1];
+    token_new(key);
+    json_t *fields = form_view(a->form, answers, errors);
+    json_t *summary = json_array();
+    size_t i;
+    json_t *f;
+    json_array_foreach(fields, i, f)
+    {
+        const char *msg = json_string_value(json_object_get(f, "error"));
+        if (msg != NULL)
+            json_array_append_new(summary,
+                                  json_pack("{s:O, s:O, s:s}", "id", json_object_get(f, "id"),
+                                            "label", json_object_get(f, "label"), "message", msg));
+    }
+    char aid[24];
+    idtxt(aid, a->id);
+    json_t *data = json_pack(
+        "{s:s, s:I, s:s, s:s, s:s, s:o, s:s, s:b, s:b, s:b, s:o, s:s}", "title", practice_title,
+        "assignment_id", (json_int_t)a->id, "activity_title", a->title, "kind", a->kind,
+        "back_href", arena_printf(&req->arena, "/homework/%s", aid), "fields", fields,
+        "idempotency_key", key, "is_couple", a->partner_assignment_id > 0, "share", share,
+        "has_errors", json_array_size(summary) > 0, "errors", summary, "action",
+        arena_printf(&req->arena, "/homework/%s/practice", aid));
+    return data;
+}
+
+/* The assignment for a practice route: its owner only, with a form. */
+static bool practice_access(struct request *req, struct hw_assignment *a)
+{
+    if (!homework_assignment_access(req, req->ids[0], a))
+        return false;
+    if (a->role != HW_OWNER) {
+        homework_assignment_free(a);
+        homework_not_found(req);
+        return false;
+    }
+    if (a->form == NULL) {
+        homework_assignment_free(a);
+        view_error(req, 500, "internal", "This homework's form could not be read.");
+        return false;
+    }
+    return true;
+}
+
+void h_practice_form(struct request *req)
+{
+    struct hw_assignment a;
+    if (!practice_access(req, &a))
+        return;
+    char aid[24], uid[24];
+    idtxt(aid, a.id);
+    idtxt(uid, a.client_id);
+    const char *params[] = {aid, uid};
+    PGresult *res = NULL;
+    if (db_exec(STMT_HW_DRAFT_GET, 2, params, &res) != DB_OK) {
+        homework_assignment_free(&a);
+        view_unavailable(req);
+        return;
+    }
+    json_t *answers = NULL;
+    bool share = false, draft = PQntuples(res) == 1;
+    const char *saved_at = NULL;
+    /* Showing the draft is a read of the client's writing: audited first. */
+    if (draft &&
+        audit(req, "entry.viewed", "entry", atoll(PQgetvalue(res, 0, 0)), a.client_id) != DB_OK) {
+        PQclear(res);
+        homework_assignment_free(&a);
+        view_unavailable(req);
+        return;
+    }
+    if (draft) {
+        answers = homework_open_answers(res, 0, 1, a.client_id, a.id);
+        share = PQgetvalue(res, 0, 2)[0] == 't';
+        saved_at = arena_strdup(&req->arena, PQgetvalue(res, 0, 3));
+    }
+    PQclear(res);
+    json_t *data = practice_data(req, &a, answers, NULL, share && a.partner_assignment_id > 0);
+    json_object_set_new(data, "has_draft", json_boolean(draft));
+    json_object_set_new(data, "draft_saved_at", saved_at ? json_string(saved_at) : json_null());
+    const char *saved = req_query(req, "saved");
+    if (draft && saved != NULL && strcmp(saved, "1") == 0)
+        json_object_set_new(data, "notice",
+                            json_string(arena_printf(&req->arena, "Draft saved at %s", saved_at)));
+    else if (draft && answers == NULL)
+        json_object_set_new(data, "notice",
+                            json_string("Your saved draft could not be opened. Please start "
+                                        "again, or tell your therapist."));
+    else if (draft)
+        json_object_set_new(data, "notice",
+                            json_string(arena_printf(
+                                &req->arena, "Your draft from %s is filled in below.", saved_at)));
+    else
+        json_object_set_new(data, "notice", json_null());
+    json_decref(answers);
+    homework_assignment_free(&a);
+    view_page(req, 200, "practice", data);
+}
+
+/* What was posted, as form_validate and form_view read it: {key: "value"}
+ * and {"key[]": ["a", "b"]}; the form's own controls left out. */
+static json_t *posted_input(const struct request *req)
+{
+    json_t *in = json_object();
+    for (const struct field *f = req->form; f != NULL; f = f->next) {
+        if (strcmp(f->key, "_csrf") == 0 || strcmp(f->key, "action") == 0 ||
+            strcmp(f->key, "idempotency_key") == 0 || strcmp(f->key, "share") == 0)
+            continue;
+        size_t n = strlen(f->key);
+        if (n > 2 && strcmp(f->key + n - 2, "[]") == 0) {
+            json_t *arr = json_object_get(in, f->key);
+            if (arr == NULL) {
+                arr = json_array();
+                json_object_set_new(in, f->key, arr);
+            }
+            json_array_append_new(arr, json_stringn(f->value, f->len));
+        } else {
+            json_object_set_new(in, f->key, json_stringn(f->value, f->len));
+        }
+    }
+    return in;
+}
+
+/* 422: the form again with what was typed, a message per field and a
+ * summary (HTML), or the messages by field (JSON). Steals input/errors. */
+static void practice_invalid(struct request *req, const struct hw_assignment *a, json_t *input,
+                             json_t *errors, bool share, const char *notice)
+{
+    if (req->want_json) {
+        view_error(req, 422, "invalid", "Some answers need attention.");
+        json_object_set(json_object_get(req->view.data, "error"), "fields", errors);
+        if (notice != NULL)
+            json_object_set_new(json_object_get(req->view.data, "error"), "draft_saved",
+                                json_true());
+    } else {
+        json_t *data = practice_data(req, a, input, errors, share);
+        json_object_set_new(data, "notice", notice ? json_string(notice) : json_null());
+        view_page(req, 422, "practice", data);
+    }
+    json_decref(input);
+    json_decref(errors);
+}
+
+/* Saves the one draft of the assignment. DB_OK with *saved_at (arena,
+ * "HH:MM") or NULL when no row was written: the form was already submitted
+ * (*submitted_id set) or the assignment went away. */
+static enum db_status save_draft(struct request *req, const struct hw_assignment *a,
+                                 const json_t *answers, bool share, const char *key,
+                                 const char **saved_at, long long *submitted_id)
+{
+    *saved_at = NULL;
+    *submitted_id = 0;
+    char *sealed = homework_seal_answers(answers, a->client_id, a->id);
+    if (sealed == NULL)
+        return DB_HARD;
+    char aid[24], uid[24], row_key[TOKEN_LEN + 1];
+    idtxt(aid, a->id);
+    idtxt(uid, a->client_id);
+    token_new(row_key);
+    const char *params[] = {aid, uid, sealed, share ? "true" : "false", key, row_key};
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_HW_DRAFT_SAVE, 6, params, &res);
+    homework_secret_free(sealed);
+    if (st != DB_OK)
+        return st;
+    if (PQntuples(res) == 1)
+        *saved_at = arena_strdup(&req->arena, PQgetvalue(res, 0, 1));
+    PQclear(res);
+    if (*saved_at != NULL)
+        return DB_OK;
+    const char *p2[] = {uid, key};
+    if ((st = db_exec(STMT_HW_ENTRY_BY_KEY, 2, p2, &res)) != DB_OK)
+        return st;
+    if (PQntuples(res) == 1)
+        *submitted_id = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return DB_OK;
+}
+
+struct submit_ctx {
+    struct request *req;
+    const struct hw_assignment *a;
+    const char *sealed;
+    bool share;
+    const char *key;
+    long long entry_id; /* out */
+    bool created;       /* out: false when the form had already made it */
+};
+
+static enum db_status first_id(enum stmt_id id, int n, const char *const *params, long long *out)
+{
+    PGresult *res = NULL;
+    enum db_status st = db_exec(id, n, params, &res);
+    if (st != DB_OK)
+        return st;
+    *out = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
+    return DB_OK;
+}
+
+/* One transaction: the entry a key already made, else the draft becomes the
+ * entry, else a new entry; and its audit row. Durable before COMMIT returns. */
+static enum db_status submit_tx(void *arg)
+{
+    struct submit_ctx *c = arg;
+    char aid[24], uid[24];
+    idtxt(aid, c->a->id);
+    idtxt(uid, c->a->client_id);
+    enum db_status st;
+    c->entry_id = 0;
+    c->created = false;
+    if ((st = db_exec(STMT_HW_SYNC_COMMIT, 0, NULL, NULL)) != DB_OK)
+        return st;
+    const char *by_key[] = {uid, c->key};
+    if ((st = first_id(STMT_HW_ENTRY_BY_KEY, 2, by_key, &c->entry_id)) != DB_OK)
+        return st;
+    if (c->entry_id > 0)
+        return DB_OK;
+    const char *params[] = {aid, uid, c->sealed, c->share ? "true" : "false", c->key};
+    if ((st = first_id(STMT_HW_DRAFT_SUBMIT, 5, params, &c->entry_id)) != DB_OK)
+        return st;
+    if (c->entry_id == 0 && (st = first_id(STMT_HW_ENTRY_INSERT, 5, params, &c->entry_id)) != DB_OK)
+        return st;
+    if (c->entry_id == 0) {
+        /* The same form posted at the same moment: the other made it. */
+        return first_id(STMT_HW_ENTRY_BY_KEY, 2, by_key, &c->entry_id);
+    }
+    c->created = true;
+    return audit(c->req, "entry.submitted", "entry", c->entry_id, c->a->client_id);
+}
+
+void h_practice_post(struct request *req)
+{
+    struct hw_assignment a;
+    if (!practice_access(req, &a))
+        return;
+    json_t *input = NULL, *answers = NULL, *errors = NULL;
+    const char *action = req_form(req, "action");
+    const char *key = req_form(req, "idempotency_key");
+    const char *share_in = req_form(req, "share");
+    bool draft = action != NULL && strcmp(action, "draft") == 0;
+    if (!draft && (action == NULL || strcmp(action, "submit") != 0)) {
+        view_error(req, 400, "bad_request", "Choose Save draft or Submit.");
+        goto done;
+    }
+    if (!homework_key_valid(key)) {
+        view_error(req, 400, "bad_request",
+                   "This form has expired. Reload the page and try again: what you typed is "
+                   "kept in your draft if it was saved.");
+        goto done;
+    }
+    if (share_in != NULL && (strcmp(share_in, "on") != 0 || a.partner_assignment_id == 0)) {
+        view_error(req, 400, "bad_request", "This entry cannot be shared.");
+        goto done;
+    }
+    bool share = share_in != NULL;
+
+    input = posted_input(req);
+    int problems = form_validate(a.form, input, draft, &answers, &errors);
+    if (problems < 0) {
+        view_error(req, 500, "internal", "This homework's form could not be read.");
+        goto done;
+    }
+
+    if (draft || problems > 0) {
+        /* A submission with problems is kept as the draft as well, so what
+         * was valid survives closing the page. */
+        const char *saved_at = NULL;
+        long long submitted = 0;
+        enum db_status st = save_draft(req, &a, answers, share, key, &saved_at, &submitted);
+        if (st != DB_OK && draft) {
+            view_unavailable(req);
+            goto done;
+        }
+        if (draft && saved_at == NULL) {
+            if (submitted > 0 && req->want_json) {
+                view_error(req, 409, "already_submitted",
+                           "This form was already submitted. Reload it to start a new entry.");
+                json_object_set_new(json_object_get(req->view.data, "error"), "entry_id",
+                                    json_integer(submitted));
+            } else if (submitted > 0) {
+                view_redirect(req, arena_printf(&req->arena, "/entries/%lld/submitted", submitted));
+            } else {
+                homework_not_found(req);
+            }
+            goto done;
+        }
+        if (problems > 0) {
+            const char *notice =
+                saved_at == NULL
+                    ? NULL
+                    : arena_printf(&req->arena,
+                                   draft ? "Draft saved at %s, but some answers need a look."
+                                         : "Not sent yet: some answers need a look. What you "
+                                           "typed is kept (draft saved at %s).",
+                                   saved_at);
+            practice_invalid(req, &a, input, errors, share, notice);
+            input = errors = NULL;
+            goto done;
+        }
+        if (req->want_json)
+            view_page(req, 200, NULL,
+                      json_pack("{s:b, s:s, s:s}", "saved", 1, "saved_at", saved_at, "message",
+                                arena_printf(&req->arena, "Draft saved at %s", saved_at)));
+        else
+            view_redirect(req, arena_printf(&req->arena, "/homework/%lld/practice?saved=1", a.id));
+        goto done;
+    }
+
+    char *sealed = homework_seal_answers(answers, a.client_id, a.id);
+    if (sealed == NULL) {
+        view_error(req, 500, "internal", "Your answers could not be saved. Please try again.");
+        goto done;
+    }
+    struct submit_ctx c = {.req = req, .a = &a, .sealed = sealed, .share = share, .key = key};
+    enum db_status st = db_tx(submit_tx, &c);
+    homework_secret_free(sealed);
+    if (st != DB_OK) {
+        view_unavailable(req);
+        goto done;
+    }
+    if (c.entry_id == 0) {
+        homework_not_found(req); /* cancelled meanwhile */
+        goto done;
+    }
+    view_redirect(req, arena_printf(&req->arena, "/entries/%lld/submitted", c.entry_id));
+
+done:
+    json_decref(input);
+    json_decref(answers);
+    json_decref(errors);
+    homework_assignment_free(&a);
+}

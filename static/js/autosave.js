@@ -1,0 +1,89 @@
+// autosave.js: saves the practice form as a server-side draft a few seconds
+// after typing stops, so nothing is lost when the page is closed or the
+// session ends. Posts the form (urlencoded, action=draft) to the JSON twin
+// named by the form's data-autosave attribute, with the X-CSRF-Token header,
+// and tells the result politely in #autosave-status (aria-live). Without
+// JavaScript the "Save draft" button does the same.
+(function () {
+    'use strict';
+    var form = document.getElementById('practice-form');
+    var status = document.getElementById('autosave-status');
+    if (!form || !status || !window.fetch || !window.URLSearchParams || !window.FormData) return;
+    var url = form.getAttribute('data-autosave');
+    var csrfField = form.querySelector('input[name="_csrf"]');
+    if (!url || !csrfField) return;
+
+    var DELAY_MS = 3000;
+    var timer = null;
+    var inFlight = false;
+    var again = false;
+    var submitting = false;
+
+    function say(text) {
+        status.textContent = text;
+    }
+
+    function save() {
+        timer = null;
+        if (submitting) return;
+        if (inFlight) {
+            again = true;
+            return;
+        }
+        inFlight = true;
+        var body = new URLSearchParams(new FormData(form));
+        body.set('action', 'draft');
+        fetch(url, {
+            method: 'POST',
+            credentials: 'same-origin',
+            headers: {
+                'Content-Type': 'application/x-www-form-urlencoded',
+                'Accept': 'application/json',
+                'X-CSRF-Token': csrfField.value
+            },
+            body: body.toString()
+        }).then(function (res) {
+            return res.json().then(function (data) {
+                return { status: res.status, data: data };
+            }, function () {
+                return { status: res.status, data: null };
+            });
+        }).then(function (r) {
+            if (r.status === 200 && r.data && r.data.saved) {
+                say('Draft saved at ' + r.data.saved_at);
+            } else if (r.status === 422) {
+                say('Draft saved, but some answers need a look before you submit.');
+            } else if (r.status === 401 || r.status === 403) {
+                say('Not saved: you may have been signed out. Use "Save draft" to try again.');
+            } else if (r.status === 409) {
+                say('This form was already submitted. Reload the page to start a new entry.');
+            } else {
+                say('Not saved just now. It will try again when you type.');
+            }
+        }).catch(function () {
+            say('Not saved: no connection. It will try again when you type.');
+        }).then(function () {
+            inFlight = false;
+            if (again) {
+                again = false;
+                schedule();
+            }
+        });
+    }
+
+    function schedule() {
+        if (submitting) return;
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(save, DELAY_MS);
+    }
+
+    form.addEventListener('input', schedule);
+    form.addEventListener('change', schedule);
+    // A submission (either button) cancels a pending autosave, so a late
+    // draft never follows the entry it became.
+    form.addEventListener('submit', function () {
+        submitting = true;
+        if (timer) clearTimeout(timer);
+        timer = null;
+    });
+})();
