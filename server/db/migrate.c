@@ -196,7 +196,7 @@ static int read_migration(const char *dir, const char *name, char **out, size_t 
         if (n == 0)
             break;
         len += (size_t)n;
-        if (len > MIGRATION_MAX_BYTES) {
+        if (len > (size_t)MIGRATION_MAX_BYTES) {
             set_err(err, errlen, "migration %s is larger than %d bytes", name, MIGRATION_MAX_BYTES);
             goto cleanup;
         }

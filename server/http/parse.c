@@ -1,4 +1,4 @@
-/* parse.c: decoding of URLs, query strings and urlencoded bodies.
+/* parse.c: decoding of URLs, query strings, urlencoded and JSON bodies.
  * Pure functions over an arena, independent of libmicrohttpd, so they can be
  * unit-tested and fuzzed on their own. */
 #include <string.h>
@@ -105,6 +105,39 @@ int parse_urlencoded(struct arena *a, const char *s, size_t n, struct field **he
                 return st;
         }
         i = end + 1;
+    }
+    return 0;
+}
+
+int json_body_to_fields(struct arena *a, json_t *obj, struct field **head, unsigned *count,
+                        const char **why)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach(obj, key, val)
+    {
+        size_t n = 1;
+        json_t *arr = json_is_array(val) ? val : NULL;
+        if (arr != NULL)
+            n = json_array_size(arr);
+        for (size_t i = 0; i < n; i++) {
+            json_t *item = arr ? json_array_get(arr, i) : val;
+            char *s;
+            if (json_is_string(item))
+                s = arena_strndup(a, json_string_value(item), json_string_length(item));
+            else if (json_is_integer(item))
+                s = arena_printf(a, "%lld", (long long)json_integer_value(item));
+            else if (json_is_real(item))
+                s = arena_printf(a, "%.17g", json_real_value(item));
+            else if (json_is_boolean(item))
+                s = arena_strdup(a, json_is_true(item) ? "true" : "false");
+            else
+                continue;
+            const char *k = arr ? arena_printf(a, "%s[]", key) : key;
+            int st = fields_add(a, head, count, k, s, strlen(s), why);
+            if (st != 0)
+                return st;
+        }
     }
     return 0;
 }

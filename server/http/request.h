@@ -51,6 +51,7 @@ struct view {
     const char *location;    /* VIEW_REDIRECT */
     const char *retry_after; /* optional Retry-After header value */
     const char *allow;       /* 405: the Allow header value */
+    const char *download;    /* a file name: sent as an attachment */
     const char *text;        /* VIEW_TEXT: text/plain body */
 };
 
@@ -125,5 +126,15 @@ int parse_urlencoded(struct arena *a, const char *s, size_t n, struct field **he
  * Returns 0 or 400 with *why set. */
 int fields_add(struct arena *a, struct field **head, unsigned *count, const char *key,
                const char *value, size_t len, const char **why);
+
+/* Turns a parsed JSON object body into fields appended to *head: scalar
+ * members by name (strings as they are; numbers and booleans printed),
+ * arrays of scalars as repeated "name[]"; nulls, nested objects and arrays
+ * inside arrays are skipped (they stay in the json_t only). Keys and values
+ * come from jansson, which refuses invalid UTF-8 and, without
+ * JSON_ALLOW_NUL, NUL bytes. Returns 0, or 400 with *why set (too many
+ * fields, a repeated name). */
+int json_body_to_fields(struct arena *a, json_t *obj, struct field **head, unsigned *count,
+                        const char **why);
 
 #endif

@@ -152,11 +152,18 @@ int router_check(const struct route *table, size_t n, char *err, size_t errlen)
             snprintf(err, errlen, "route %zu is malformed", i);
             return -1;
         }
+        int nparams = 0;
         for (const char *p = r->pattern; *p;) {
             p++;
             size_t pn = strcspn(p, "/");
             if (memchr(p, '{', pn) != NULL && param_type(p, pn) == PARAM_NONE) {
                 snprintf(err, errlen, "route %s has an unknown parameter type", r->pattern);
+                return -1;
+            }
+            /* match() stops at REQ_MAX_PARAMS: such a route could never match */
+            if (param_type(p, pn) != PARAM_NONE && ++nparams > REQ_MAX_PARAMS) {
+                snprintf(err, errlen, "route %s has more than %d parameters", r->pattern,
+                         REQ_MAX_PARAMS);
                 return -1;
             }
             p += pn;

@@ -20,7 +20,11 @@
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
-enum body_kind { BODY_NONE, BODY_FORM, BODY_JSON };
+/* Every body is buffered whole (never beyond the cap) and decoded once it is
+ * complete: urlencoded by parse.c, as strictly as the query string;
+ * multipart by libmicrohttpd's post processor (see read_multipart); JSON by
+ * jansson. */
+enum body_kind { BODY_NONE, BODY_URLENCODED, BODY_MULTIPART, BODY_JSON };
 
 /* Requests between their first callback and their completion. */
 static atomic_int inflight;
@@ -163,42 +167,6 @@ static enum MHD_Result on_post_data(void *cls, enum MHD_ValueKind kind, const ch
     return MHD_YES;
 }
 
-/* Turns a JSON object body into form fields: scalars by name, arrays of
- * scalars as repeated "name[]". Nested objects stay in req->json only. */
-static void json_to_fields(struct request *req)
-{
-    const char *key;
-    json_t *val;
-    const char *why = NULL;
-    json_object_foreach(req->json, key, val)
-    {
-        size_t n = 1;
-        json_t *arr = json_is_array(val) ? val : NULL;
-        if (arr != NULL)
-            n = json_array_size(arr);
-        for (size_t i = 0; i < n; i++) {
-            json_t *item = arr ? json_array_get(arr, i) : val;
-            char *s;
-            if (json_is_string(item))
-                s = arena_strndup(&req->arena, json_string_value(item), json_string_length(item));
-            else if (json_is_integer(item))
-                s = arena_printf(&req->arena, "%lld", (long long)json_integer_value(item));
-            else if (json_is_real(item))
-                s = arena_printf(&req->arena, "%.17g", json_real_value(item));
-            else if (json_is_boolean(item))
-                s = arena_strdup(&req->arena, json_is_true(item) ? "true" : "false");
-            else
-                continue;
-            const char *k = arr ? arena_printf(&req->arena, "%s[]", key) : key;
-            int st = fields_add(&req->arena, &req->form, &req->nfields, k, s, strlen(s), &why);
-            if (st != 0) {
-                fail(req, st, why);
-                return;
-            }
-        }
-    }
-}
-
 static bool has_prefix_ci(const char *s, const char *prefix)
 {
     return s != NULL && strncasecmp(s, prefix, strlen(prefix)) == 0;
@@ -221,6 +189,27 @@ static enum MHD_Result begin(const struct app *app, struct request *req, const c
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
                       req->client_ip, sizeof(req->client_ip));
+    }
+
+    if (app->cfg->trust_proxy) {
+        /* Behind our own reverse proxy: the client is the last address the
+         * proxy appended (earlier ones are whatever the client claimed). */
+        const char *xff = req_header(req, "X-Forwarded-For");
+        if (xff != NULL) {
+            const char *last = strrchr(xff, ',');
+            last = last != NULL ? last + 1 : xff;
+            while (*last == ' ')
+                last++;
+            size_t n = strcspn(last, " ");
+            unsigned char probe[sizeof(struct in6_addr)];
+            char ip[64];
+            if (n > 0 && n < sizeof(ip)) {
+                memcpy(ip, last, n);
+                ip[n] = '\0';
+                if (inet_pton(AF_INET, ip, probe) == 1 || inet_pton(AF_INET6, ip, probe) == 1)
+                    memcpy(req->client_ip, ip, n + 1);
+            }
+        }
     }
 
     size_t urllen = strlen(url);
@@ -266,14 +255,15 @@ static enum MHD_Result begin(const struct app *app, struct request *req, const c
         return MHD_YES; /* no body */
 
     const char *ctype = req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (has_prefix_ci(ctype, MHD_HTTP_POST_ENCODING_FORM_URLENCODED) ||
-        has_prefix_ci(ctype, MHD_HTTP_POST_ENCODING_MULTIPART_FORMDATA)) {
-        req->pp = MHD_create_post_processor(req->conn, 16 * 1024, on_post_data, req);
+    if (has_prefix_ci(ctype, MHD_HTTP_POST_ENCODING_FORM_URLENCODED)) {
+        req->body_kind = BODY_URLENCODED;
+    } else if (has_prefix_ci(ctype, MHD_HTTP_POST_ENCODING_MULTIPART_FORMDATA)) {
+        req->pp = MHD_create_post_processor(req->conn, (size_t)16 * 1024, on_post_data, req);
         if (req->pp == NULL) {
             fail(req, 400, "The form data could not be read.");
             return respond_fail(app, req);
         }
-        req->body_kind = BODY_FORM;
+        req->body_kind = BODY_MULTIPART;
     } else if (has_prefix_ci(ctype, "application/json")) {
         req->body_kind = BODY_JSON;
     } else {
@@ -296,12 +286,8 @@ static enum MHD_Result intake(const struct app *app, struct request *req, const 
     }
     if (req->fail_status != 0)
         return MHD_YES;
-    if (req->body_kind == BODY_FORM) {
-        if (MHD_post_process(req->pp, data, size) != MHD_YES)
-            fail(req, 400, "The form data could not be read.");
-    } else if (req->body_kind == BODY_JSON) {
+    if (req->body_kind != BODY_NONE)
         buf_append(&req->body, data, size);
-    }
     return MHD_YES;
 }
 
@@ -435,11 +421,60 @@ static enum MHD_Result serve_static(const struct app *app, struct request *req)
     return ret;
 }
 
+/* True when raw ends with the closing delimiter "--boundary--" (and maybe a
+ * line break), as every complete multipart body does: libmicrohttpd takes a
+ * body in which it never finds a boundary for preamble, that is for an
+ * empty form. The boundary is read as libmicrohttpd reads it: all that
+ * follows "boundary=", without enclosing quotes. */
+static bool multipart_closed(const struct request *req, const struct buf *raw)
+{
+    const char *ctype = req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *b = ctype != NULL ? strstr(ctype, "boundary=") : NULL;
+    if (b == NULL || raw->data == NULL)
+        return false;
+    b += strlen("boundary=");
+    size_t blen = strlen(b);
+    if (blen > 2 && b[0] == '"' && b[blen - 1] == '"') {
+        b++;
+        blen -= 2;
+    }
+    size_t n = raw->len;
+    while (n > 0 && (raw->data[n - 1] == '\n' || raw->data[n - 1] == '\r'))
+        n--;
+    return blen > 0 && n >= blen + 4 && memcmp(raw->data + n - blen - 4, "--", 2) == 0 &&
+           memcmp(raw->data + n - blen - 2, b, blen) == 0 &&
+           memcmp(raw->data + n - 2, "--", 2) == 0;
+}
+
+/* Feeds the whole multipart body to the post processor in one call. Fed
+ * piece by piece, libmicrohttpd reports an empty first piece of a value
+ * when a packet ends inside a part and the next piece again at offset 0,
+ * which on_post_data cannot tell from a second field of the same name (a
+ * form sent with FormData then got "sent more than once"). Given the whole
+ * body, it reports each part's first piece exactly once, at offset 0. */
+static void read_multipart(struct request *req)
+{
+    struct buf raw = req->body; /* on_post_data collects each value in req->body */
+    req->body = (struct buf)BUF_INIT;
+    if (MHD_post_process(req->pp, raw.data != NULL ? raw.data : "", raw.len) != MHD_YES ||
+        !multipart_closed(req, &raw))
+        fail(req, 400, "The form data could not be read.");
+    buf_free(&raw);
+    flush_form_field(req);
+}
+
 /* Last callback: the whole body is in. */
 static enum MHD_Result finish(const struct app *app, struct request *req)
 {
-    if (req->pp != NULL) {
-        flush_form_field(req);
+    if (req->body_kind == BODY_URLENCODED && req->fail_status == 0) {
+        const char *why = NULL;
+        int st = parse_urlencoded(&req->arena, req->body.data != NULL ? req->body.data : "",
+                                  req->body.len, &req->form, &req->nfields, &why);
+        if (st != 0)
+            fail(req, st, why);
+    } else if (req->pp != NULL) {
+        if (req->fail_status == 0)
+            read_multipart(req);
         if (MHD_destroy_post_processor(req->pp) != MHD_YES)
             fail(req, 400, "The form data could not be read.");
         req->pp = NULL;
@@ -449,8 +484,12 @@ static enum MHD_Result finish(const struct app *app, struct request *req)
                                JSON_REJECT_DUPLICATES, &jerr);
         if (req->json == NULL || !json_is_object(req->json))
             fail(req, 400, "The request body is not a valid JSON object.");
-        else
-            json_to_fields(req);
+        else {
+            const char *why = NULL;
+            int st = json_body_to_fields(&req->arena, req->json, &req->form, &req->nfields, &why);
+            if (st != 0)
+                fail(req, st, why);
+        }
     }
     if (req->fail_status != 0)
         return respond_fail(app, req);
@@ -514,7 +553,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                   "status", req->view.status, "ms", ms, "bytes", (json_int_t)req->bytes_out);
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
         json_object_set_new(fields, "aborted", json_true());
-    log_event(LOG_INFO, "request", fields);
+    /* Health checks arrive every few seconds from Docker and load
+     * balancers: worth a line only when debugging. */
+    bool health =
+        req->route != NULL && (req->route->flags & ROUTE_NO_SESSION) && req->view.status == 200;
+    log_event(health ? LOG_DEBUG : LOG_INFO, "request", fields);
     if (req->pp != NULL)
         MHD_destroy_post_processor(req->pp);
     json_decref(req->view.data);
@@ -606,7 +649,7 @@ int server_run(const struct app *app)
         close(lfd);
     double deadline = now_mono() + cfg->drain_timeout;
     while (atomic_load(&inflight) > 0 && now_mono() < deadline) {
-        struct timespec ts = {0, 20 * 1000 * 1000};
+        struct timespec ts = {0, 20L * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     if (atomic_load(&inflight) > 0)

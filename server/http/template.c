@@ -19,6 +19,14 @@ enum {
     MAX_NEST = 32,          /* sections open at once inside one template */
     MAX_PARTIAL_DEPTH = 16, /* partials inside partials, counted from a page */
     MAX_RENDER_DEPTH = 128, /* sections + partials + content slot while rendering */
+    /* Work and output of one tpl_render. Sections nested over arrays
+     * multiply ({{#items}}{{#items}}... renders 3^k times for 3 items, and
+     * names resolve up the stack), so depth alone does not bound time: a
+     * template mistake must cost one failed page, not a stalled thread.
+     * Real pages stay far below: a form of 200 fields with 100 options
+     * each, the most a definition may have, is ~5 * 10^5 nodes. */
+    MAX_RENDER_STEPS = 1 << 22,   /* nodes visited */
+    MAX_RENDER_OUTPUT = 16 << 20, /* bytes appended */
     MAX_FILE_SIZE = 1 << 20,
     MAX_FILES = 1024,
 };
@@ -178,7 +186,9 @@ static int parse(struct tpl *t, const char *src, size_t n, const struct errbuf *
         line += count_lines(body, (size_t)(close - body));
         p = close + 2;
 
-        char sigil = body < close ? *body : '\0';
+        char sigil = '\0';
+        if (body < close)
+            sigil = *body;
         if (sigil == '!')
             continue; /* comment */
         if (sigil == '#' || sigil == '^' || sigil == '/' || sigil == '>' || sigil == '$')
@@ -228,6 +238,7 @@ static int parse(struct tpl *t, const char *src, size_t n, const struct errbuf *
         if (kind == NODE_CONTENT && strcmp(name, "content") != 0)
             return fail(err, t->file, tag_line, "unknown slot {{$%s}} (only {{$content}})", name);
         if (kind == NODE_PARTIAL) {
+            /* NOLINTNEXTLINE(bugprone-sizeof-expression): refs is an array of pointers */
             t->refs = xrealloc(t->refs, (t->nrefs + 1) * sizeof *t->refs);
             t->refs[t->nrefs++] = node;
         }
@@ -490,7 +501,8 @@ struct tpl_set *tpl_load_dir(const char *dir, char *err, size_t errlen)
     struct tpl_set *set = NULL;
 
     if (read_dir(dir, 1, &fl, &e) == 0 && read_dir(dir, 0, &fl, &e) == 0) {
-        qsort(fl.items, fl.n, sizeof *fl.items, by_name);
+        if (fl.n > 1) /* no templates at all: items is NULL, which qsort must not get */
+            qsort(fl.items, fl.n, sizeof *fl.items, by_name);
         set = load_sources(fl.items, fl.n, &e);
     }
     for (size_t i = 0; i < fl.n; i++) { /* the casts drop const from strings we own */
@@ -520,6 +532,8 @@ struct render {
     struct buf *out;
     const struct tpl *page; /* what {{$content}} renders; NULL inside the page */
     const struct ctx *root;
+    size_t *steps;    /* nodes visited so far (MAX_RENDER_STEPS) */
+    size_t out_limit; /* out->len beyond which rendering fails (MAX_RENDER_OUTPUT) */
 };
 
 /* Resolves the first segment up the stack (the nearest object that has the
@@ -608,7 +622,7 @@ static int render_section(const struct render *r, const struct node *n, const st
 
 /* Appends the rendering of the list n to r->out. Returns 0, or -1 when
  * nesting exceeds MAX_RENDER_DEPTH (a bound on stack use, not a limit any
- * sane template reaches). */
+ * sane template reaches) or the work or output exceeds its cap. */
 static int render_nodes(const struct render *r, const struct node *n, const struct ctx *c,
                         int depth)
 {
@@ -616,6 +630,8 @@ static int render_nodes(const struct render *r, const struct node *n, const stru
         return -1;
     for (; n != NULL; n = n->next) {
         int rc = 0;
+        if (++*r->steps > MAX_RENDER_STEPS || r->out->len > r->out_limit)
+            return -1;
         switch (n->kind) {
         case NODE_TEXT:
             buf_append(r->out, n->text, n->len);
@@ -636,7 +652,7 @@ static int render_nodes(const struct render *r, const struct node *n, const stru
         case NODE_CONTENT:
             if (r->page != NULL) {
                 /* The page sees the data from the root, not the layout's sections. */
-                struct render inner = {r->out, NULL, r->root};
+                struct render inner = {r->out, NULL, r->root, r->steps, r->out_limit};
                 rc = render_nodes(&inner, r->page->root, r->root, depth + 1);
             }
             break;
@@ -661,7 +677,8 @@ int tpl_render(const struct tpl_set *set, const char *layout, const char *page, 
 
     size_t start = out->len;
     struct ctx root = {data, NULL};
-    struct render r = {out, l != NULL ? p : NULL, &root};
+    size_t steps = 0;
+    struct render r = {out, l != NULL ? p : NULL, &root, &steps, start + MAX_RENDER_OUTPUT};
     if (render_nodes(&r, l != NULL ? l->root : p->root, &root, 0) < 0) {
         out->len = start;
         if (out->data != NULL)

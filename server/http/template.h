@@ -41,9 +41,11 @@ int tpl_has(const struct tpl_set *set, const char *page);
 
 /* Renders page with data. When layout is non-NULL the layout page is
  * rendered with the same data and the page is placed at {{$content}}.
- * Appends to out. Returns 0, or -1 when a page is missing or nesting goes
- * deeper than 128 levels (out is then rolled back to its length on entry). Reentrant: a set
- * is read-only after loading and may be shared by all threads. */
+ * Appends to out. Returns 0, or -1 when a page is missing, nesting goes
+ * deeper than 128 levels, or rendering would visit more than 2^22 nodes or
+ * append more than 16 MiB (out is then rolled back to its length on entry).
+ * Reentrant: a set is read-only after loading and may be shared by all
+ * threads. */
 int tpl_render(const struct tpl_set *set, const char *layout, const char *page, json_t *data,
                struct buf *out);
 

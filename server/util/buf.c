@@ -64,15 +64,13 @@ void buf_printf(struct buf *b, const char *fmt, ...)
     va_copy(again, ap);
     int n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        va_end(again);
-        buf_die("vsnprintf failed");
-    }
-    if ((size_t)n >= b->cap - b->len) {
+    if (n >= 0 && (size_t)n >= b->cap - b->len) {
         buf_reserve(b, (size_t)n);
         vsnprintf(b->data + b->len, b->cap - b->len, fmt, again);
     }
     va_end(again);
+    if (n < 0)
+        buf_die("vsnprintf failed");
     b->len += (size_t)n;
 }
 
