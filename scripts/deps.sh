@@ -3,7 +3,11 @@
 # Interlude are installed. A fast no-op when they all are.
 #
 #   scripts/deps.sh          build, run and test dependencies
-#   scripts/deps.sh --lint   also clang-format, clang-tidy, cppcheck, shellcheck
+#   scripts/deps.sh --lint   also clang-format, clang-tidy, cppcheck, shellcheck,
+#                            and clang with its sanitizer and libFuzzer runtimes
+#                            (libclang-rt-14-dev) for make fuzz
+#   scripts/deps.sh --browser  also Chromium and a headless Java, for the
+#                            browser tests (make test, CI; then npm ci)
 #
 # As root, missing packages are installed with apt-get; as any other user the
 # apt-get line to run is printed and the script exits 1.
@@ -16,7 +20,10 @@ packages=(
     curl ca-certificates
 )
 if [[ ${1:-} == --lint ]]; then
-    packages+=(clang-format clang-tidy cppcheck shellcheck)
+    packages+=(clang-format clang-tidy cppcheck shellcheck clang libclang-rt-14-dev)
+fi
+if [[ " $* " == *" --browser "* ]]; then
+    packages+=(chromium default-jre-headless)
 fi
 # Node.js (for the integration tests) is usually preinstalled outside Debian's
 # packages; only ask for Debian's when there is no node at all.

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum var_kind { V_STRING, V_LISTEN, V_URL, V_UINT, V_LEVEL };
+enum var_kind { V_STRING, V_LISTEN, V_URL, V_UINT, V_LEVEL, V_TZ };
 
 struct var {
     const char *name;
@@ -38,6 +38,13 @@ enum {
     VAR_ARGON2_P,
     VAR_HASH_SLOTS,
     VAR_COMMON_PASSWORDS,
+    VAR_LIBRARY,
+    VAR_TIMEZONE,
+    VAR_TRUST_PROXY,
+    VAR_DATA_KEY,
+    VAR_DATA_KEY_FILE,
+    VAR_DATA_KEYS_OLD,
+    VAR_DATA_KEYS_OLD_FILE,
     VAR__MAX
 };
 
@@ -79,6 +86,23 @@ static const struct var vars[VAR__MAX] = {
                         "password hashes computed at once; more wait, then get 503"},
     [VAR_COMMON_PASSWORDS] = {"INTERLUDE_COMMON_PASSWORDS", "data/common-passwords.txt", V_STRING,
                               0, 0, "list of common passwords that are refused"},
+    /* The data keys (crypto/box.c checks them). Their default is "" (unset),
+     * so --help shows none, and a V_STRING is never echoed in an error. */
+    [VAR_LIBRARY] = {"INTERLUDE_LIBRARY", "library", V_STRING, 0, 0,
+                     "the shipped exercises, intake forms and measures, loaded at start"},
+    [VAR_TIMEZONE] = {"TIMEZONE", "UTC", V_TZ, 0, 0,
+                      "time zone for due dates and 'this week' (e.g. Europe/Berlin)"},
+    [VAR_TRUST_PROXY] = {"TRUST_PROXY", "0", V_UINT, 0, 1,
+                         "1 behind your own reverse proxy: the client address is the last "
+                         "X-Forwarded-For entry (for throttling and the audit log)"},
+    [VAR_DATA_KEY] = {"INTERLUDE_DATA_KEY", "", V_STRING, 0, 0,
+                      "key for data at rest: 64 hex digits (or use INTERLUDE_DATA_KEY_FILE)"},
+    [VAR_DATA_KEY_FILE] = {"INTERLUDE_DATA_KEY_FILE", "", V_STRING, 0, 0,
+                           "file holding the data key (mode 600); make run creates var/data.key"},
+    [VAR_DATA_KEYS_OLD] = {"INTERLUDE_DATA_KEYS_OLD", "", V_STRING, 0, 0,
+                           "earlier data keys, comma-separated, to read older data (rotate-key)"},
+    [VAR_DATA_KEYS_OLD_FILE] = {"INTERLUDE_DATA_KEYS_OLD_FILE", "", V_STRING, 0, 0,
+                                "file of earlier data keys, one per line (mode 600)"},
 };
 
 const struct config *config_current;
@@ -87,8 +111,8 @@ void config_print_help(void)
 {
     printf("Environment variables (configuration is read from the environment only):\n\n");
     for (int i = 0; i < VAR__MAX; i++)
-        printf("  %-22s default: %-24s %s\n", vars[i].name, vars[i].def ? vars[i].def : "(none)",
-               vars[i].help);
+        printf("  %-22s default: %-24s %s\n", vars[i].name,
+               vars[i].def && *vars[i].def ? vars[i].def : "(none)", vars[i].help);
 }
 
 static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -123,6 +147,11 @@ int config_load(struct config *cfg, char *err, size_t errlen)
     memset(cfg, 0, sizeof(*cfg));
     for (int i = 0; i < VAR__MAX; i++) {
         const struct var *v = &vars[i];
+        if (v->name == NULL) {
+            /* A variable was added to the enum but not to the table. */
+            snprintf(err, errlen, "configuration table: variable %d has no entry", i);
+            return -1;
+        }
         const char *val = getenv(v->name);
         if (val == NULL || *val == '\0')
             val = v->def;
@@ -146,6 +175,12 @@ int config_load(struct config *cfg, char *err, size_t errlen)
             break;
         case V_LEVEL:
             bad = log_parse_level(val, &cfg->log_level);
+            break;
+        case V_TZ:
+            /* A zone name; PostgreSQL checks that it exists at connect. */
+            bad = strlen(val) > 64 ||
+                  strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                              "abcdefghijklmnopqrstuvwxyz0123456789_/+-") != strlen(val);
             break;
         }
         if (bad) {
@@ -211,6 +246,27 @@ int config_load(struct config *cfg, char *err, size_t errlen)
             break;
         case VAR_COMMON_PASSWORDS:
             cfg->common_passwords = val;
+            break;
+        case VAR_LIBRARY:
+            cfg->library_dir = val;
+            break;
+        case VAR_TIMEZONE:
+            cfg->timezone = val;
+            break;
+        case VAR_TRUST_PROXY:
+            cfg->trust_proxy = n == 1;
+            break;
+        case VAR_DATA_KEY:
+            cfg->data_key = *val ? val : NULL;
+            break;
+        case VAR_DATA_KEY_FILE:
+            cfg->data_key_file = *val ? val : NULL;
+            break;
+        case VAR_DATA_KEYS_OLD:
+            cfg->data_keys_old = *val ? val : NULL;
+            break;
+        case VAR_DATA_KEYS_OLD_FILE:
+            cfg->data_keys_old_file = *val ? val : NULL;
             break;
         default:
             break;

@@ -30,6 +30,14 @@ struct config {
     unsigned argon2_parallelism;  /* ARGON2_PARALLELISM */
     unsigned hash_slots;          /* HASH_SLOTS */
     const char *common_passwords; /* INTERLUDE_COMMON_PASSWORDS */
+    const char *library_dir;      /* INTERLUDE_LIBRARY */
+    const char *timezone;         /* TIMEZONE */
+    bool trust_proxy;             /* TRUST_PROXY */
+    /* Data keys (crypto/box.c); NULL when unset. Never printed. */
+    const char *data_key;           /* INTERLUDE_DATA_KEY */
+    const char *data_key_file;      /* INTERLUDE_DATA_KEY_FILE */
+    const char *data_keys_old;      /* INTERLUDE_DATA_KEYS_OLD */
+    const char *data_keys_old_file; /* INTERLUDE_DATA_KEYS_OLD_FILE */
 };
 
 /* The configuration of the running process (set once by main). */

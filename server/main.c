@@ -13,8 +13,11 @@
 #include <time.h>
 
 #include "app/app.h"
+#include "app/library.h"
 #include "auth/auth.h"
 #include "config.h"
+#include "crypto/box.h"
+#include "crypto/rotate.h"
 #include "db/db.h"
 #include "db/migrate.h"
 #include "http/server.h"
@@ -43,6 +46,9 @@ static void usage(void)
            "            create an administrator; the password is read from standard input\n"
            "  healthcheck\n"
            "            GET /healthz on LISTEN; exit 0 when it answers 200 (for Docker)\n"
+           "  rotate-key\n"
+           "            re-encrypt every stored answer and reply not sealed with the current\n"
+           "            data key (give the old keys in INTERLUDE_DATA_KEYS_OLD); safe to re-run\n"
            "  routes    print the table of routes as JSON\n"
            "  --help    this text\n\n");
     config_print_help();
@@ -168,6 +174,13 @@ static int cmd_serve(const struct config *cfg)
         goto cleanup;
     }
     db_init(cfg->database_url, cfg->migrations_dir);
+    char lerr[512];
+    if (library_load(cfg->library_dir, lerr, sizeof(lerr)) != 0) {
+        log_event(LOG_ERROR, "library not loaded", json_pack("{s:s}", "detail", lerr));
+        db_shutdown();
+        rc = EXIT_DATABASE;
+        goto cleanup;
+    }
     if (setup_announce(cfg->base_url) != 0)
         log_msg(LOG_WARN, "could not check for a first administrator");
     struct app app = {.cfg = cfg,
@@ -273,6 +286,17 @@ static int cmd_create_admin(const struct config *cfg, int argc, char **argv)
     return rc;
 }
 
+/* Re-seals stored values with the current key (crypto/rotate.c). */
+static int cmd_rotate_key(const struct config *cfg)
+{
+    char err[512];
+    int rc = rotate_run(cfg->database_url, sealed_columns, stdout, err, sizeof(err));
+    if (rc == ROTATE_OK)
+        return EXIT_OK;
+    fprintf(stderr, "interlude: rotate-key: %s\n", err);
+    return rc == ROTATE_DB_ERROR ? EXIT_DATABASE : EXIT_FAILURE_GENERAL;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "serve";
@@ -284,7 +308,7 @@ int main(int argc, char **argv)
         return cmd_routes();
     bool known = strcmp(cmd, "serve") == 0 || strcmp(cmd, "migrate") == 0 ||
                  strcmp(cmd, "check") == 0 || strcmp(cmd, "healthcheck") == 0 ||
-                 strcmp(cmd, "create-admin") == 0;
+                 strcmp(cmd, "create-admin") == 0 || strcmp(cmd, "rotate-key") == 0;
     if (!known || (argc > 2 && strcmp(cmd, "create-admin") != 0)) {
         fprintf(stderr, "interlude: unknown command '%s' (try interlude --help)\n", cmd);
         return EXIT_USAGE;
@@ -292,7 +316,9 @@ int main(int argc, char **argv)
     /* Before any thread exists, so every thread inherits the mask. */
     server_block_signals();
 
-    struct config cfg;
+    /* static: config_current points here, and must not dangle while exit()
+     * runs after main returns. */
+    static struct config cfg;
     char err[512];
     if (config_load(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "interlude: %s\n", err);
@@ -308,18 +334,35 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "migrate") == 0)
         return run_migrations(&cfg, 30) == 0 ? EXIT_OK : EXIT_DATABASE;
+    /* The data keys, for every command that may read or write what people
+     * typed (and check, which checks the configuration). */
+    if (box_init(&cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "interlude: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    if (strcmp(cmd, "rotate-key") == 0) {
+        int rc = cmd_rotate_key(&cfg);
+        box_shutdown();
+        return rc;
+    }
     if (strcmp(cmd, "check") != 0 && password_init(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "interlude: %s\n", err);
+        box_shutdown();
         return EXIT_CONFIG;
     }
     if (strcmp(cmd, "create-admin") == 0) {
         int rc = cmd_create_admin(&cfg, argc, argv);
         password_shutdown();
+        box_shutdown();
         return rc;
     }
-    if (strcmp(cmd, "check") == 0)
-        return cmd_check(&cfg);
+    if (strcmp(cmd, "check") == 0) {
+        int rc = cmd_check(&cfg);
+        box_shutdown();
+        return rc;
+    }
     int rc = cmd_serve(&cfg);
     password_shutdown();
+    box_shutdown();
     return rc;
 }

@@ -6,6 +6,12 @@
 #   unit         build/tests/test_*        (CMOCKA_MESSAGE_OUTPUT=TAP)
 #   db           build/tests/db/test_*     (TEST_DATABASE_URL = a fresh database)
 #   integration  node --test tests/integration/**/*.test.mjs (harness: tests/lib/harness.mjs)
+# and once, for the plain build only:
+#   content      node --test tests/content/*.test.mjs
+#   browser      node --test tests/browser/*.test.mjs: real journeys in headless
+#                Chromium (playwright-core), axe-core, the Nu HTML Checker
+#                (vnu.jar on Java); needs chromium, java and node_modules, and
+#                fails (never skips) when one is missing
 # All of them share ONE throwaway PostgreSQL cluster (scripts/pg.sh temp),
 # destroyed at the end.
 #
@@ -18,10 +24,11 @@
 # (or the missing points) when its TAP shows no failure itself.
 #
 # Environment:
-#   SUITES="unit db integration"  which suites to run
+#   SUITES="unit db integration content browser"  which suites to run
 #   VARIANTS="plain asan"         which builds to test
 #   TEST_OUTPUT=test-output       where every TAP stream and stderr is kept
 #   UNIT_TIMEOUT=120 DB_TIMEOUT=180 INTEGRATION_TIMEOUT=300  seconds per binary / node run
+#   BROWSER_TIMEOUT=300           seconds for the browser suite
 #
 # The last line of output is always "N passed, N failed". The exit status is
 # non-zero when anything failed or when no test ran at all.
@@ -30,12 +37,13 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 
-SUITES=${SUITES:-unit db integration content}
+SUITES=${SUITES:-unit db integration content browser}
 VARIANTS=${VARIANTS:-plain asan}
 OUT=${TEST_OUTPUT:-test-output}
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-120}
 DB_TIMEOUT=${DB_TIMEOUT:-180}
 INTEGRATION_TIMEOUT=${INTEGRATION_TIMEOUT:-300}
+BROWSER_TIMEOUT=${BROWSER_TIMEOUT:-300}
 
 SAN_ENV=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
@@ -163,10 +171,12 @@ shopt -u nullglob
 # Integration test files, listed explicitly (node >= 21 reads its arguments
 # as globs, where a bare directory no longer means "the test files in it").
 mapfile -t int_files < <(find tests/integration -name '*.test.mjs' 2>/dev/null | sort)
+mapfile -t browser_files < <(find tests/browser -name '*.test.mjs' 2>/dev/null | sort)
 
 need_pg=""
 if want_suite db && ((${#db_srcs[@]})); then need_pg=1; fi
 if want_suite integration && ((${#int_files[@]})); then need_pg=1; fi
+if want_suite browser && ((${#browser_files[@]})); then need_pg=1; fi
 if [[ -n $need_pg ]]; then
     echo "Starting a throwaway PostgreSQL cluster"
     if ! pg_out=$(bash scripts/pg.sh temp 2>"$OUT/pg-start.log"); then
@@ -291,6 +301,50 @@ if want_suite content; then
     timeout -k 10 300 node "${NODE_FLAGS[@]}" "${content_files[@]}" >"$tap" 2>"$err" </dev/null
     judge "content" "$tap" "$err" $?
     end_suite "content"
+fi
+
+# The browser journeys (tests/browser): once, against the plain build. Their
+# own steps have time limits, so node's --test-timeout (which would also cut
+# the whole file short) is not given.
+if want_suite browser; then
+    begin_suite "browser"
+    tap=$OUT/browser.tap
+    err=$OUT/browser.stderr
+    : >"$tap"
+    browser_flags=()
+    for f in "${NODE_FLAGS[@]}"; do
+        [[ $f == --test-timeout=* ]] || browser_flags+=("$f")
+    done
+    missing=()
+    [[ -x ${CHROMIUM:-/usr/bin/chromium} ]] || missing+=("chromium (${CHROMIUM:-/usr/bin/chromium})")
+    command -v java >/dev/null 2>&1 || missing+=("java")
+    for m in playwright-core axe-core vnu-jar; do
+        [[ -f node_modules/$m/package.json ]] || missing+=("node_modules/$m")
+    done
+    if ((${#browser_files[@]} == 0)); then
+        echo "  (no tests/browser/*.test.mjs)"
+    elif ((${#missing[@]})); then
+        {
+            echo "the browser tests need: ${missing[*]}"
+            echo "install them with:"
+            echo "  bash scripts/deps.sh --browser && npm ci --ignore-scripts"
+            echo "  (as a normal user: sudo apt-get install -y --no-install-recommends chromium default-jre-headless)"
+        } >"$err"
+        judge "browser" "$tap" "$err" 127
+    elif [[ ! -x build/interlude ]]; then
+        echo "missing build/interlude (run make all)" >"$err"
+        judge "browser" "$tap" "$err" 127
+    else
+        env INTERLUDE_BIN="$ROOT/build/interlude" TEST_OUTPUT="$OUT" \
+            PG_SUPERUSER_URL="$PG_SUPERUSER_URL" PG_DIR="$PG_DIR" \
+            timeout -k 10 "$BROWSER_TIMEOUT" \
+            node "${browser_flags[@]}" "${browser_files[@]}" >"$tap" 2>"$err" </dev/null
+        judge "browser" "$tap" "$err" $?
+        # The journeys' own count: pages visited, axe violations, vnu errors.
+        grep -ho 'browser: [0-9]* pages visited.*' "$tap" | sed 's/^/  /'
+        grep -ho 'browser: page routes no journey visits.*' "$tap" | sed 's/^/  /'
+    fi
+    end_suite "browser"
 fi
 
 cleanup

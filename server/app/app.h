@@ -42,6 +42,43 @@ enum route_id {
     R_INVITE_FORM,
     R_INVITE_ACCEPT,
     /* @therapist-routes */
+    /* library.c */
+    R_LIBRARY,
+    R_ACTIVITY,
+    R_ACTIVITY_FHIR,
+    /* @library-routes */
+    /* authoring.c: therapists' own exercises and intake forms */
+    R_DRAFTS,
+    R_DRAFT_NEW,
+    R_DRAFT,
+    R_DRAFT_POST,
+    R_DRAFT_PREVIEW,
+    R_ACTIVITY_DUPLICATE,
+    R_ACTIVITY_EDIT,
+    R_ACTIVITY_ARCHIVE,
+    /* @authoring-routes */
+    /* assign.c: therapists assign, edit, cancel; read and reply */
+    R_ASSIGN_FORM,
+    R_ASSIGN_CREATE,
+    R_ASSIGNMENT_EDIT_FORM,
+    R_ASSIGNMENT_UPDATE,
+    R_ASSIGNMENT_CANCEL,
+    /* @assign-routes */
+    /* homework.c: clients' dashboard, practice, drafts, replies */
+    R_HOMEWORK,
+    R_PRACTICE_FORM,
+    R_PRACTICE,
+    /* entries.c: one entry, its replies, sharing, review, FHIR */
+    R_ENTRY,
+    R_ENTRY_SUBMITTED,
+    R_ENTRY_COMMENT,
+    R_ENTRY_SHARE,
+    R_ENTRY_REVIEWED,
+    R_ENTRY_FHIR,
+    /* @homework-routes */
+    /* progress.c */
+    R_PROGRESS,
+    /* @progress-routes */
     R__MAX
 };
 
@@ -100,5 +137,65 @@ void h_invite_revoke(struct request *req);
 void h_invite_form(struct request *req);
 void h_invite_accept(struct request *req);
 /* @therapist-handlers */
+
+/* library.c */
+void h_library(struct request *req);
+void h_activity(struct request *req);
+void h_activity_fhir(struct request *req);
+/* @library-handlers */
+
+/* authoring.c */
+void h_drafts(struct request *req);
+void h_draft_new(struct request *req);
+void h_draft(struct request *req);
+void h_draft_post(struct request *req);
+void h_draft_preview(struct request *req);
+void h_activity_duplicate(struct request *req);
+void h_activity_edit(struct request *req);
+void h_activity_archive(struct request *req);
+/* @authoring-handlers */
+
+/* assign.c */
+void h_assign_form(struct request *req);
+void h_assign_create(struct request *req);
+void h_assignment_edit_form(struct request *req);
+void h_assignment_update(struct request *req);
+void h_assignment_cancel(struct request *req);
+/* The signed-in therapist's clients and couples for an "assign to" <select>:
+ * {has_clients, clients [{value "client:<id>", label, selected}],
+ *  has_couples, couples [{value "couple:<id>", ...}]}; selected names the
+ * chosen value (may be NULL). New reference; NULL on a database error. */
+json_t *assign_targets(struct request *req, const char *selected);
+/* The signed-in therapist's clients, those needing attention first, each
+ * with overdue homework, unread submissions, last activity and next due
+ * date (one statement). New reference; NULL on a database error. */
+json_t *assign_caseload(struct request *req);
+/* @assign-handlers */
+
+/* homework.c (the dashboard, h_dashboard, is in app/homework.h) */
+void h_homework(struct request *req);
+void h_practice_form(struct request *req);
+void h_practice_post(struct request *req);
+/* entries.c */
+void h_entry(struct request *req);
+void h_entry_submitted(struct request *req);
+void h_entry_comment(struct request *req);
+void h_entry_share(struct request *req);
+void h_entry_reviewed(struct request *req);
+void h_entry_fhir(struct request *req);
+/* @homework-handlers */
+
+/* progress.c */
+void h_progress(struct request *req);
+/* Adds client_id's homework record to data: current and past assignments
+ * with status and completion, the timeline of submissions, the latest
+ * intake answers, measure scores and the progress charts. therapist_id > 0:
+ * only what that therapist assigned, cancelled included (the client page);
+ * 0: the client themself, every therapist's, cancelled left out. The caller
+ * has checked access and written the audit row. False on a database
+ * error (data may then hold part of the record: answer 503). */
+bool progress_collect(struct request *req, long long client_id, long long therapist_id,
+                      json_t *data);
+/* @progress-handlers */
 
 #endif

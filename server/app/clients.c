@@ -98,8 +98,23 @@ static json_t *clients_data(struct request *req, json_t *form, const char *sel_a
     invites = rows_to_array(res, invite_keys, 4);
     PQclear(res);
 
+    /* The caseload table: who needs attention first (assign.c). */
+    json_t *caseload = assign_caseload(req);
+    if (caseload == NULL) {
+        *st = DB_UNAVAILABLE;
+        goto fail;
+    }
+    size_t attention = 0;
+    json_array_foreach(caseload, i, c)
+    {
+        if (json_is_true(json_object_get(c, "needs_attention")))
+            attention++;
+    }
+
     json_t *data = form != NULL ? form : json_object();
     json_object_set_new(data, "title", json_string(clients_title));
+    json_object_set_new(data, "caseload", caseload);
+    json_object_set_new(data, "attention_count", json_integer((json_int_t)attention));
     json_object_set_new(data, "has_clients", json_boolean(json_array_size(clients) > 0));
     json_object_set_new(data, "has_couples", json_boolean(json_array_size(couples) > 0));
     json_object_set_new(data, "has_invites", json_boolean(json_array_size(invites) > 0));
@@ -322,8 +337,31 @@ void h_client(struct request *req)
         view_unavailable(req);
         return;
     }
+    /* The homework record shows the client's entries: recorded as such,
+     * and without the record nothing is shown. */
+    if (audit(req, "client.entries.viewed", "user", client_id, client_id) != DB_OK) {
+        json_decref(client);
+        json_decref(couples);
+        view_unavailable(req);
+        return;
+    }
     /* A neutral title: the page's subject never goes into <title>. */
-    view_page(
-        req, 200, "client",
-        json_pack("{s:s, s:o, s:o}", "title", "Client", "client", client, "couples", couples));
+    json_t *data =
+        json_pack("{s:s, s:o, s:o}", "title", "Client", "client", client, "couples", couples);
+    if (!progress_collect(req, client_id, req->session->user->id, data)) {
+        json_decref(data);
+        view_unavailable(req);
+        return;
+    }
+    const char *done = req_query(req, "done");
+    const char *notice = NULL;
+    if (done != NULL && strcmp(done, "assigned") == 0)
+        notice = "The homework was assigned.";
+    else if (done != NULL && strcmp(done, "changed") == 0)
+        notice = "The homework was changed.";
+    else if (done != NULL && strcmp(done, "cancelled") == 0)
+        notice = "The homework was cancelled. Anything already written stays here.";
+    if (notice != NULL)
+        json_object_set_new(data, "notice", json_string(notice));
+    view_page(req, 200, "client", data);
 }

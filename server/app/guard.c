@@ -26,7 +26,7 @@ bool app_guard(struct request *req)
         return true;
     const struct user *u = req->session ? req->session->user : NULL;
     if (u == NULL) {
-        if (req->want_json)
+        if (req->want_json || (req->route->flags & ROUTE_JSON_ONLY))
             view_error(req, 401, "signin_required", "Please sign in.");
         else
             view_redirect(req, "/login");
@@ -64,8 +64,10 @@ void app_decorate(struct request *req, json_t *data)
             json_array_append_new(nav, nav_item("/admin/audit", "Audit log"));
         } else if (u->role == ROLE_THERAPIST) {
             json_array_append_new(nav, nav_item("/clients", "Clients"));
+            json_array_append_new(nav, nav_item("/library", "Library"));
         } else {
             json_array_append_new(nav, nav_item("/", "Homework"));
+            json_array_append_new(nav, nav_item("/progress", "Progress"));
             /* A neutral page to leave for at once (see layout.html). */
             json_object_set_new(data, "quick_exit",
                                 json_pack("{s:s, s:s}", "href", "https://www.bbc.com/weather",

@@ -1,5 +1,6 @@
 /* home.c: the front page: a welcome, or the signed-in person's start page. */
 #include "app/app.h"
+#include "app/homework.h"
 #include "auth/auth.h"
 
 void h_home(struct request *req)
@@ -17,8 +18,5 @@ void h_home(struct request *req)
         view_redirect(req, "/clients");
         return;
     }
-    /* A client's homework arrives with the homework feature; until then an
-     * honest empty state. */
-    view_page(req, 200, "client_home",
-              json_pack("{s:s, s:[]}", "title", "Your homework", "assignments"));
+    h_dashboard(req); /* app/homework.c */
 }

@@ -1,6 +1,8 @@
 /* db.c: one PostgreSQL connection per worker thread, every statement prepared on connect. */
 #include "db/db.h"
 
+#include "config.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -239,8 +241,14 @@ static int slot_connect(struct db_slot *slot)
      * place of "dbname": entries before it are defaults it can override,
      * entries after it win. So the caller's connect_timeout is kept, and
      * application_name is always ours. */
-    const char *const keys[] = {"connect_timeout", "dbname", "application_name", NULL};
-    const char *const values[] = {DEFAULT_CONNECT_TIMEOUT, conninfo, "interlude", NULL};
+    /* Every session works in the service's time zone (TIMEZONE), so
+     * current_date means the same day for everyone. */
+    char options[96] = "";
+    if (config_current != NULL && config_current->timezone != NULL)
+        snprintf(options, sizeof(options), "-c TimeZone=%s", config_current->timezone);
+    const char *const keys[] = {"connect_timeout", "dbname", "application_name",
+                                options[0] ? "options" : NULL, NULL};
+    const char *const values[] = {DEFAULT_CONNECT_TIMEOUT, conninfo, "interlude", options, NULL};
     conn = PQconnectdbParams(keys, values, 1);
     free(conninfo);
 

@@ -259,4 +259,485 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        .sql = "SELECT used_at IS NOT NULL FROM invites WHERE id = "
                                               "$1 AND created_by = $2 AND kind <> 'setup'",
                                        .nparams = 2},
+
+    /* the library */
+    [STMT_LIBRARY_LOCK] = {.name = "library_lock",
+                           .sql = "SELECT pg_advisory_xact_lock(7283710001)",
+                           .nparams = 0},
+    [STMT_LIBRARY_LATEST_HASH] = {.name = "library_latest_hash",
+                                  .sql = "SELECT a.id, v.version, v.content_hash FROM activities a "
+                                         "JOIN activity_versions v ON v.activity_id = a.id WHERE "
+                                         "a.source = 'library' AND a.slug = $1 ORDER BY v.version "
+                                         "DESC LIMIT 1",
+                                  .nparams = 1},
+    [STMT_ACTIVITY_CREATE] = {.name = "activity_create",
+                              .sql = "INSERT INTO activities (kind, source, slug, owner_id, "
+                                     "copied_from) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                              .nparams = 5},
+    /* Title, category, summary and tags are read from the content itself,
+     * so they can never disagree with it. */
+    [STMT_VERSION_CREATE] = {.name = "version_create",
+                             .sql = "INSERT INTO activity_versions (activity_id, version, content, "
+                                    "content_hash, title, category, summary, tags, created_by) "
+                                    "SELECT $1, $2, c, $4, c->>'title', coalesce(c->>'category', "
+                                    "''), coalesce(c->>'summary', ''), ARRAY(SELECT "
+                                    "jsonb_array_elements_text(coalesce(c->'tags', '[]'))), $5 "
+                                    "FROM (SELECT $3::jsonb AS c) x RETURNING id",
+                             .nparams = 5},
+    /* $1 therapist, $2 text, $3 category, $4 tag, $5 kind ('' = any). */
+    [STMT_LIBRARY_LIST] =
+        {.name = "library_list",
+         .sql = "SELECT id, kind, source, title, category, summary, "
+                "array_to_string(tags, ', '), coalesce(content->>'duration_minutes', "
+                "''), coalesce(content->>'audience', '') FROM activity_latest "
+                "WHERE archived_at IS NULL AND (source = 'library' OR owner_id = "
+                "$1) AND ($2 = '' OR search @@ websearch_to_tsquery('english', $2) "
+                "OR title ILIKE '%' || $2 || '%') AND ($3 = '' OR category = $3) "
+                "AND ($4 = '' OR $4 = ANY (tags)) AND ($5 = '' OR kind = $5) "
+                "ORDER BY kind, lower(title) LIMIT 500",
+         .nparams = 5},
+    [STMT_LIBRARY_FACETS] = {.name = "library_facets",
+                             .sql = "SELECT 'category', category FROM activity_latest WHERE "
+                                    "archived_at IS NULL AND category <> '' AND (source = "
+                                    "'library' OR owner_id = $1) UNION SELECT 'tag', unnest(tags) "
+                                    "FROM activity_latest WHERE archived_at IS NULL AND (source = "
+                                    "'library' OR owner_id = $1) ORDER BY 1, 2",
+                             .nparams = 1},
+    /* $1 activity, $2 therapist: library items and one's own only. */
+    [STMT_ACTIVITY_GET] = {.name = "activity_get",
+                           .sql = "SELECT id, kind, source, coalesce(owner_id, 0), archived_at IS "
+                                  "NOT NULL, version_id, version, content::text, title, "
+                                  "coalesce(copied_from, 0) FROM activity_latest WHERE id = $1 AND "
+                                  "(source = 'library' OR owner_id = $2)",
+                           .nparams = 2},
+    [STMT_ACTIVITY_VERSIONS] = {.name = "activity_versions",
+                                .sql = "SELECT id, version, to_char(created_at AT TIME ZONE 'UTC', "
+                                       "'YYYY-MM-DD'), title FROM activity_versions WHERE "
+                                       "activity_id = $1 ORDER BY version DESC",
+                                .nparams = 1},
+    /* @library-sql */
+
+    /* authoring: drafts and custom items. Every statement names the owner,
+     * so another therapist's draft or item is never found. */
+    /* $1 owner, $2 activity (NULL: a new one), $3 kind, $4 content. */
+    [STMT_DRAFT_CREATE] = {.name = "draft_create",
+                           .sql = "INSERT INTO activity_drafts (owner_id, activity_id, kind, "
+                                  "content) VALUES ($1, $2, $3, $4::jsonb) RETURNING id",
+                           .nparams = 4},
+    /* $1 activity, $2 owner: opens a draft of one's own item from its newest
+     * version, or finds the open one. */
+    [STMT_DRAFT_OPEN] = {.name = "draft_open",
+                         .sql = "INSERT INTO activity_drafts (owner_id, activity_id, kind, "
+                                "content) SELECT owner_id, id, kind, content FROM activity_latest "
+                                "WHERE id = $1 AND owner_id = $2 AND source = 'custom' AND kind IN "
+                                "('exercise', 'intake') ON CONFLICT (owner_id, activity_id) WHERE "
+                                "activity_id IS NOT NULL DO UPDATE SET updated_at = now() "
+                                "RETURNING id",
+                         .nparams = 2},
+    /* $1 draft, $2 owner. Locks the draft when run in a transaction, so two
+     * builder actions on it are applied one after the other. */
+    [STMT_DRAFT_GET] = {.name = "draft_get",
+                        .sql = "SELECT d.id, coalesce(d.activity_id, 0), d.kind, d.content::text, "
+                               "coalesce(a.slug, ''), coalesce((SELECT max(v.version) FROM "
+                               "activity_versions v WHERE v.activity_id = d.activity_id), 0) FROM "
+                               "activity_drafts d LEFT JOIN activities a ON a.id = d.activity_id "
+                               "WHERE d.id = $1 AND d.owner_id = $2 FOR UPDATE OF d",
+                        .nparams = 2},
+    [STMT_DRAFT_UPDATE] = {.name = "draft_update",
+                           .sql = "UPDATE activity_drafts SET content = $3::jsonb, updated_at = "
+                                  "now() WHERE id = $1 AND owner_id = $2",
+                           .nparams = 3},
+    [STMT_DRAFT_DELETE] = {.name = "draft_delete",
+                           .sql = "DELETE FROM activity_drafts WHERE id = $1 AND owner_id = $2",
+                           .nparams = 2},
+    [STMT_DRAFT_LIST] = {.name = "draft_list",
+                         .sql = "SELECT id, kind, coalesce(nullif(content->>'title', ''), "
+                                "'Untitled'), coalesce(activity_id, 0), to_char(updated_at AT TIME "
+                                "ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM activity_drafts WHERE "
+                                "owner_id = $1 ORDER BY updated_at DESC, id DESC LIMIT 200",
+                         .nparams = 1},
+    [STMT_DRAFT_COUNT] = {.name = "draft_count",
+                          .sql = "SELECT count(*) FROM activity_drafts WHERE owner_id = $1",
+                          .nparams = 1},
+    /* $1 activity, $2 owner: slug, newest version and its hash; locks the
+     * activity so two publications cannot take the same version number. */
+    [STMT_ACTIVITY_LATEST_OWN] = {.name = "activity_latest_own",
+                                  .sql = "SELECT a.slug, v.version, v.content_hash FROM "
+                                         "activities a JOIN activity_versions v ON v.activity_id "
+                                         "= a.id WHERE a.id = $1 AND a.owner_id = $2 AND a.source "
+                                         "= 'custom' ORDER BY v.version DESC LIMIT 1 FOR UPDATE OF "
+                                         "a",
+                                  .nparams = 2},
+    [STMT_ACTIVITY_ARCHIVE] = {.name = "activity_archive",
+                               .sql = "UPDATE activities SET archived_at = coalesce(archived_at, "
+                                      "now()) WHERE id = $1 AND owner_id = $2 AND source = "
+                                      "'custom'",
+                               .nparams = 2},
+    /* @authoring-sql */
+
+    /* homework: assignments */
+    /* (app/assign.c) Dates are the service's (TimeZone = TIMEZONE), as in
+     * homework_common.c. */
+    [STMT_ASSIGN_TODAY] = {.name = "assign_today",
+                           .sql = "SELECT to_char(current_date, 'YYYY-MM-DD')",
+                           .nparams = 0},
+    /* $1 therapist: what they may assign (library items and their own, not
+     * archived), with the suggested rhythm. */
+    [STMT_ASSIGN_ACTIVITIES] = {.name = "assign_activities",
+                                .sql = "SELECT id, kind, title, coalesce(content->'rhythm'->>"
+                                       "'times_per_week', ''), coalesce(content->'rhythm'->>"
+                                       "'weeks', '') FROM activity_latest WHERE archived_at IS "
+                                       "NULL AND (source = 'library' OR owner_id = $1) ORDER BY "
+                                       "kind, lower(title), id LIMIT 1000",
+                                .nparams = 1},
+    /* $1 activity, $2 therapist: its latest version, if $2 may see it. */
+    [STMT_ASSIGN_ACTIVITY] = {.name = "assign_activity",
+                              .sql = "SELECT id, kind, version_id, title, archived_at IS NOT NULL, "
+                                     "coalesce(content->'rhythm'->>'times_per_week', ''), "
+                                     "coalesce(content->'rhythm'->>'weeks', '') FROM "
+                                     "activity_latest WHERE id = $1 AND (source = 'library' OR "
+                                     "owner_id = $2)",
+                              .nparams = 2},
+    /* $1 couple, $2 therapist: the partners, when both are $2's clients. */
+    [STMT_ASSIGN_COUPLE] = {.name = "assign_couple",
+                            .sql = "SELECT c.partner_a, c.partner_b, a.display_name, "
+                                   "b.display_name FROM couples c JOIN users a ON a.id = "
+                                   "c.partner_a JOIN users b ON b.id = c.partner_b WHERE c.id = "
+                                   "$1 AND EXISTS (SELECT 1 FROM care_team t WHERE t.therapist_id "
+                                   "= $2 AND t.client_id = c.partner_a) AND EXISTS (SELECT 1 FROM "
+                                   "care_team t WHERE t.therapist_id = $2 AND t.client_id = "
+                                   "c.partner_b)",
+                            .nparams = 2},
+    /* $1 activity, $2 version, $3 therapist, $4 client, $5 couple, $6 partner
+     * assignment, $7 start, $8 due, $9 times a week, $10 weeks, $11 note_enc. */
+    [STMT_ASSIGNMENT_CREATE] = {.name = "assignment_create",
+                                .sql = "INSERT INTO assignments (activity_id, version_id, "
+                                       "therapist_id, client_id, couple_id, "
+                                       "partner_assignment_id, start_date, due_date, "
+                                       "times_per_week, weeks, note_enc) VALUES ($1, $2, $3, $4, "
+                                       "$5, $6, $7::date, $8::date, $9::smallint, $10::smallint, "
+                                       "$11::bytea) RETURNING id",
+                                .nparams = 11},
+    /* $1 the couple's first row, $2 the second (which points back). */
+    [STMT_ASSIGNMENT_LINK] = {.name = "assignment_link",
+                              .sql = "UPDATE assignments SET partner_assignment_id = $2 WHERE id "
+                                     "= $1",
+                              .nparams = 2},
+    /* $1 assignment, $2 its therapist: it and its couple partner (both rows
+     * pointing at each other) change together. $3 start, $4 due, $5 times a
+     * week, $6 weeks, $7 note_enc for $1's row, $8 for the partner's (each
+     * sealed for its own client). */
+    [STMT_ASSIGNMENT_UPDATE] = {.name = "assignment_update",
+                                .sql =
+                                    "UPDATE assignments SET start_date = $3::date, due_date = "
+                                    "$4::date, times_per_week = $5::smallint, weeks = "
+                                    "$6::smallint, note_enc = CASE WHEN id = $1::bigint THEN "
+                                    "$7::bytea ELSE $8::bytea END, updated_at = now() WHERE "
+                                    "therapist_id = $2::bigint AND cancelled_at IS NULL AND (id "
+                                    "= $1::bigint OR (partner_assignment_id = $1::bigint AND id "
+                                    "= (SELECT partner_assignment_id FROM assignments WHERE id = "
+                                    "$1::bigint))) RETURNING id, client_id",
+                                .nparams = 8},
+    /* $1 assignment, $2 its therapist: cancels it and its couple partner. */
+    [STMT_ASSIGNMENT_CANCEL] = {.name = "assignment_cancel",
+                                .sql = "UPDATE assignments SET cancelled_at = now(), updated_at = "
+                                       "now() WHERE therapist_id = $2::bigint AND cancelled_at IS "
+                                       "NULL AND (id = $1::bigint OR (partner_assignment_id = "
+                                       "$1::bigint AND id = (SELECT partner_assignment_id FROM "
+                                       "assignments WHERE id = $1::bigint))) RETURNING id, "
+                                       "client_id",
+                                .nparams = 2},
+    /* $1 therapist: every client with what needs attention, in one pass:
+     * overdue homework (homework_status: a due date passed with fewer
+     * practices than expected; corrections not counted), submissions not yet
+     * read, the last entry or reply the client wrote, the next last day of
+     * open homework. Clients needing attention first. */
+    [STMT_CLIENTS_OVERVIEW] = {.name = "clients_overview",
+                               .sql = "WITH mine AS (SELECT a.client_id, a.due_date, "
+                                      "coalesce(a.due_date, a.start_date + 7 * a.weeks - 1) AS "
+                                      "last_day, CASE WHEN a.times_per_week IS NOT NULL AND "
+                                      "a.weeks IS NOT NULL THEN a.times_per_week * a.weeks ELSE 1 "
+                                      "END AS expected, (SELECT count(*) FROM entries e WHERE "
+                                      "e.assignment_id = a.id AND e.status = 'submitted' AND "
+                                      "e.corrects_entry_id IS NULL) AS done FROM assignments a "
+                                      "WHERE a.therapist_id = $1 AND a.cancelled_at IS NULL), "
+                                      "due AS (SELECT client_id, count(*) FILTER (WHERE due_date "
+                                      "IS NOT NULL AND last_day < current_date AND done < "
+                                      "expected) AS overdue, min(last_day) FILTER (WHERE last_day "
+                                      ">= current_date AND done < expected) AS next_due FROM mine "
+                                      "GROUP BY client_id), subs AS (SELECT e.client_id, count(*) "
+                                      "FILTER (WHERE e.therapist_read_at IS NULL) AS unread, "
+                                      "max(e.submitted_at) AS last_at FROM entries e JOIN "
+                                      "assignments a ON a.id = e.assignment_id WHERE "
+                                      "a.therapist_id = $1 AND e.status = 'submitted' GROUP BY "
+                                      "e.client_id), talk AS (SELECT e.client_id, "
+                                      "max(c.created_at) AS last_at FROM comments c JOIN entries e "
+                                      "ON e.id = c.entry_id JOIN assignments a ON a.id = "
+                                      "e.assignment_id WHERE a.therapist_id = $1 AND c.author_id "
+                                      "= e.client_id GROUP BY e.client_id) SELECT u.id, "
+                                      "u.display_name, u.email, to_char(ct.created_at AT TIME "
+                                      "ZONE 'UTC', 'YYYY-MM-DD'), coalesce(d.overdue, 0), "
+                                      "coalesce(s.unread, 0), coalesce(to_char(greatest("
+                                      "s.last_at, t.last_at), 'YYYY-MM-DD HH24:MI'), ''), "
+                                      "coalesce(to_char(d.next_due, 'YYYY-MM-DD'), ''), "
+                                      "coalesce(d.overdue, 0) + coalesce(s.unread, 0) > 0 FROM "
+                                      "care_team ct JOIN users u ON u.id = ct.client_id LEFT JOIN "
+                                      "due d ON d.client_id = u.id LEFT JOIN subs s ON "
+                                      "s.client_id = u.id LEFT JOIN talk t ON t.client_id = u.id "
+                                      "WHERE ct.therapist_id = $1 AND u.role = 'client' ORDER BY "
+                                      "coalesce(d.overdue, 0) + coalesce(s.unread, 0) > 0 DESC, "
+                                      "coalesce(s.unread, 0) DESC, coalesce(d.overdue, 0) DESC, "
+                                      "greatest(s.last_at, t.last_at) DESC NULLS LAST, "
+                                      "lower(u.display_name), u.id LIMIT 1000",
+                               .nparams = 1},
+    /* @assign-sql */
+
+    /* homework: entries and replies */
+    /* (app/homework_common.c, homework.c, entries.c) Dates are shown in the
+     * service's time zone (every session has TimeZone = TIMEZONE). */
+    /* $1 assignment: the row, the version it was given (never the latest),
+     * and the partner's client id when both couple rows point at each other. */
+    [STMT_HW_ASSIGNMENT_GET] = {.name = "hw_assignment_get",
+                                .sql = "SELECT a.id, a.activity_id, a.version_id, v.version, "
+                                       "act.kind, v.title, v.content::text, a.therapist_id, "
+                                       "a.client_id, coalesce(a.couple_id, 0), "
+                                       "coalesce(a.partner_assignment_id, 0), "
+                                       "coalesce(p.client_id, 0), "
+                                       "to_char(a.start_date, 'YYYY-MM-DD'), "
+                                       "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
+                                       "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
+                                       "a.cancelled_at IS NOT NULL, a.note_enc, "
+                                       "to_char(current_date, 'YYYY-MM-DD') "
+                                       "FROM assignments a "
+                                       "JOIN activity_versions v ON v.id = a.version_id "
+                                       "JOIN activities act ON act.id = a.activity_id "
+                                       "LEFT JOIN assignments p ON p.id = a.partner_assignment_id "
+                                       "AND p.partner_assignment_id = a.id "
+                                       "AND p.couple_id = a.couple_id "
+                                       "WHERE a.id = $1",
+                                .nparams = 1},
+    /* $1 entry: submitted entries only (a draft is nobody's to open). */
+    [STMT_HW_ENTRY_GET] = {.name = "hw_entry_get",
+                           .sql = "SELECT e.id, e.assignment_id, e.client_id, "
+                                  "e.shared_with_partner, "
+                                  "to_char(e.submitted_at, 'YYYY-MM-DD HH24:MI'), "
+                                  "to_char(e.submitted_at AT TIME ZONE 'UTC', "
+                                  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+                                  "e.therapist_read_at IS NOT NULL, "
+                                  "coalesce(to_char(e.reviewed_at, 'YYYY-MM-DD HH24:MI'), ''), "
+                                  "e.answers_enc, u.display_name, "
+                                  "coalesce(e.corrects_entry_id, 0) "
+                                  "FROM entries e JOIN users u ON u.id = e.client_id "
+                                  "WHERE e.id = $1 AND e.status = 'submitted'",
+                           .nparams = 1},
+    /* $1 client: their assignments that are not cancelled, with practices
+     * logged (corrections not counted), a draft waiting, and replies they
+     * have not read yet. */
+    [STMT_HW_DASHBOARD] = {.name = "hw_dashboard",
+                           .sql = "SELECT a.id, v.title, v.summary, "
+                                  "to_char(a.start_date, 'YYYY-MM-DD'), "
+                                  "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
+                                  "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
+                                  "(SELECT count(*) FROM entries e WHERE e.assignment_id = a.id "
+                                  "AND e.status = 'submitted' AND e.corrects_entry_id IS NULL), "
+                                  "EXISTS (SELECT 1 FROM entries e WHERE e.assignment_id = a.id "
+                                  "AND e.status = 'draft'), "
+                                  "(SELECT count(*) FROM comments c JOIN entries e ON e.id = "
+                                  "c.entry_id WHERE e.assignment_id = a.id AND e.client_id = $1 "
+                                  "AND c.author_id <> $1 AND c.read_at IS NULL), "
+                                  "to_char(current_date, 'YYYY-MM-DD') "
+                                  "FROM assignments a "
+                                  "JOIN activity_versions v ON v.id = a.version_id "
+                                  "WHERE a.client_id = $1 AND a.cancelled_at IS NULL "
+                                  "ORDER BY coalesce(a.due_date, a.start_date + 7 * "
+                                  "coalesce(a.weeks, 1)), a.id LIMIT 200",
+                           .nparams = 1},
+    /* $1 assignment: its entries, the draft first; replies the client has
+     * not read (from anyone but the client) and all replies. */
+    [STMT_HW_ASSIGNMENT_ENTRIES] = {.name = "hw_assignment_entries",
+                                    .sql = "SELECT e.id, e.status, to_char(coalesce("
+                                           "e.submitted_at, e.updated_at), 'YYYY-MM-DD HH24:MI'), "
+                                           "e.shared_with_partner, (SELECT count(*) FROM comments "
+                                           "c WHERE c.entry_id = e.id AND c.author_id <> "
+                                           "e.client_id AND c.read_at IS NULL), "
+                                           "(SELECT count(*) FROM comments c WHERE c.entry_id = "
+                                           "e.id), coalesce(e.corrects_entry_id, 0) "
+                                           "FROM entries e WHERE e.assignment_id = $1 "
+                                           "ORDER BY e.status = 'draft' DESC, e.submitted_at DESC, "
+                                           "e.id DESC LIMIT 500",
+                                    .nparams = 1},
+    /* $1 my assignment: the entries my partner chose to share, from the
+     * couple's other row (both rows must point at each other). */
+    [STMT_HW_PARTNER_SHARED] = {.name = "hw_partner_shared",
+                                .sql = "SELECT e.id, to_char(e.submitted_at, 'YYYY-MM-DD "
+                                       "HH24:MI'), u.display_name "
+                                       "FROM assignments mine "
+                                       "JOIN assignments p ON p.id = mine.partner_assignment_id "
+                                       "AND p.partner_assignment_id = mine.id "
+                                       "AND p.couple_id = mine.couple_id "
+                                       "JOIN entries e ON e.assignment_id = p.id "
+                                       "AND e.client_id = p.client_id "
+                                       "JOIN users u ON u.id = p.client_id "
+                                       "WHERE mine.id = $1 AND e.status = 'submitted' "
+                                       "AND e.shared_with_partner "
+                                       "ORDER BY e.submitted_at DESC, e.id DESC LIMIT 500",
+                                .nparams = 1},
+    /* $1 assignment, $2 client. */
+    [STMT_HW_DRAFT_GET] = {.name = "hw_draft_get",
+                           .sql = "SELECT id, answers_enc, shared_with_partner, "
+                                  "to_char(updated_at, 'HH24:MI') FROM entries "
+                                  "WHERE assignment_id = $1 AND client_id = $2 "
+                                  "AND status = 'draft'",
+                           .nparams = 2},
+    /* The one draft of an assignment, created or replaced. $1 assignment,
+     * $2 client, $3 answers_enc, $4 shared, $5 the form's idempotency key,
+     * $6 a fresh key for a new draft row. No row when the assignment is not
+     * the client's or is cancelled, or when the form was already submitted
+     * (a late autosave must not bring a sent entry back as a draft). */
+    [STMT_HW_DRAFT_SAVE] = {.name = "hw_draft_save",
+                            .sql = "INSERT INTO entries (assignment_id, client_id, status, "
+                                   "answers_enc, shared_with_partner, idempotency_key) "
+                                   "SELECT a.id, a.client_id, 'draft', $3::bytea, $4::boolean, "
+                                   "$6::text FROM assignments a WHERE a.id = $1 "
+                                   "AND a.client_id = $2 AND a.cancelled_at IS NULL "
+                                   "AND NOT EXISTS (SELECT 1 FROM entries s WHERE s.client_id = "
+                                   "$2 AND s.idempotency_key = $5::text "
+                                   "AND s.status = 'submitted') "
+                                   "ON CONFLICT (assignment_id) WHERE status = 'draft' "
+                                   "DO UPDATE SET answers_enc = EXCLUDED.answers_enc, "
+                                   "shared_with_partner = EXCLUDED.shared_with_partner, "
+                                   "updated_at = now() "
+                                   "RETURNING id, to_char(updated_at, 'HH24:MI')",
+                            .nparams = 6},
+    /* A submission is on disk before we say "Saved", whatever the server's
+     * default (first statement of the submit transaction). */
+    [STMT_HW_SYNC_COMMIT] = {.name = "hw_sync_commit",
+                             .sql = "SET LOCAL synchronous_commit = on",
+                             .nparams = 0},
+    /* $1 client, $2 key: the entry a form already made. */
+    [STMT_HW_ENTRY_BY_KEY] = {.name = "hw_entry_by_key",
+                              .sql = "SELECT id FROM entries WHERE client_id = $1 "
+                                     "AND idempotency_key = $2 AND status = 'submitted'",
+                              .nparams = 2},
+    /* The draft becomes the entry. $1 assignment, $2 client, $3 answers_enc,
+     * $4 shared, $5 the form's key. */
+    [STMT_HW_DRAFT_SUBMIT] = {.name = "hw_draft_submit",
+                              .sql = "UPDATE entries e SET status = 'submitted', "
+                                     "answers_enc = $3::bytea, shared_with_partner = $4::boolean, "
+                                     "idempotency_key = $5::text, submitted_at = now(), "
+                                     "updated_at = now() FROM assignments a "
+                                     "WHERE e.assignment_id = $1 AND e.client_id = $2 "
+                                     "AND e.status = 'draft' AND a.id = e.assignment_id "
+                                     "AND a.cancelled_at IS NULL RETURNING e.id",
+                              .nparams = 5},
+    /* A new entry when there was no draft; no row when the key was used
+     * (a repeated POST) or the assignment is not the client's or cancelled. */
+    [STMT_HW_ENTRY_INSERT] = {.name = "hw_entry_insert",
+                              .sql = "INSERT INTO entries (assignment_id, client_id, status, "
+                                     "answers_enc, shared_with_partner, idempotency_key, "
+                                     "submitted_at) SELECT a.id, a.client_id, 'submitted', "
+                                     "$3::bytea, $4::boolean, $5::text, now() "
+                                     "FROM assignments a WHERE a.id = $1 AND a.client_id = $2 "
+                                     "AND a.cancelled_at IS NULL "
+                                     "ON CONFLICT (client_id, idempotency_key) DO NOTHING "
+                                     "RETURNING id",
+                              .nparams = 5},
+    /* $1 entry: the reply thread, oldest first. */
+    [STMT_HW_COMMENTS] = {.name = "hw_comments",
+                          .sql = "SELECT c.id, c.author_id, u.display_name, u.role, c.body_enc, "
+                                 "to_char(c.created_at, 'YYYY-MM-DD HH24:MI'), "
+                                 "c.read_at IS NULL FROM comments c "
+                                 "JOIN users u ON u.id = c.author_id WHERE c.entry_id = $1 "
+                                 "ORDER BY c.created_at, c.id LIMIT 500",
+                          .nparams = 1},
+    /* $1 entry, $2 author, $3 body_enc, $4 key; no row when the key was used. */
+    [STMT_HW_COMMENT_INSERT] = {.name = "hw_comment_insert",
+                                .sql = "INSERT INTO comments (entry_id, author_id, body_enc, "
+                                       "idempotency_key) VALUES ($1, $2, $3::bytea, $4) "
+                                       "ON CONFLICT (author_id, idempotency_key) DO NOTHING "
+                                       "RETURNING id",
+                                .nparams = 4},
+    /* $1 author, $2 key. */
+    [STMT_HW_COMMENT_BY_KEY] = {.name = "hw_comment_by_key",
+                                .sql = "SELECT id, entry_id FROM comments WHERE author_id = $1 "
+                                       "AND idempotency_key = $2",
+                                .nparams = 2},
+    /* The other side has now seen the replies. $1 entry, $2 its client,
+     * $3 true when the client reads (marks what others wrote), false when a
+     * therapist reads (marks what the client wrote). */
+    [STMT_HW_COMMENTS_MARK_READ] = {.name = "hw_comments_mark_read",
+                                    .sql = "UPDATE comments SET read_at = now() "
+                                           "WHERE entry_id = $1 AND read_at IS NULL "
+                                           "AND (author_id = $2) <> $3::boolean",
+                                    .nparams = 3},
+    /* $1 entry: a therapist opened it. */
+    [STMT_HW_ENTRY_MARK_READ] = {.name = "hw_entry_mark_read",
+                                 .sql = "UPDATE entries SET therapist_read_at = now() "
+                                        "WHERE id = $1 AND status = 'submitted' "
+                                        "AND therapist_read_at IS NULL",
+                                 .nparams = 1},
+    /* $1 entry, $2 its author, $3 'true' | 'false' | NULL (toggle). */
+    [STMT_HW_ENTRY_SET_SHARED] = {.name = "hw_entry_set_shared",
+                                  .sql = "UPDATE entries SET shared_with_partner = "
+                                         "coalesce($3::boolean, NOT shared_with_partner) "
+                                         "WHERE id = $1 AND client_id = $2 "
+                                         "AND status = 'submitted' RETURNING shared_with_partner",
+                                  .nparams = 3},
+    /* $1 entry. */
+    [STMT_HW_ENTRY_REVIEWED] = {.name = "hw_entry_reviewed",
+                                .sql = "UPDATE entries SET reviewed_at = coalesce(reviewed_at, "
+                                       "now()) WHERE id = $1 AND status = 'submitted' "
+                                       "RETURNING id",
+                                .nparams = 1},
+    /* @entries-sql */
+
+    /* homework: progress */
+    /* (app/progress.c) $1 client, $2 therapist or NULL (the client: every
+     * therapist's), $3 whether cancelled ones are listed. Practices done do
+     * not count corrections (as homework_status wants). */
+    [STMT_PROGRESS_ASSIGNMENTS] = {.name = "progress_assignments",
+                                   .sql = "SELECT a.id, v.title, act.kind, v.version, "
+                                          "to_char(a.start_date, 'YYYY-MM-DD'), "
+                                          "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
+                                          "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
+                                          "a.cancelled_at IS NOT NULL, coalesce(a.couple_id, 0), "
+                                          "(SELECT count(*) FROM entries e WHERE e.assignment_id "
+                                          "= a.id AND e.status = 'submitted' AND "
+                                          "e.corrects_entry_id IS NULL), u.display_name, "
+                                          "to_char(current_date, 'YYYY-MM-DD') FROM assignments a "
+                                          "JOIN activity_versions v ON v.id = a.version_id JOIN "
+                                          "activities act ON act.id = a.activity_id JOIN users u "
+                                          "ON u.id = a.therapist_id WHERE a.client_id = $1::bigint "
+                                          "AND ($2::bigint IS NULL OR a.therapist_id = $2::bigint) "
+                                          "AND (a.cancelled_at IS NULL OR $3::boolean) ORDER BY "
+                                          "a.start_date DESC, a.id DESC LIMIT 500",
+                                   .nparams = 3},
+    /* $1 client, $2 therapist or NULL: submitted entries, newest first, with
+     * whether a later entry corrects them (charts leave those out). */
+    [STMT_PROGRESS_ENTRIES] = {.name = "progress_entries",
+                               .sql = "SELECT e.id, e.assignment_id, a.activity_id, a.version_id, "
+                                      "to_char(e.submitted_at, 'YYYY-MM-DD'), extract(epoch FROM "
+                                      "e.submitted_at)::bigint, e.therapist_read_at IS NULL, "
+                                      "e.reviewed_at IS NOT NULL, e.answers_enc, v.title, "
+                                      "act.kind, EXISTS (SELECT 1 FROM entries c WHERE "
+                                      "c.corrects_entry_id = e.id AND c.status = 'submitted') "
+                                      "FROM entries e JOIN assignments a ON a.id = "
+                                      "e.assignment_id JOIN activity_versions v ON v.id = "
+                                      "a.version_id JOIN activities act ON act.id = a.activity_id "
+                                      "WHERE e.client_id = $1::bigint AND a.client_id = "
+                                      "$1::bigint AND e.status = 'submitted' AND ($2::bigint IS "
+                                      "NULL OR a.therapist_id = $2::bigint) ORDER BY "
+                                      "e.submitted_at DESC, e.id DESC LIMIT 1000",
+                               .nparams = 2},
+    /* $1 client, $2 therapist or NULL: the versions their homework was
+     * given in, with the content the answers are read against. */
+    [STMT_PROGRESS_VERSIONS] = {.name = "progress_versions",
+                                .sql = "SELECT v.id, v.activity_id, act.kind, v.title, "
+                                       "v.content::text FROM activity_versions v JOIN activities "
+                                       "act ON act.id = v.activity_id WHERE v.id IN (SELECT "
+                                       "a.version_id FROM assignments a WHERE a.client_id = "
+                                       "$1::bigint AND ($2::bigint IS NULL OR a.therapist_id = "
+                                       "$2::bigint))",
+                                .nparams = 2},
+    /* @progress-sql */
 };

@@ -61,6 +61,65 @@ enum stmt_id {
     STMT_INVITE_REVOKE,
     STMT_INVITE_STATE_FOR_CREATOR,
 
+    /* the library (app/library.c, app/library_load.c) */
+    STMT_LIBRARY_LOCK,
+    STMT_LIBRARY_LATEST_HASH,
+    STMT_ACTIVITY_CREATE,
+    STMT_VERSION_CREATE,
+    STMT_LIBRARY_LIST,
+    STMT_LIBRARY_FACETS,
+    STMT_ACTIVITY_GET,
+    STMT_ACTIVITY_VERSIONS,
+    /* @library-statements */
+    /* authoring (app/authoring.c) */
+    STMT_DRAFT_CREATE,
+    STMT_DRAFT_OPEN,
+    STMT_DRAFT_GET,
+    STMT_DRAFT_UPDATE,
+    STMT_DRAFT_DELETE,
+    STMT_DRAFT_LIST,
+    STMT_DRAFT_COUNT,
+    STMT_ACTIVITY_LATEST_OWN,
+    STMT_ACTIVITY_ARCHIVE,
+    /* @authoring-statements */
+
+    /* homework: assignments (app/assign.c) */
+    STMT_ASSIGN_TODAY,
+    STMT_ASSIGN_ACTIVITIES,
+    STMT_ASSIGN_ACTIVITY,
+    STMT_ASSIGN_COUPLE,
+    STMT_ASSIGNMENT_CREATE,
+    STMT_ASSIGNMENT_LINK,
+    STMT_ASSIGNMENT_UPDATE,
+    STMT_ASSIGNMENT_CANCEL,
+    STMT_CLIENTS_OVERVIEW,
+    /* @assign-statements */
+    /* homework: entries and replies (app/homework.c) */
+    STMT_HW_ASSIGNMENT_GET,
+    STMT_HW_ENTRY_GET,
+    STMT_HW_DASHBOARD,
+    STMT_HW_ASSIGNMENT_ENTRIES,
+    STMT_HW_PARTNER_SHARED,
+    STMT_HW_DRAFT_GET,
+    STMT_HW_DRAFT_SAVE,
+    STMT_HW_SYNC_COMMIT,
+    STMT_HW_ENTRY_BY_KEY,
+    STMT_HW_DRAFT_SUBMIT,
+    STMT_HW_ENTRY_INSERT,
+    STMT_HW_COMMENTS,
+    STMT_HW_COMMENT_INSERT,
+    STMT_HW_COMMENT_BY_KEY,
+    STMT_HW_COMMENTS_MARK_READ,
+    STMT_HW_ENTRY_MARK_READ,
+    STMT_HW_ENTRY_SET_SHARED,
+    STMT_HW_ENTRY_REVIEWED,
+    /* @entries-statements */
+    /* homework: progress (app/progress.c) */
+    STMT_PROGRESS_ASSIGNMENTS,
+    STMT_PROGRESS_ENTRIES,
+    STMT_PROGRESS_VERSIONS,
+    /* @progress-statements */
+
     STMT__MAX
 };
 

@@ -1,5 +1,6 @@
 /* render.c: one view, two forms: an HTML page in the layout, or JSON. */
 #include <microhttpd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,11 @@ struct MHD_Response *render_view(const struct app *app, struct request *req, int
     }
     if (req->set_cookie != NULL)
         MHD_add_response_header(r, "Set-Cookie", req->set_cookie);
+    if (v->download != NULL) {
+        char disp[160];
+        snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", v->download);
+        MHD_add_response_header(r, "Content-Disposition", disp);
+    }
     if (v->allow != NULL)
         MHD_add_response_header(r, "Allow", v->allow);
     if (v->retry_after != NULL)

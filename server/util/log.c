@@ -125,11 +125,11 @@ void log_event(enum log_level level, const char *msg, json_t *fields)
     /* JSON_COMPACT never emits a newline, so the line stays one line. The
      * first json_dumpb call measures, the second fills a buffer with room for
      * the newline, so the line goes out in one write(2). */
-    size_t len = json_dumpb(obj, NULL, 0, JSON_COMPACT);
+    size_t len = json_dumpb(obj, NULL, 0, JSON_COMPACT | JSON_REAL_PRECISION(6));
     if (len == 0)
         goto cleanup;
     line = xmalloc(len + 1);
-    if (json_dumpb(obj, line, len, JSON_COMPACT) != len)
+    if (json_dumpb(obj, line, len, JSON_COMPACT | JSON_REAL_PRECISION(6)) != len)
         goto cleanup;
     line[len] = '\n';
 

@@ -42,6 +42,38 @@ const MATRIX = {
     'POST /couples': only(['T1', 'T2'], 422, 403),
     'GET /clients/{id}': { ...only(['T1'], 200, 403), T2: 404 },
     'POST /invites/{id}/revoke': { ...only(['T1'], 303, 403), T2: 404, admin: 404 },
+    'GET /library': only(['T1', 'T2'], 200, 403),
+    'GET /library/{id}': only(['T1', 'T2'], 200, 403),
+    'GET /library/{id}/fhir': only(['T1', 'T2'], 200, 403),
+    // authoring.c: T1's draft and custom items (before()); POSTs without
+    // their fields are refused (400) only after the owner check.
+    'GET /drafts': only(['T1', 'T2'], 200, 403),
+    'POST /drafts': only(['T1', 'T2'], 400, 403),
+    'GET /drafts/{id}': { ...only(['T1'], 200, 403), T2: 404 },
+    'POST /drafts/{id}': { ...only(['T1'], 400, 403), T2: 404 },
+    'GET /drafts/{id}/preview': { ...only(['T1'], 200, 403), T2: 404 },
+    'POST /library/{id}/duplicate': { ...only(['T1'], 303, 403), T2: 404 },
+    'POST /library/{id}/edit': { ...only(['T1'], 303, 403), T2: 404 },
+    'POST /library/{id}/archive': { ...only(['T1'], 303, 403), T2: 404 },
+    // homework.c / entries.c: A's couple assignment and A's entry (before()).
+    'GET /homework/{id}': { ...only(['A'], 200, 403), B: 404 },
+    'GET /homework/{id}/practice': { ...only(['A'], 200, 403), B: 404 },
+    'POST /homework/{id}/practice': { ...only(['A'], 400, 403), B: 404 },
+    'GET /entries/{id}': { ...only(['A', 'T1'], 200, 403), B: 404, T2: 404 },
+    'GET /entries/{id}/submitted': { ...only(['A'], 200, 403), B: 404 },
+    'POST /entries/{id}/comments': { ...only(['A', 'T1'], 422, 403), B: 404, T2: 404 },
+    'POST /entries/{id}/share': { ...only(['A'], 303, 403), B: 404 },
+    'POST /entries/{id}/reviewed': { ...only(['T1'], 303, 403), T2: 404 },
+    'GET /entries/{id}/fhir': { ...only(['A', 'T1'], 200, 403), B: 404, T2: 404 },
+    // assign.c: T1's assignments to A (one to edit, one to cancel: before());
+    // an empty POST is refused (422) only after the owner check.
+    'GET /assign': only(['T1', 'T2'], 200, 403),
+    'POST /assignments': only(['T1', 'T2'], 422, 403),
+    'GET /assignments/{id}/edit': { ...only(['T1'], 200, 403), T2: 404 },
+    'POST /assignments/{id}': { ...only(['T1'], 422, 403), T2: 404 },
+    'POST /assignments/{id}/cancel': { ...only(['T1'], 303, 403), T2: 404 },
+    // progress.c: a client's own progress.
+    'GET /progress': only(['A', 'B'], 200, 403),
     'GET /invite/{token}': all(404),
     'POST /invite/{token}': all(404),
 };
@@ -80,6 +112,45 @@ before(async () => {
     q(`INSERT INTO invites (token_hash, kind, email, display_name, created_by, expires_at)
        VALUES (sha256('pending-by-t1'::bytea), 'client', 'p@example.org', 'Pending', ${ids.T1}, now() + interval '1 day')`);
     ids.invite = q("SELECT id FROM invites WHERE email = 'p@example.org'");
+    ids.activity = q("SELECT min(id) FROM activities WHERE source = 'library'");
+    // Authoring: two copies of a library exercise owned by T1 (one to
+    // archive), and the open draft of the first.
+    const exercise = q("SELECT min(id) FROM activities WHERE source = 'library' AND kind = 'exercise'");
+    const copy = async () => {
+        const res = await people.T1.post(`/library/${exercise}/duplicate`, {});
+        const draft = /^\/drafts\/(\d+)$/.exec(res.headers.location ?? '')?.[1];
+        assert.ok(draft, `T1's copy: ${res.status}`);
+        return [draft, q(`SELECT activity_id FROM activity_drafts WHERE id = ${draft}`)];
+    };
+    [ids.draft, ids.custom] = await copy();
+    ids.archivable = (await copy())[1];
+    // Homework: a couple assignment for A (partner: another client of T1),
+    // made with psql, and an entry A submits through HTTP.
+    await invitedAs('client', ids.T1, 'a-partner@example.org', 'Sam');
+    const partner = q("SELECT id FROM users WHERE email = 'a-partner@example.org'");
+    const [lo, hi] = Number(ids.A) < Number(partner) ? [ids.A, partner] : [partner, ids.A];
+    const couple = q(`INSERT INTO couples (therapist_id, partner_a, partner_b) VALUES (${ids.T1}, ${lo}, ${hi})
+                      ON CONFLICT (partner_a, partner_b) DO UPDATE SET therapist_id = EXCLUDED.therapist_id RETURNING id`);
+    const assignTo = (client) => q(`INSERT INTO assignments (activity_id, version_id, therapist_id, client_id, couple_id, start_date, times_per_week, weeks)
+        SELECT id, version_id, ${ids.T1}, ${client}, ${couple}, current_date, 3, 2 FROM activity_latest
+        WHERE slug = 'eye-contact-connection' AND source = 'library' RETURNING id`);
+    ids.assignment = assignTo(ids.A);
+    const other = assignTo(partner);
+    q(`UPDATE assignments SET partner_assignment_id = ${other} WHERE id = ${ids.assignment}`);
+    q(`UPDATE assignments SET partner_assignment_id = ${ids.assignment} WHERE id = ${other}`);
+    const practice = await people.A.get(`/homework/${ids.assignment}/practice`);
+    const key = /name="idempotency_key" value="([^"]+)"/.exec(practice.body)[1];
+    const sub = await people.A.post(`/homework/${ids.assignment}/practice`, { comfort: '5', connection: '5', idempotency_key: key, action: 'submit' });
+    ids.entry = /^\/entries\/(\d+)\/submitted$/.exec(sub.headers.location ?? '')?.[1];
+    assert.ok(ids.entry, `A's entry: ${sub.status}`);
+    // Assignments of T1's to A, made by T1 through HTTP: one to edit, one to cancel.
+    const assignHttp = async () => {
+        const res = await people.T1.post('/assignments', { who: `client:${ids.A}`, activity: exercise, start_date: q("SELECT to_char((now() AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD')"), schedule: 'rhythm', times_per_week: '2', weeks: '2' });
+        assert.equal(res.status, 303, `T1's assignment: ${res.status}`);
+        return q(`SELECT max(id) FROM assignments WHERE client_id = ${ids.A} AND therapist_id = ${ids.T1}`);
+    };
+    ids.assignEdit = await assignHttp();
+    ids.assignCancel = await assignHttp();
     people.anon = new Client(srv);
     await people.anon.getJson('/session');
 });
@@ -95,6 +166,24 @@ function paramsFor(r) {
         '/admin/users/{id}/reset-link': ids.T3,
         '/clients/{id}': ids.A,
         '/invites/{id}/revoke': ids.invite,
+        '/library/{id}': ids.activity,
+        '/library/{id}/fhir': ids.activity,
+        '/drafts/{id}': ids.draft,
+        '/drafts/{id}/preview': ids.draft,
+        '/library/{id}/duplicate': ids.custom,
+        '/library/{id}/edit': ids.custom,
+        '/library/{id}/archive': ids.archivable,
+        '/homework/{id}': ids.assignment,
+        '/homework/{id}/practice': ids.assignment,
+        '/entries/{id}': ids.entry,
+        '/entries/{id}/submitted': ids.entry,
+        '/entries/{id}/comments': ids.entry,
+        '/entries/{id}/share': ids.entry,
+        '/entries/{id}/reviewed': ids.entry,
+        '/entries/{id}/fhir': ids.entry,
+        '/assignments/{id}/edit': ids.assignEdit,
+        '/assignments/{id}': ids.assignEdit,
+        '/assignments/{id}/cancel': ids.assignCancel,
     };
     let path = r.pattern.replace('{token}', 'NoSuchToken0000000000000000000000000000000x');
     if (path.includes('{id}')) {
@@ -135,7 +224,9 @@ test('access matrix: HTML and the JSON twin', async () => {
             const c = await clientFor(actor, r);
             const path = paramsFor(r);
             const res = r.method === 'GET' ? await c.get(path) : await c.post(path, {});
-            if (res.status !== row[actor]) failures.push(`${key} as ${actor}: ${res.status}, expected ${row[actor]}`);
+            // A JSON-only route answers an anonymous visitor 401, not a redirect.
+            const want = r.json_only && row[actor] === 303 && actor === 'anon' ? 401 : row[actor];
+            if (res.status !== want) failures.push(`${key} as ${actor}: ${res.status}, expected ${want}`);
             if (r.method === 'GET' && r.api) {
                 const j = await c.get(`/api/v1${path}`);
                 const want = row[actor] === 303 ? (actor === 'anon' && r.roles.length ? 401 : 200) : row[actor];

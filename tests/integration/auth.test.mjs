@@ -261,3 +261,22 @@ test('hashing slots: a burst beyond capacity gets 503 with Retry-After, no crash
         q("DELETE FROM login_failures");
     }
 });
+
+test('TRUST_PROXY=1 takes the client address from the proxy\'s X-Forwarded-For entry', async () => {
+    const behind = await startServer({ dbUrl: srv.dbUrl, env: { TRUST_PROXY: '1' } });
+    const direct = await startServer({ dbUrl: srv.dbUrl });
+    try {
+        for (const [s, email] of [[behind, 'proxied@example.org'], [direct, 'direct@example.org']]) {
+            const c = new Client(s);
+            await c.get('/login');
+            await c.post('/login', { email, password: 'not the password' },
+                { headers: { 'X-Forwarded-For': '198.51.100.7, 203.0.113.9' } });
+        }
+        assert.equal(q("SELECT ip FROM login_failures WHERE email_norm = 'proxied@example.org'"), '203.0.113.9');
+        assert.equal(q("SELECT ip FROM login_failures WHERE email_norm = 'direct@example.org'"), '127.0.0.1');
+    } finally {
+        assert.equal(await behind.stop(), 0);
+        assert.equal(await direct.stop(), 0);
+        q('DELETE FROM login_failures');
+    }
+});

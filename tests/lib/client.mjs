@@ -3,7 +3,7 @@
 // to create the first administrator and sign people in.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { request, ROOT } from './harness.mjs';
+import { DATA_KEY_ENV, request, ROOT } from './harness.mjs';
 
 export const PASSWORD = 'quiet river morning light';
 
@@ -93,7 +93,7 @@ export function createAdmin(srv, email = 'admin@example.org', password = PASSWOR
     execFileSync(process.env.INTERLUDE_BIN, ['create-admin', '--email', email, '--name', name], {
         cwd: ROOT,
         input: `${password}\n`,
-        env: { ...process.env, DATABASE_URL: srv.dbUrl, INTERLUDE_COMMON_PASSWORDS: srv.env?.INTERLUDE_COMMON_PASSWORDS ?? 'data/common-passwords.txt' },
+        env: { ...process.env, ...DATA_KEY_ENV, DATABASE_URL: srv.dbUrl, INTERLUDE_COMMON_PASSWORDS: srv.env?.INTERLUDE_COMMON_PASSWORDS ?? 'data/common-passwords.txt' },
         stdio: ['pipe', 'pipe', 'pipe'],
     });
     return { email, password, name };

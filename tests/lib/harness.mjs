@@ -11,7 +11,6 @@
 //   await srv.stop();                                  // throws on crash/leak
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -24,7 +23,24 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const SANITIZER_RE = /AddressSanitizer|LeakSanitizer|runtime error:/;
 const live = new Set();
 let dbCounter = 0;
-let keyFile = null;
+
+// The data key (INTERLUDE_DATA_KEY) of every server the tests start and of
+// the binary run directly (create-admin, check, rotate-key): a fixed key made
+// for the tests, never used anywhere else. It is also put into process.env,
+// with the other key variables removed (a developer's shell may have
+// INTERLUDE_DATA_KEY_FILE, and the two must not both be set), so a test that
+// runs the binary with { ...process.env } gets it too.
+export const TEST_DATA_KEY = 'fe5fab1d4651041dab57a90409a80760c90e61acbccd4dabed2b51da516e1fb9';
+export const DATA_KEY_ENV = {
+    INTERLUDE_DATA_KEY: TEST_DATA_KEY,
+    INTERLUDE_DATA_KEY_FILE: undefined,
+    INTERLUDE_DATA_KEYS_OLD: undefined,
+    INTERLUDE_DATA_KEYS_OLD_FILE: undefined,
+};
+for (const [k, v] of Object.entries(DATA_KEY_ENV)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+}
 
 // Servers a test forgot to stop must not outlive the test process.
 process.on('exit', () => {
@@ -83,23 +99,14 @@ export async function freePort() {
     return port;
 }
 
-// A 32-byte hex data key shared by the servers of this test process.
-function dataKeyFile() {
-    if (!keyFile) {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interlude-it-'));
-        keyFile = path.join(dir, 'data.key');
-        fs.writeFileSync(keyFile, crypto.randomBytes(32).toString('hex'), { mode: 0o600 });
-        process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    }
-    return keyFile;
-}
-
 function tail(lines, n = 60) {
     return lines.slice(-n).join('\n');
 }
 
 // Starts the server on a fresh database and a free port, waits for /healthz.
-//   env:       extra environment (a value of undefined removes that variable)
+//   env:       extra environment (a value of undefined removes that variable;
+//              the data key is TEST_DATA_KEY: to give INTERLUDE_DATA_KEY_FILE
+//              instead, also pass INTERLUDE_DATA_KEY: undefined)
 //   dbUrl:     reuse this database instead of creating one (e.g. a restart)
 //   args:      command-line arguments (default ['serve'])
 //   timeoutMs: how long to wait for /healthz (default 10000)
@@ -126,7 +133,7 @@ export async function startServer({ env = {}, dbUrl, args = ['serve'], timeoutMs
         INTERLUDE_TEMPLATES: 'templates',
         INTERLUDE_STATIC: 'static',
         INTERLUDE_MIGRATIONS: 'migrations',
-        INTERLUDE_DATA_KEY_FILE: dataKeyFile(),
+        ...DATA_KEY_ENV,
         LOG_LEVEL: 'info',
         THREADS: '4',
         ...env,
