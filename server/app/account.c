@@ -80,19 +80,13 @@ void h_account_password(struct request *req)
     free(stored);
     if (pr == PW_BUSY || pr == PW_ERROR) {
         json_decref(form);
-        view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
-        req->view.retry_after = "2";
+        view_busy(req);
         return;
     }
-    const char *problem;
     if (pr != PW_OK)
         form_error(form, "current_password", "Your current password is not right.");
-    if (pw == NULL || *pw == '\0')
-        form_error(form, "new_password", "Choose a new password.");
-    else if ((problem = password_problem(pw, u->email, u->display_name)) != NULL)
-        form_error(form, "new_password", problem);
-    else if (pw2 == NULL || strcmp(pw, pw2) != 0)
-        form_error(form, "new_password_confirm", "The two passwords are not the same.");
+    check_new_password(form, "new_password", "new_password_confirm", pw, pw2, u->email,
+                       u->display_name);
     if (form_has_errors(form)) {
         if (req->want_json) {
             view_form_errors(req, "account", "Your account", form);
@@ -110,8 +104,7 @@ void h_account_password(struct request *req)
     json_decref(form);
     char hash[160];
     if (password_hash(pw, hash, sizeof(hash)) != PW_OK) {
-        view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
-        req->view.retry_after = "2";
+        view_busy(req);
         return;
     }
     const char *p_set[] = {uid, hash};

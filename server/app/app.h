@@ -93,6 +93,8 @@ void h_healthz(struct request *req);
 void h_readyz(struct request *req);
 /* Answers 503 with Retry-After, for when the database cannot be reached. */
 void view_unavailable(struct request *req);
+/* Answers 503 with Retry-After when password hashing has no free slot. */
+void view_busy(struct request *req);
 
 /* home.c */
 void h_home(struct request *req);

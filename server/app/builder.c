@@ -14,6 +14,7 @@
 #include "forms/form.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
+#include "util/utf8.h"
 
 /* Details of an exercise (docs/CONTENT.md). */
 #define MAX_TITLE 200
@@ -250,15 +251,6 @@ static char *trim_in_place(char *s)
     return s;
 }
 
-/* Code points of valid UTF-8 (the request parser checked it). */
-static size_t code_points(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
 
 /* Checks text that was cleaned: at most max code points, and no control
  * characters besides line breaks and tabs. */
@@ -267,7 +259,7 @@ static bool text_ok(json_t *problems, const char *at, const char *input, const c
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
             return fail(problems, at, input, "Remove the control characters from this text.");
-    if (code_points(s) > max)
+    if (utf8_code_points(s) > max)
         return fail(problems, at, input, "Use at most %zu characters.", max);
     return true;
 }
@@ -905,7 +897,7 @@ static json_t *show_if_value(const json_t *rf, const char *raw, char *msg, size_
     case T_SHORT_TEXT:
     case T_LONG_TEXT:
     case T_DATE:
-        if (*s != '\0' && code_points(s) <= MAX_VALUE && strchr(s, '\n') == NULL)
+        if (*s != '\0' && utf8_code_points(s) <= MAX_VALUE && strchr(s, '\n') == NULL)
             v = json_string(s);
         else
             snprintf(msg, msglen, "Enter the answer that shows this question (one line).");

@@ -13,6 +13,7 @@
 #include "auth/auth.h"
 #include "crypto/box.h"
 #include "forms/form.h"
+#include "util/utf8.h"
 
 static const char entry_title[] = "Entry";
 
@@ -248,14 +249,6 @@ void h_entry_submitted(struct request *req)
     view_page(req, 200, "submitted", data);
 }
 
-static size_t code_points(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
 
 static bool blank(const char *s)
 {
@@ -319,7 +312,7 @@ void h_entry_comment(struct request *req)
     const char *problem = NULL;
     if (body == NULL || blank(body))
         problem = "Write a few words before sending.";
-    else if (code_points(body) > COMMENT_MAX)
+    else if (utf8_code_points(body) > COMMENT_MAX)
         problem = "Please keep a note under 5,000 characters.";
     if (problem != NULL) {
         if (req->want_json) {

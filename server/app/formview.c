@@ -1,5 +1,6 @@
 /* formview.c: per-field messages and kept values for form pages. */
 #include "app/formview.h"
+#include "auth/auth.h"
 
 #include <string.h>
 
@@ -84,4 +85,17 @@ const char *check_display_name(const char *s)
     if (points > 100)
         return "Use at most 100 characters.";
     return NULL;
+}
+
+void check_new_password(json_t *form, const char *field, const char *confirm_field,
+                        const char *password, const char *confirm, const char *email,
+                        const char *name)
+{
+    const char *problem;
+    if (password == NULL || *password == '\0')
+        form_error(form, field, "Choose a password.");
+    else if ((problem = password_problem(password, email, name)) != NULL)
+        form_error(form, field, problem);
+    else if (confirm == NULL || strcmp(password, confirm) != 0)
+        form_error(form, confirm_field, "The two passwords are not the same.");
 }

@@ -27,4 +27,11 @@ void view_form_errors(struct request *req, const char *template, const char *tit
 const char *check_email(const char *s);
 const char *check_display_name(const char *s);
 
+/* Checks a new password (and its confirmation) against the rules in
+ * password_problem(), adding a message to field or confirm_field of form.
+ * email and name are the person's own (refused as passwords). */
+void check_new_password(json_t *form, const char *field, const char *confirm_field,
+                        const char *password, const char *confirm, const char *email,
+                        const char *name);
+
 #endif

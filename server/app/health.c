@@ -9,6 +9,12 @@ void view_unavailable(struct request *req)
     req->view.retry_after = "5";
 }
 
+void view_busy(struct request *req)
+{
+    view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
+    req->view.retry_after = "2";
+}
+
 /* The process is alive and answering; no dependency is checked. */
 void h_healthz(struct request *req)
 {

@@ -175,12 +175,7 @@ void h_invite_accept(struct request *req)
         form_error(form, "display_name", problem);
     if (inv.email[0] == '\0' && (problem = check_email(email)) != NULL)
         form_error(form, "email", problem);
-    if (pw == NULL || *pw == '\0')
-        form_error(form, "password", "Choose a password.");
-    else if ((problem = password_problem(pw, email, name)) != NULL)
-        form_error(form, "password", problem);
-    else if (pw2 == NULL || strcmp(pw, pw2) != 0)
-        form_error(form, "password_confirm", "The two passwords are not the same.");
+    check_new_password(form, "password", "password_confirm", pw, pw2, email, name);
     if (form_has_errors(form)) {
         view_form_errors(req, "invite_accept", accept_title, form);
         return;
@@ -189,8 +184,7 @@ void h_invite_accept(struct request *req)
     char hash[160];
     if (password_hash(pw, hash, sizeof(hash)) != PW_OK) {
         json_decref(form);
-        view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
-        req->view.retry_after = "2";
+        view_busy(req);
         return;
     }
     struct accept_ctx c = {.inv = &inv, .email = email, .name = name, .hash = hash};

@@ -120,13 +120,7 @@ void h_reset(struct request *req)
     const char *pw = req_form(req, "password");
     const char *pw2 = req_form(req, "password_confirm");
     json_t *form = reset_form(req, &l);
-    const char *problem;
-    if (pw == NULL || *pw == '\0')
-        form_error(form, "password", "Choose a password.");
-    else if ((problem = password_problem(pw, l.email, l.name)) != NULL)
-        form_error(form, "password", problem);
-    else if (pw2 == NULL || strcmp(pw, pw2) != 0)
-        form_error(form, "password_confirm", "The two passwords are not the same.");
+    check_new_password(form, "password", "password_confirm", pw, pw2, l.email, l.name);
     if (form_has_errors(form)) {
         view_form_errors(req, "reset", reset_title, form);
         return;
@@ -135,8 +129,7 @@ void h_reset(struct request *req)
 
     char hash[160];
     if (password_hash(pw, hash, sizeof(hash)) != PW_OK) {
-        view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
-        req->view.retry_after = "2";
+        view_busy(req);
         return;
     }
     struct reset_ctx c = {.link = &l, .hash = hash};

@@ -157,12 +157,7 @@ void h_setup(struct request *req)
         form_error(form, "display_name", problem);
     if ((problem = check_email(email)) != NULL)
         form_error(form, "email", problem);
-    if (pw == NULL || *pw == '\0')
-        form_error(form, "password", "Choose a password.");
-    else if ((problem = password_problem(pw, email, name)) != NULL)
-        form_error(form, "password", problem);
-    else if (pw2 == NULL || strcmp(pw, pw2) != 0)
-        form_error(form, "password_confirm", "The two passwords are not the same.");
+    check_new_password(form, "password", "password_confirm", pw, pw2, email, name);
     if (form_has_errors(form)) {
         view_form_errors(req, "setup", "Set up Interlude", form);
         return;
@@ -171,8 +166,7 @@ void h_setup(struct request *req)
     enum pw_result pr = password_hash(pw, hash, sizeof(hash));
     if (pr != PW_OK) {
         json_decref(form);
-        view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
-        req->view.retry_after = "2";
+        view_busy(req);
         return;
     }
     struct create_ctx c = {.invite_id = invite, .email = email, .name = name, .hash = hash};

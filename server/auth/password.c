@@ -13,6 +13,7 @@
 #include "auth/auth.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "util/utf8.h"
 
 #define SALT_LEN 16
 #define HASH_LEN 32
@@ -181,18 +182,10 @@ enum pw_result password_verify(const char *encoded, const char *password, bool *
 }
 
 /* Counts UTF-8 code points (the input is already valid UTF-8). */
-static size_t code_points(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
 
 const char *password_problem(const char *password, const char *email, const char *name)
 {
-    size_t n = code_points(password);
+    size_t n = utf8_code_points(password);
     if (n < 12)
         return "Use at least 12 characters. A few unrelated words make a strong, memorable "
                "password.";

@@ -50,3 +50,12 @@ bool utf8_valid_text(const char *s, size_t n)
     }
     return true;
 }
+
+size_t utf8_code_points(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}

@@ -9,4 +9,8 @@
  * nothing above U+10FFFF) and contains no NUL byte. */
 bool utf8_valid_text(const char *s, size_t n);
 
+/* The number of code points in s, which must be valid UTF-8 (every text
+ * input is checked on arrival). */
+size_t utf8_code_points(const char *s);
+
 #endif
