@@ -1,6 +1,8 @@
 // quick-exit.js: "Leave quickly" for clients. A click replaces this page in
 // the history (location.replace), so the back button does not bring it back;
-// pressing Escape twice within a second does the same from anywhere.
+// pressing Escape twice within a second does the same from anywhere. Links
+// to a place on the page (the skip link, an error summary's) move focus
+// there without adding a history entry, which Back would come back to.
 (function () {
     'use strict';
     var link = document.getElementById('quick-exit');
@@ -18,6 +20,26 @@
     }
 
     link.addEventListener('click', leave);
+    document.addEventListener('click', function (event) {
+        if (event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+        var a = event.target.closest && event.target.closest('a[href^="#"]');
+        var target = null;
+        try {
+            target = a && document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1)));
+        } catch (e) { /* a malformed address: the browser's own way */ }
+        if (!target) return;
+        event.preventDefault();
+        target.scrollIntoView();
+        // A question's legend: its chosen (or first) answer takes focus.
+        var set = target.tagName === 'LEGEND' && target.parentNode;
+        var field = set && (set.querySelector('input:checked') || set.querySelector('input:enabled'));
+        if (field) {
+            target = field;
+        } else if (target.tabIndex < 0 && !target.hasAttribute('tabindex')) {
+            target.setAttribute('tabindex', '-1');
+        }
+        target.focus({ preventScroll: true });
+    });
     document.addEventListener('keydown', function (event) {
         if (event.key !== 'Escape' && event.key !== 'Esc') return;
         var now = Date.now();

@@ -12,7 +12,17 @@
 //   - a screenshot at desktop (1280x800) and phone size, full page, under
 //     test-output/screenshots/;
 //   - the raw HTML the server sent is kept, and checkHtml() runs the Nu HTML
-//     Checker (vnu.jar on Debian's Java) once over all of them at the end.
+//     Checker (vnu.jar on Debian's Java) once over all of them at the end;
+//   - with JavaScript, the keyboard (issue 7), at desktop size and, for a
+//     phone's page (a client's), at phone size too: one round of Tab from
+//     the top reaches every visible, enabled link, button, field, summary
+//     and [tabindex] (a radio group is one stop), never gets stuck, and
+//     every stop looks different focused than not (outline, shadow,
+//     border, background, colour or underline; an outline at 3:1 against
+//     what is behind it) and is in view, not under something else; the
+//     first stop is a skip link, and Enter on it puts focus on <main>;
+//     ArrowRight moves the choice in a 0-10 scale. The focus order of
+//     every page goes to test-output/keyboard-<journey>.txt.
 //
 // Chromium, Java or node_modules missing is a failure that says what to
 // install, never a skip.
@@ -158,12 +168,321 @@ function layoutProbe(minTarget) {
     return result;
 }
 
+// ---- Keyboard (issue 7: "every action reachable, visible focus") ----
+
+// What a keyboard must reach. An element matched only by [tabindex] with a
+// negative one is left out (focus is put there by a script or a link, like
+// <main> by the skip link); a link or a control with tabindex="-1" is not.
+const INTERACTIVE = 'a[href], button, input:not([type="hidden"]), select, textarea, [tabindex], summary';
+
+// Runs in the page: installs window.__kbd, the keyboard check's tools (see
+// Inspector.keyboard), and starts a pass (see start()). Nothing it does
+// stays once restore() has run.
+function keyboardTools(interactive) {
+    // What can show focus: the outline, shadow, border, background, colour
+    // and underline.
+    const PROPS = [
+        'outlineStyle', 'outlineWidth', 'outlineColor', 'outlineOffset', 'boxShadow',
+        'borderTopStyle', 'borderRightStyle', 'borderBottomStyle', 'borderLeftStyle',
+        'borderTopWidth', 'borderRightWidth', 'borderBottomWidth', 'borderLeftWidth',
+        'borderTopColor', 'borderRightColor', 'borderBottomColor', 'borderLeftColor',
+        'backgroundColor', 'color', 'textDecorationLine', 'textDecorationThickness', 'textDecorationColor',
+    ];
+    const NATIVE = 'a[href], button, input, select, textarea, summary';
+    // Tab goes through the parts of a date or time field one by one.
+    const PARTS = { date: 3, time: 3, 'datetime-local': 6, month: 2, week: 2 };
+    const parts = (el) => (el && el.tagName === 'INPUT' && PARTS[el.type]) || 1;
+
+    const describe = (el) => {
+        if (!el || el === document.body || el === document.documentElement) return '(nothing: the page itself)';
+        let s = el.tagName.toLowerCase();
+        if (el.id) s += `#${el.id}`;
+        else if (typeof el.className === 'string' && el.className.trim()) s += `.${el.className.trim().split(/\s+/).join('.')}`;
+        for (const a of ['href', 'type', 'name', 'value', 'tabindex']) {
+            if (el.getAttribute(a) && (a !== 'value' || el.type === 'radio')) s += `[${a}="${el.getAttribute(a)}"]`;
+        }
+        const labelled = el.labels && el.labels.length ? el.labels[0].innerText : '';
+        const text = (el.getAttribute('aria-label') || el.innerText || labelled || el.value || '').trim().replace(/\s+/g, ' ');
+        if (text) s += ` "${text.slice(0, 50)}"`;
+        return s;
+    };
+    const opacity = (el) => {
+        let o = 1;
+        for (let a = el; a && a.nodeType === 1; a = a.parentElement) o *= parseFloat(getComputedStyle(a).opacity);
+        return o;
+    };
+    // The boxes that show an element: itself and, for a control, its
+    // labels and what is inside them (a 0-10 scale step is an invisible
+    // radio over a span that shows it).
+    const boxes = (el) => {
+        const list = [el];
+        const add = (x) => {
+            if (x && !list.includes(x)) list.push(x);
+        };
+        add(el.closest('label'));
+        for (const l of el.labels || []) add(l);
+        for (const l of list.slice(1)) for (const d of l.querySelectorAll('*')) add(d);
+        return list;
+    };
+    const look = (el) =>
+        boxes(el).map((b) => {
+            const cs = getComputedStyle(b);
+            const r = b.getBoundingClientRect();
+            const seen = cs.visibility === 'visible' && opacity(b) > 0.05 && r.width > 1 && r.height > 1;
+            return { seen, style: Object.fromEntries(PROPS.map((p) => [p, cs[p]])) };
+        });
+    const rgba = (c) => {
+        const m = /rgba?\(([^)]*)\)/.exec(c || '');
+        if (!m) return null;
+        const v = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+        return { r: v[0], g: v[1], b: v[2], a: v.length > 3 ? v[3] : 1 };
+    };
+    const luminance = ({ r, g, b }) => {
+        const f = (x) => {
+            x /= 255;
+            return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+        };
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const contrast = (a, b) => {
+        const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+        return (x + 0.05) / (y + 0.05);
+    };
+    // The colour an outline is drawn on: the first background behind it.
+    const backdrop = (el, offset) => {
+        for (let a = offset >= 0 ? el.parentElement : el; a; a = a.parentElement) {
+            const c = rgba(getComputedStyle(a).backgroundColor);
+            if (c && c.a > 0.5) return c;
+        }
+        return { r: 255, g: 255, b: 255, a: 1 };
+    };
+    const blur = () => {
+        if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+    };
+    // Nothing focused, and the sequential focus navigation starting point
+    // at the top of the document.
+    const toTop = () => {
+        blur();
+        const s = document.createElement('span');
+        s.tabIndex = -1;
+        document.body.prepend(s);
+        s.focus({ preventScroll: true });
+        s.remove();
+    };
+    const shown = (el) => {
+        if (el.closest('[hidden], [inert]') || el.matches(':disabled')) return false;
+        if (parseInt(el.getAttribute('tabindex'), 10) < 0 && !el.matches(NATIVE)) return false;
+        if (el.tagName === 'SUMMARY' && !(el.parentElement && el.parentElement.tagName === 'DETAILS')) return false;
+        if (!el.checkVisibility({ visibilityProperty: true })) return false;
+        const r = el.getBoundingClientRect();
+        return r.width > 0 || r.height > 0;
+    };
+    // A radio group (same form, same name) is one tab stop.
+    const groupOf = (el) => (el.type === 'radio' && el.name ? `${el.form ? [...document.forms].indexOf(el.form) : '-'}|${el.name}` : null);
+    const candidates = () => [...document.querySelectorAll(interactive)].filter(shown);
+    const main = () => document.querySelector('main');
+    const scaleSets = () => [...document.querySelectorAll('fieldset.scale')].filter((f) => !f.closest('[hidden]') && f.querySelector('input[type="radio"]:enabled'));
+
+    const k = {
+        els: [],
+        id(el) {
+            let i = k.els.indexOf(el);
+            if (i < 0) i = k.els.push(el) - 1;
+            return i;
+        },
+        saved: { href: location.href, x: scrollX, y: scrollY, entries: history.length },
+        // Starts a pass: focus at the top, how every element looks when it
+        // takes focus, and where every Tab lands. Returns how many presses
+        // of Tab one round of the page takes.
+        start() {
+            k.log = [];
+            k.focused = new Map();
+            k.hidden = new Map();
+            toTop();
+            k.onFocus = (e) => {
+                const i = k.id(e.target);
+                if (!k.focused.has(i)) k.focused.set(i, look(e.target));
+            };
+            k.onKeyup = (e) => {
+                if (e.key !== 'Tab') return;
+                const a = document.activeElement;
+                if (!a || a === document.body || a === document.documentElement) {
+                    k.log.push(-1);
+                    return;
+                }
+                const i = k.id(a);
+                k.log.push(i);
+                // Scrolled into view (a part of it at least: a tall field
+                // shows where the caret is), and not under something else:
+                // the middle of the part in view of one of its boxes (a link
+                // that wraps has one per line) is the element itself.
+                if (k.hidden.has(i)) return;
+                const mine = (h) => h && (a.contains(h) || h.contains(a) || [...(a.labels || [])].some((l) => l.contains(h)));
+                let foreign = null;
+                let inView = false;
+                for (const r of a.getClientRects()) {
+                    const left = Math.max(r.left, 0);
+                    const right = Math.min(r.right, innerWidth);
+                    const top = Math.max(r.top, 0);
+                    const bottom = Math.min(r.bottom, innerHeight);
+                    if (right - left < 1 || bottom - top < 1) continue;
+                    inView = true;
+                    const hit = document.elementFromPoint((left + right) / 2, (top + bottom) / 2);
+                    if (mine(hit)) return;
+                    foreign = foreign || hit;
+                }
+                k.hidden.set(i, inView ? `is hidden behind ${describe(foreign)}` : 'is outside the window');
+            };
+            document.addEventListener('focusin', k.onFocus, true);
+            window.addEventListener('keyup', k.onKeyup, true);
+            const groups = new Set();
+            let n = 0;
+            for (const el of candidates()) {
+                const g = groupOf(el);
+                if (g && groups.has(g)) continue;
+                if (g) groups.add(g);
+                n += parts(el);
+            }
+            return n;
+        },
+        // Ends a pass and judges it; the starting point is back at the top.
+        finish() {
+            document.removeEventListener('focusin', k.onFocus, true);
+            window.removeEventListener('keyup', k.onKeyup, true);
+            const log = k.log;
+            const out = { order: [], missing: [], positive: [], trap: null, first: null, skip: false, noRing: [], faint: [], hidden: [], mainHasStops: false, scales: 0 };
+            // One round: up to the press that comes back to the first stop.
+            const first = log.findIndex((i) => i >= 0);
+            let end = log.length;
+            if (first >= 0) {
+                const again = log.indexOf(log[first], first + 1);
+                if (again > 0) end = again;
+            }
+            const round = log.slice(0, end);
+            // Stuck: on the same element after 3 presses in a row (more for
+            // a field with parts).
+            for (let j = 0, run = 1; j < round.length; j++) {
+                run = j > 0 && round[j] >= 0 && round[j] === round[j - 1] ? run + 1 : 1;
+                if (round[j] >= 0 && run >= parts(k.els[round[j]]) + 2) {
+                    out.trap = describe(k.els[round[j]]);
+                    break;
+                }
+            }
+            const order = [...new Set(round.filter((i) => i >= 0))];
+            out.order = order.map((i) => describe(k.els[i]));
+            if (first >= 0) {
+                const f = k.els[log[first]];
+                out.first = describe(f);
+                const href = f.getAttribute('href') || '';
+                out.skip = f.tagName === 'A' && href.startsWith('#') && !!main() && document.getElementById(decodeURIComponent(href.slice(1))) === main();
+            }
+            const reached = new Set(order.map((i) => k.els[i]));
+            const groups = new Set([...reached].map(groupOf).filter(Boolean));
+            const all = candidates();
+            for (const el of all) {
+                if (parseInt(el.getAttribute('tabindex'), 10) > 0) out.positive.push(describe(el));
+                if (reached.has(el)) continue;
+                const g = groupOf(el);
+                if (g && groups.has(g)) continue;
+                if (g) groups.add(g); // one report for the group
+                out.missing.push(describe(el));
+            }
+            out.mainHasStops = all.some((el) => main() && main().contains(el));
+            out.scales = scaleSets().length;
+            for (const i of order) if (k.hidden.has(i)) out.hidden.push(`${describe(k.els[i])} ${k.hidden.get(i)}`);
+            // Focused against not focused, box by box (the mouse does not
+            // move, so hover is the same in both).
+            blur();
+            for (const i of order) {
+                const el = k.els[i];
+                const on = k.focused.get(i);
+                if (!on) continue;
+                const off = look(el);
+                let visible = false;
+                let faint = null;
+                on.forEach((box, b) => {
+                    if (!box.seen || !off[b]) return;
+                    const changed = Object.keys(box.style).filter((p) => box.style[p] !== off[b].style[p]);
+                    if (changed.some((p) => !p.startsWith('outline'))) visible = true;
+                    const s = box.style;
+                    if (changed.some((p) => p.startsWith('outline')) && s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 1) {
+                        const c = rgba(s.outlineColor);
+                        const ratio = c && c.a > 0.5 ? contrast(c, backdrop(boxes(el)[b], parseFloat(s.outlineOffset))) : 1;
+                        if (ratio >= 3) visible = true;
+                        else faint = `its focus outline has a contrast of ${ratio.toFixed(2)}:1 with what is behind it (3:1 needed)`;
+                    }
+                });
+                if (visible) continue;
+                if (faint) out.faint.push(`${describe(el)}: ${faint}`);
+                else out.noRing.push(describe(el));
+            }
+            toTop();
+            return out;
+        },
+        // After Enter on the skip link.
+        skipped: () => ({ onMain: document.activeElement === main(), active: describe(document.activeElement) }),
+        // After the Tab that follows.
+        next: () => ({ inMain: !!main() && main() !== document.activeElement && main().contains(document.activeElement), active: describe(document.activeElement) }),
+        // A 0-10 scale: focus on one step (the chosen one, else the first),
+        // with the form's own input, change and click handlers kept out
+        // (autosave, show-if) so that ArrowRight can be tried and undone.
+        scaleStart(n) {
+            const set = scaleSets()[n];
+            const radios = [...set.querySelectorAll('input[type="radio"]')];
+            k.scale = { radios, was: radios.map((r) => r.checked) };
+            k.mute = (e) => e.stopImmediatePropagation();
+            for (const t of ['input', 'change', 'click']) window.addEventListener(t, k.mute, true);
+            const from = radios.find((r) => r.checked) || radios[0];
+            from.focus();
+            const legend = set.querySelector('legend');
+            return { label: legend ? legend.innerText.trim() : describe(set), value: from.value };
+        },
+        scaleEnd() {
+            const { radios, was } = k.scale;
+            const chosen = radios.find((r) => r.checked);
+            const focused = radios.includes(document.activeElement) ? document.activeElement.value : null;
+            const result = { to: chosen ? chosen.value : null, focused, values: radios.map((r) => r.value) };
+            radios.forEach((r, i) => {
+                r.checked = was[i];
+            });
+            for (const t of ['input', 'change', 'click']) window.removeEventListener(t, k.mute, true);
+            blur();
+            return result;
+        },
+        // Leaves the page as it was: nothing focused (the next Tab starts
+        // at the top), the same history and address (the skip link may
+        // have added #main) and scroll position.
+        async restore() {
+            if (history.length > k.saved.entries) {
+                const back = new Promise((done) => {
+                    addEventListener('popstate', done, { once: true });
+                    setTimeout(done, 2000);
+                });
+                history.back();
+                await back;
+            }
+            if (location.href !== k.saved.href) history.replaceState(history.state, '', k.saved.href);
+            toTop();
+            scrollTo(k.saved.x, k.saved.y);
+            delete window.__kbd;
+        },
+    };
+    window.__kbd = k;
+    return k.start();
+}
+
 export class Inspector {
     // outDir: test-output; journey: a short name used in file names;
     // screenshots: false to skip them (the same pages were shot already).
-    constructor({ outDir = path.resolve(ROOT, process.env.TEST_OUTPUT || 'test-output'), journey, screenshots = true }) {
+    // keyboard: false to skip the keyboard check (it needs JavaScript in
+    // the page, so it never runs with JavaScript disabled).
+    constructor({ outDir = path.resolve(ROOT, process.env.TEST_OUTPUT || 'test-output'), journey, screenshots = true, keyboard = true }) {
         this.journey = journey;
         this.screenshots = screenshots;
+        this.keyboardCheck = keyboard;
+        this.keyboardPasses = 0; // keyboard passes (a page at one size)
+        this.keyboardStops = 0; // tab stops seen in them
+        this.keyboardMs = 0; // the time they took
         this.shotDir = path.join(outDir, 'screenshots');
         this.htmlDir = path.join(outDir, 'browser-html', journey);
         fs.mkdirSync(this.shotDir, { recursive: true });
@@ -172,6 +491,9 @@ export class Inspector {
             if (f.startsWith(`${journey}-`)) fs.rmSync(path.join(this.shotDir, f), { force: true });
         }
         fs.mkdirSync(this.htmlDir, { recursive: true });
+        // The focus order of every page the keyboard check tried.
+        this.keyboardFile = path.join(outDir, `keyboard-${journey}.txt`);
+        fs.rmSync(this.keyboardFile, { force: true });
         this.visits = []; // {label, url, file}
         this.axeViolations = 0;
         this.axeChecked = 0; // pages axe ran on
@@ -246,6 +568,69 @@ export class Inspector {
         this.axeChecked += 1;
     }
 
+    // The keyboard check at the page's present size (size names it in the
+    // messages): one round of Tab from the top of the page, the skip link,
+    // and (scales) ArrowRight in each 0-10 scale. Adds what it finds to
+    // problems, and the focus order to the journey's keyboard file; leaves
+    // the page as it was.
+    async keyboard(page, problems, size, { scales = false, label = '' } = {}) {
+        const state = page.__inspector;
+        const say = (what, list, max = 8) => {
+            if (!list.length) return;
+            const more = list.length > max ? `\n        (and ${list.length - max} more)` : '';
+            problems.push(`keyboard (${size}): ${what}:\n        ${list.slice(0, max).join('\n        ')}${more}`);
+        };
+        const started = Date.now();
+        const presses = await page.evaluate(keyboardTools, INTERACTIVE);
+        // The presses go straight to Chromium, all at once and in order (a
+        // round trip each would cost seconds a page); the page logs where
+        // each lands. Five more than a round takes, to see it come back.
+        if (!state.cdp) state.cdp = await page.context().newCDPSession(page);
+        const tab = (type) => state.cdp.send('Input.dispatchKeyEvent', { type, key: 'Tab', code: 'Tab', windowsVirtualKeyCode: 9, nativeVirtualKeyCode: 9 });
+        await Promise.all(Array.from({ length: presses + 5 }, () => [tab('rawKeyDown'), tab('keyUp')]).flat());
+        const r = await page.evaluate(() => window.__kbd.finish());
+        this.keyboardPasses += 1;
+        this.keyboardStops += r.order.length;
+        fs.appendFileSync(this.keyboardFile, `${label} (${size}) ${new URL(page.url()).pathname}\n    ${r.order.join('\n    ') || '(no tab stop)'}\n`);
+        say('not reachable with Tab', r.missing);
+        say('a positive tabindex changes the focus order', r.positive);
+        if (r.trap) problems.push(`keyboard (${size}): focus is stuck on ${r.trap} (3 presses of Tab)`);
+        say('no visible focus indicator (nothing changes when it is focused)', r.noRing);
+        say('focus indicator too faint', r.faint);
+        say('the focused element cannot be seen', r.hidden);
+
+        // The skip link: the first stop, and Enter on it focuses <main>, so
+        // that the next Tab goes into it.
+        if (!r.skip) {
+            problems.push(`keyboard (${size}): the first Tab stop is ${r.first ?? '(none)'}, not a skip link to <main>`);
+        } else {
+            await page.keyboard.press('Tab');
+            await page.keyboard.press('Enter');
+            const skipped = await page.evaluate(() => window.__kbd.skipped());
+            if (!skipped.onMain) {
+                problems.push(`keyboard (${size}): after Enter on the skip link focus is on ${skipped.active}, not on <main>`);
+            } else if (r.mainHasStops) {
+                await page.keyboard.press('Tab');
+                const next = await page.evaluate(() => window.__kbd.next());
+                if (!next.inMain) problems.push(`keyboard (${size}): after the skip link, Tab goes to ${next.active}, outside <main>`);
+            }
+        }
+
+        // ArrowRight moves the choice in a scale to the next step, and focus
+        // with it.
+        for (let i = 0; scales && i < r.scales; i++) {
+            const from = await page.evaluate((j) => window.__kbd.scaleStart(j), i);
+            await page.keyboard.press('ArrowRight');
+            const to = await page.evaluate(() => window.__kbd.scaleEnd());
+            const next = to.values[(to.values.indexOf(from.value) + 1) % to.values.length];
+            if (to.to !== next || to.focused !== next) {
+                problems.push(`keyboard (${size}): ArrowRight in the scale "${from.label}" chose ${to.to} (focus on ${to.focused}) after ${from.value}, not ${next}`);
+            }
+        }
+        await page.evaluate(() => window.__kbd.restore());
+        this.keyboardMs += Date.now() - started;
+    }
+
     // Judges the page as it is now (see the top of this file); label names
     // the step, status is what the server should have answered. Throws one
     // error listing every problem found.
@@ -292,13 +677,17 @@ export class Inspector {
         // run then (the same pages are judged in a journey with JavaScript).
         if (page.__inspector.javaScript) await this.axe(page, problems);
 
-        // Screenshots and the phone checks; the page's own size comes back after.
+        // Screenshots, the keyboard and the phone checks; the page's own
+        // size comes back after. The keyboard is tried at desktop size and,
+        // for a phone's page (a client's), at phone size too.
         const own = page.viewportSize();
+        const keyboard = state.javaScript && this.keyboardCheck;
+        if (this.screenshots || keyboard) await page.setViewportSize(DESKTOP);
         if (this.screenshots) {
-            await page.setViewportSize(DESKTOP);
             fs.mkdirSync(this.shotDir, { recursive: true });
             await page.screenshot({ path: path.join(this.shotDir, `${name}-desktop.png`), fullPage: true });
         }
+        if (keyboard) await this.keyboard(page, problems, 'desktop', { scales: true, label: name });
         await page.setViewportSize(PHONE);
         if (state.javaScript && own.width !== PHONE.width) {
             // What a phone's layout changes: boxes that now scroll, overlaps.
@@ -312,6 +701,7 @@ export class Inspector {
         if (this.screenshots) {
             await page.screenshot({ path: path.join(this.shotDir, `${name}-phone.png`), fullPage: true });
         }
+        if (keyboard && own.width === PHONE.width) await this.keyboard(page, problems, 'phone', { label: name });
         await page.setViewportSize(own);
 
         if (problems.length) {

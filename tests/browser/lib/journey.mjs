@@ -14,7 +14,8 @@
 //   → the therapist reads the entry, replies, marks it reviewed
 //   → the client reads the reply, stops sharing; the partner no longer sees it
 //   → progress, account pages, a password reset link, signing out and in
-//   plus a failed sign-in and bad form submissions, with their messages.
+//   plus a failed sign-in and bad form submissions, with their messages;
+//   then, with JavaScript, the same people by keyboard only (lib/keyboard.mjs).
 //
 // A new page belongs in a step here: the last test of the suite lists the
 // page routes no journey visits yet.
@@ -22,6 +23,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../../lib/harness.mjs';
 import { Inspector, launch } from './browser.mjs';
+import { keyboardJourney } from './keyboard.mjs';
 
 const PASSWORD = 'quiet river morning light';
 const STEP_TIMEOUT = 90_000;
@@ -492,5 +494,7 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             assert.equal(new URL(page.url()).pathname, '/');
             await insp.check(page, 'client signed in again');
         });
+
+        if (javaScript) keyboardJourney({ step, person, url, inspector: () => insp, people, password: PASSWORD });
     });
 }
