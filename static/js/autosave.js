@@ -78,6 +78,20 @@
     }
 
     form.addEventListener('input', schedule);
+
+    // Leaving with changes not yet saved (closing the tab, the quick exit,
+    // another page): hand the draft to the browser, which sends it even as
+    // the page goes away. The form's own _csrf field authorises it.
+    window.addEventListener('pagehide', function () {
+        if (!timer || submitting || !navigator.sendBeacon) return;
+        clearTimeout(timer);
+        timer = null;
+        var body = new URLSearchParams(new FormData(form));
+        body.set('action', 'draft');
+        navigator.sendBeacon(url, new Blob([body.toString()], {
+            type: 'application/x-www-form-urlencoded'
+        }));
+    });
     form.addEventListener('change', schedule);
     // A submission (either button) cancels a pending autosave, so a late
     // draft never follows the entry it became.
