@@ -134,9 +134,11 @@ static bool is_soft(const PGresult *res)
     return state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
 }
 
+/* Runs a fixed transaction-control statement (BEGIN, COMMIT, SET LOCAL ...;
+ * never built from input) through the extended protocol like every other. */
 static bool command_ok(PGconn *c, const char *sql)
 {
-    PGresult *res = PQexec(c, sql);
+    PGresult *res = PQexecParams(c, sql, 0, NULL, NULL, NULL, NULL, 0);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
     return ok;
