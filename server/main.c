@@ -22,6 +22,7 @@
 #include "db/migrate.h"
 #include "http/server.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 /* Exit codes, also listed in --help. */
 enum {
@@ -299,6 +300,11 @@ static int cmd_rotate_key(const struct config *cfg)
 
 int main(int argc, char **argv)
 {
+    /* jansson allocates through xmalloc, so that its allocation failures
+     * abort like ours (util/xalloc.c) instead of quietly leaving a value
+     * out: an answer missing from an entry that is then stored and
+     * acknowledged (found by tests/faults/oom.test.mjs). */
+    json_set_alloc_funcs(xmalloc, free);
     const char *cmd = argc > 1 ? argv[1] : "serve";
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage();

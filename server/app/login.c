@@ -6,6 +6,7 @@
 #include "app/app.h"
 #include "app/formview.h"
 #include "auth/auth.h"
+#include "util/xalloc.h"
 
 /* Throttling: failed sign-ins counted over 15 minutes, in PostgreSQL. */
 #define MAX_FAILS_PER_ACCOUNT 5
@@ -36,6 +37,23 @@ static void refuse(struct request *req, const char *email)
     form_value(form, "email", email);
     form_error(form, "password", bad_credentials);
     view_form_errors(req, "login", "Sign in", form);
+}
+
+struct login_ctx {
+    struct request *req;
+    long long user_id;
+    struct session *before; /* the pre-login session, restored for each attempt */
+};
+
+static enum db_status login_tx(void *arg)
+{
+    struct login_ctx *c = arg;
+    c->req->session = c->before;
+    c->req->set_cookie = NULL;
+    enum db_status st = session_login(c->req, c->user_id);
+    if (st != DB_OK)
+        return st;
+    return audit_as(c->req, c->user_id, "login.success", "user", c->user_id, 0);
 }
 
 void h_login(struct request *req)
@@ -84,7 +102,7 @@ void h_login(struct request *req)
     bool disabled = false;
     if (PQntuples(res) == 1) {
         user_id = atoll(PQgetvalue(res, 0, 0));
-        hash = strdup(PQgetvalue(res, 0, 2));
+        hash = xstrdup(PQgetvalue(res, 0, 2));
         disabled = PQgetvalue(res, 0, 3)[0] == 't';
     }
     PQclear(res);
@@ -115,11 +133,16 @@ void h_login(struct request *req)
             db_exec(STMT_USER_SET_PASSWORD, 2, p_set, NULL);
         }
     }
-    if (session_login(req, user_id) != DB_OK) {
+    /* The new session and its audit row in one transaction: no sign-in
+     * without its row, no row without its session. */
+    struct session *before = req->session;
+    struct login_ctx lc = {.req = req, .user_id = user_id, .before = before};
+    if (db_tx(login_tx, &lc) != DB_OK) {
+        req->session = before; /* rolled back: the pre-login session stays */
+        req->set_cookie = NULL;
         view_unavailable(req);
         return;
     }
-    audit_as(req, user_id, "login.success", "user", user_id, 0);
     if (req->want_json)
         view_page(req, 200, NULL, json_pack("{s:b, s:s}", "ok", 1, "csrf", req->session->csrf));
     else

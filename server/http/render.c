@@ -37,20 +37,26 @@ static const char *status_title(int status)
     }
 }
 
-/* Headers every response carries, static files included. */
-void render_common_headers(const struct app *app, struct MHD_Response *r)
+/* Headers every response carries, static files included. libmicrohttpd
+ * refuses a header only for want of memory (or a malformed one, which we
+ * never make); a response missing one (its CSP, Cache-Control: no-store, its
+ * Set-Cookie or Location) must not go out, so every failure is reported and
+ * the caller drops the response: the connection is closed unanswered. */
+bool render_common_headers(const struct app *app, struct MHD_Response *r)
 {
-    MHD_add_response_header(r, "Content-Security-Policy", csp);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    MHD_add_response_header(r, "Permissions-Policy",
-                            "camera=(), microphone=(), geolocation=(), payment=(), usb=()");
-    MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
-    MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+    bool ok = MHD_add_response_header(r, "Content-Security-Policy", csp) == MHD_YES;
+    ok &= MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") == MHD_YES;
+    ok &= MHD_add_response_header(r, "Referrer-Policy", "no-referrer") == MHD_YES;
+    ok &= MHD_add_response_header(r, "X-Frame-Options", "DENY") == MHD_YES;
+    ok &= MHD_add_response_header(r, "Permissions-Policy",
+                                  "camera=(), microphone=(), geolocation=(), payment=(), usb=()") ==
+          MHD_YES;
+    ok &= MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin") == MHD_YES;
+    ok &= MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin") == MHD_YES;
     if (app->cfg->https)
-        MHD_add_response_header(r, "Strict-Transport-Security",
-                                "max-age=63072000; includeSubDomains");
+        ok &= MHD_add_response_header(r, "Strict-Transport-Security",
+                                      "max-age=63072000; includeSubDomains") == MHD_YES;
+    return ok;
 }
 
 static struct MHD_Response *from_buf(struct buf *b)
@@ -129,24 +135,29 @@ struct MHD_Response *render_view(const struct app *app, struct request *req, int
     struct MHD_Response *r = from_buf(&out);
     if (r == NULL)
         return NULL;
-    if (*status == 303) {
-        MHD_add_response_header(r, "Location", v->location);
-    } else {
-        MHD_add_response_header(r, "Content-Type", type);
-    }
+    bool ok;
+    if (*status == 303)
+        ok = MHD_add_response_header(r, "Location", v->location) == MHD_YES;
+    else
+        ok = MHD_add_response_header(r, "Content-Type", type) == MHD_YES;
     if (req->set_cookie != NULL)
-        MHD_add_response_header(r, "Set-Cookie", req->set_cookie);
+        ok &= MHD_add_response_header(r, "Set-Cookie", req->set_cookie) == MHD_YES;
     if (v->download != NULL) {
         char disp[160];
         snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", v->download);
-        MHD_add_response_header(r, "Content-Disposition", disp);
+        ok &= MHD_add_response_header(r, "Content-Disposition", disp) == MHD_YES;
     }
     if (v->allow != NULL)
-        MHD_add_response_header(r, "Allow", v->allow);
+        ok &= MHD_add_response_header(r, "Allow", v->allow) == MHD_YES;
     if (v->retry_after != NULL)
-        MHD_add_response_header(r, "Retry-After", v->retry_after);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "Vary", "Accept, Cookie");
-    render_common_headers(app, r);
+        ok &= MHD_add_response_header(r, "Retry-After", v->retry_after) == MHD_YES;
+    ok &= MHD_add_response_header(r, "Cache-Control", "no-store") == MHD_YES;
+    ok &= MHD_add_response_header(r, "Vary", "Accept, Cookie") == MHD_YES;
+    ok &= render_common_headers(app, r);
+    if (!ok) {
+        log_msg(LOG_ERROR, "response headers could not be added: connection closed");
+        MHD_destroy_response(r);
+        return NULL;
+    }
     return r;
 }

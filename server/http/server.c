@@ -410,10 +410,15 @@ static enum MHD_Result serve_static(const struct app *app, struct request *req)
               : MHD_create_response_from_buffer(f->len, f->data, MHD_RESPMEM_PERSISTENT);
     if (r == NULL)
         return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", f->content_type);
-    MHD_add_response_header(r, "ETag", f->etag);
-    MHD_add_response_header(r, "Cache-Control", "public, max-age=300, must-revalidate");
-    render_common_headers(app, r);
+    bool ok = MHD_add_response_header(r, "Content-Type", f->content_type) == MHD_YES;
+    ok &= MHD_add_response_header(r, "ETag", f->etag) == MHD_YES;
+    ok &= MHD_add_response_header(r, "Cache-Control", "public, max-age=300, must-revalidate") ==
+          MHD_YES;
+    ok &= render_common_headers(app, r);
+    if (!ok) {
+        MHD_destroy_response(r);
+        return MHD_NO; /* out of memory: closed rather than sent without its headers */
+    }
     req->view.status = fresh ? 304 : 200;
     req->bytes_out = fresh ? 0 : f->len;
     enum MHD_Result ret = MHD_queue_response(req->conn, (unsigned)req->view.status, r);

@@ -40,7 +40,8 @@ void server_block_signals(void);
 /* Renders req->view into a libmicrohttpd response (render.c). Sets *status. */
 struct MHD_Response;
 struct MHD_Response *render_view(const struct app *app, struct request *req, int *status);
-/* Adds the security headers every response carries. */
-void render_common_headers(const struct app *app, struct MHD_Response *r);
+/* Adds the security headers every response carries. False when one could
+ * not be added (libmicrohttpd out of memory): the response must not be sent. */
+bool render_common_headers(const struct app *app, struct MHD_Response *r);
 
 #endif
