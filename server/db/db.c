@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -276,12 +277,26 @@ static int slot_connect(struct db_slot *slot)
     return -1;
 }
 
+/* True when an idle connection has something to read: the server ended the
+ * session while we were not using it (a restart, pg_terminate_backend) and
+ * its FATAL message or the end of the stream is waiting. libpq learns of it
+ * only when the next statement fails, which would cost the first request
+ * after the database came back a 503; nothing was sent yet, so dropping the
+ * session here loses nothing. (An idle healthy session gets no unsolicited
+ * message: no LISTEN here, and parameter reports follow a query.) */
+static bool idle_conn_ended(PGconn *conn)
+{
+    struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+    return p.fd < 0 || poll(&p, 1, 0) != 0;
+}
+
 /* Returns the slot's working connection, reconnecting after a loss. Inside
  * a transaction a lost connection stays lost (NULL): a new session would
  * run the rest of the transaction's statements outside it. */
 static PGconn *slot_conn(struct db_slot *slot)
 {
-    if (slot->conn != NULL && PQstatus(slot->conn) == CONNECTION_BAD)
+    if (slot->conn != NULL &&
+        (PQstatus(slot->conn) == CONNECTION_BAD || (!slot->in_tx && idle_conn_ended(slot->conn))))
         slot_drop(slot);
     if (slot->conn != NULL)
         return slot->conn;
