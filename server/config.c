@@ -55,7 +55,7 @@ static const struct var vars[VAR__MAX] = {
                     "address and port to listen on (IPv4 host:port)"},
     [VAR_BASE_URL] = {"BASE_URL", "http://127.0.0.1:8080", V_URL, 0, 0,
                       "public URL of the service; https:// turns on HSTS and secure cookies"},
-    [VAR_THREADS] = {"THREADS", "8", V_UINT, 1, 256,
+    [VAR_THREADS] = {"THREADS", "4", V_UINT, 1, 256,
                      "HTTP worker threads (each holds one database connection)"},
     [VAR_TEMPLATES] = {"INTERLUDE_TEMPLATES", "templates", V_STRING, 0, 0,
                        "directory of page templates"},

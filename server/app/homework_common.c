@@ -109,7 +109,7 @@ static bool assignment_from_row(struct request *req, PGresult *res, struct hw_as
     a->cancelled = is_true(res, 0, AC_CANCELLED);
     a->has_note = !PQgetisnull(res, 0, AC_NOTE);
     a->today = arena_strdup(&req->arena, PQgetvalue(res, 0, AC_TODAY));
-    a->content = json_loads(PQgetvalue(res, 0, AC_CONTENT), 0, NULL);
+    a->content = activity_version_content(a->version_id, PQgetvalue(res, 0, AC_CONTENT));
     a->row = res;
     if (a->content == NULL) {
         PQclear(res);

@@ -126,7 +126,7 @@ static bool load_activity(struct request *req, struct activity *a)
     a->archived = PQgetvalue(res, 0, 4)[0] == 't';
     a->version_id = atoll(PQgetvalue(res, 0, 5));
     a->version = atoi(PQgetvalue(res, 0, 6));
-    a->content = json_loads(PQgetvalue(res, 0, 7), 0, NULL);
+    a->content = activity_version_content(a->version_id, PQgetvalue(res, 0, 7));
     a->copied_from = atoll(PQgetvalue(res, 0, 9));
     PQclear(res);
     if (a->content == NULL) {

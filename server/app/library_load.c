@@ -3,6 +3,7 @@
  * new activity, a changed file a new version of its activity, an unchanged
  * file nothing; therapists' custom copies are never touched. */
 #include <dirent.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,39 @@ const json_t *activity_form(const char *kind, const json_t *content)
 {
     if (strcmp(kind, "exercise") == 0)
         return json_object_get(content, "reflection");
+    return content;
+}
+
+/* Direct-mapped by id: at most this many parsed versions are kept (some
+ * tens of KiB each), the ones in use lately. */
+#define CONTENT_CACHE_SLOTS 64
+
+static struct {
+    long long id;
+    json_t *content;
+} content_cache[CONTENT_CACHE_SLOTS];
+static pthread_mutex_t content_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+json_t *activity_version_content(long long version_id, const char *text)
+{
+    size_t slot = (size_t)((unsigned long long)version_id % CONTENT_CACHE_SLOTS);
+    if (version_id > 0) {
+        pthread_mutex_lock(&content_cache_lock);
+        json_t *hit = content_cache[slot].id == version_id ? json_incref(content_cache[slot].content)
+                                                           : NULL;
+        pthread_mutex_unlock(&content_cache_lock);
+        if (hit != NULL)
+            return hit;
+    }
+    json_t *content = json_loads(text, 0, NULL);
+    if (content == NULL || version_id <= 0)
+        return content;
+    pthread_mutex_lock(&content_cache_lock);
+    json_t *old = content_cache[slot].content;
+    content_cache[slot].id = version_id;
+    content_cache[slot].content = json_incref(content);
+    pthread_mutex_unlock(&content_cache_lock);
+    json_decref(old);
     return content;
 }
 

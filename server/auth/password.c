@@ -2,6 +2,8 @@
  * a new password must meet. */
 #include <argon2.h>
 #include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -24,10 +26,15 @@ static struct {
     uint32_t m, t, p;
     sem_t slots;
     bool ready;
-    char dummy[160]; /* a hash of a random password, for unknown accounts */
-    char **common;   /* sorted, lower-case */
+    char dummy[160];   /* an Argon2id hash no password matches, for unknown accounts */
+    char *common_path; /* the list, read on first use (password_problem) */
+    bool common_loaded;
+    char *common_buf; /* the list file, lower-cased, its lines cut in place */
+    char **common;    /* sorted; pointers into common_buf */
     size_t ncommon;
 } pw;
+/* Guards the first read of the list (common_loaded, common, ncommon). */
+static pthread_mutex_t common_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -42,6 +49,11 @@ static void ascii_lower(char *s)
             *s = (char)(*s - 'A' + 'a');
 }
 
+/* Reads the list in one block and cuts its lines in place: one allocation,
+ * not one a password (95,000 of them: 4 MiB of heap and 100 million
+ * instructions at every start, when the list was read line by line; make
+ * bench, docs/PERFORMANCE.md). Blank lines, lines starting with # and lines
+ * of 1,023 bytes or more are skipped; a line ends at its first CR or LF. */
 static int load_common(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
@@ -49,33 +61,82 @@ static int load_common(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "INTERLUDE_COMMON_PASSWORDS: cannot read %s", path);
         return -1;
     }
-    char line[1024];
-    size_t cap = 0;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        size_t n = strcspn(line, "\r\n");
-        if (line[n] == '\0' && !feof(f)) {
-            /* Longer than any password we accept: skip the rest of it. */
-            int c;
-            while ((c = fgetc(f)) != EOF && c != '\n')
-                ;
-            continue;
+    size_t cap = 1 << 16, len = 0, got;
+    char *buf = xmalloc(cap);
+    while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
+            cap *= 2;
+            buf = xrealloc(buf, cap);
         }
-        line[n] = '\0';
-        if (n == 0 || line[0] == '#')
-            continue;
-        if (pw.ncommon >= COMMON_MAX)
-            break;
-        if (pw.ncommon == cap) {
-            cap = cap ? cap * 2 : 1024;
-            pw.common = xrealloc(pw.common, cap * sizeof(*pw.common));
-        }
-        ascii_lower(line);
-        pw.common[pw.ncommon++] = xstrdup(line);
     }
+    bool failed = ferror(f) != 0;
     fclose(f);
-    if (pw.ncommon > 0)
+    if (failed) {
+        free(buf);
+        snprintf(err, errlen, "INTERLUDE_COMMON_PASSWORDS: cannot read %s", path);
+        return -1;
+    }
+    buf[len] = '\0';
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += buf[i] == '\n';
+    pw.common = xmalloc((lines < COMMON_MAX ? lines : COMMON_MAX) * sizeof(*pw.common));
+    pw.common_buf = buf;
+    bool sorted = true;
+    for (char *line = buf, *end = buf + len; line < end && pw.ncommon < COMMON_MAX;) {
+        char *nl = memchr(line, '\n', (size_t)(end - line));
+        char *next = nl != NULL ? nl + 1 : end;
+        size_t whole = (size_t)((nl != NULL ? nl : end) - line);
+        size_t n = strcspn(line, "\r\n");
+        line[n < whole ? n : whole] = '\0';
+        if (n > 0 && line[0] != '#' && whole < 1023) {
+            ascii_lower(line);
+            if (pw.ncommon > 0 && strcmp(pw.common[pw.ncommon - 1], line) > 0)
+                sorted = false;
+            pw.common[pw.ncommon++] = line;
+        }
+        line = next;
+    }
+    if (!sorted)
         qsort(pw.common, pw.ncommon, sizeof(*pw.common), cmp_str);
     return 0;
+}
+
+/* Reads the list the first time it is needed: an idle server does not hold
+ * it (make bench: RSS at idle). False when it cannot be read any more. */
+static bool common_ensure(void)
+{
+    pthread_mutex_lock(&common_lock);
+    if (!pw.common_loaded && pw.common_path != NULL) {
+        char err[256];
+        if (load_common(pw.common_path, err, sizeof(err)) == 0)
+            pw.common_loaded = true;
+        else
+            log_msg(LOG_ERROR, "%s", err);
+    }
+    bool ok = pw.common_loaded;
+    pthread_mutex_unlock(&common_lock);
+    return ok;
+}
+
+/* An encoded Argon2id hash with the current parameters, a random salt and
+ * random hash bytes: verifying any password against it costs what verifying
+ * a real hash costs, and matches nothing (2^-256). Made without hashing, so
+ * a start does not spend an Argon2id computation on it. */
+static void make_dummy(void)
+{
+    unsigned char salt[SALT_LEN], hash[HASH_LEN];
+    char salt64[sodium_base64_ENCODED_LEN(SALT_LEN, sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
+    char hash64[sodium_base64_ENCODED_LEN(HASH_LEN, sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
+    randombytes_buf(salt, sizeof(salt));
+    randombytes_buf(hash, sizeof(hash));
+    sodium_bin2base64(salt64, sizeof(salt64), salt, sizeof(salt),
+                      sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+    sodium_bin2base64(hash64, sizeof(hash64), hash, sizeof(hash),
+                      sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+    snprintf(pw.dummy, sizeof(pw.dummy), "$argon2id$v=%d$m=%u,t=%u,p=%u$%s$%s", ARGON2_VERSION_13,
+             (unsigned)pw.m, (unsigned)pw.t, (unsigned)pw.p, salt64, hash64);
 }
 
 static bool slot_take(void)
@@ -120,23 +181,39 @@ int password_init(const struct config *cfg, char *err, size_t errlen)
         return -1;
     }
     pw.ready = true;
-    if (load_common(cfg->common_passwords, err, errlen) != 0)
+    /* Each hash allocates m KiB (19 MiB) and frees it. glibc serves a block
+     * this large with mmap and unmaps it on free, but then raises its mmap
+     * threshold to that size, so the next hashes come from the threads'
+     * heaps and stay resident: +19 MiB per pool thread after a few sign-ins
+     * (make bench). Setting the threshold fixes it at 128 KiB. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    /* The list is read on first use; a missing one still stops the start. */
+    FILE *f = fopen(cfg->common_passwords, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "INTERLUDE_COMMON_PASSWORDS: cannot read %s", cfg->common_passwords);
         return -1;
-    char random_pw[TOKEN_LEN + 1];
-    token_new(random_pw);
-    if (hash_now(random_pw, pw.dummy, sizeof(pw.dummy)) != PW_OK) {
+    }
+    fclose(f);
+    pw.common_path = xstrdup(cfg->common_passwords);
+    /* Argon2's own limits (validate_inputs), checked without hashing. */
+    if (pw.p < ARGON2_MIN_LANES || pw.p > ARGON2_MAX_LANES || pw.t < ARGON2_MIN_TIME ||
+        pw.m < 8 * pw.p) {
         snprintf(err, errlen, "ARGON2_MEMORY_KIB: Argon2id could not hash with these parameters");
         return -1;
     }
+    make_dummy();
     return 0;
 }
 
 void password_shutdown(void)
 {
-    for (size_t i = 0; i < pw.ncommon; i++)
-        free(pw.common[i]);
     free(pw.common);
+    free(pw.common_buf);
+    free(pw.common_path);
     pw.common = NULL;
+    pw.common_buf = NULL;
+    pw.common_path = NULL;
+    pw.common_loaded = false;
     pw.ncommon = 0;
     if (pw.ready)
         sem_destroy(&pw.slots);
@@ -194,6 +271,8 @@ const char *password_problem(const char *password, const char *email, const char
     if ((email != NULL && *email && strcasecmp(password, email) == 0) ||
         (name != NULL && *name && strcasecmp(password, name) == 0))
         return "Choose a password that is not your e-mail address or name.";
+    if (!common_ensure())
+        return "This password cannot be checked right now. Please try again later.";
     size_t len = strlen(password);
     char *lower = xstrndup(password, len);
     ascii_lower(lower);
