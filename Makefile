@@ -76,7 +76,7 @@ DATA_KEY := var/data.key
 
 .DEFAULT_GOAL := all
 .PHONY: all asan tests asan-tests test-build run test test-unit test-db test-integration test-browser test-docker \
-	fmt fmt-check lint fuzz clean deps stop psql help
+	test-faults scan fmt fmt-check lint fuzz clean deps stop psql help
 
 # all: the release binary build/interlude (the default target).
 all: build/interlude
@@ -201,6 +201,31 @@ test-browser: all node_modules/.package-lock.json
 # Java of its own; Debian's (default-jre-headless) is used.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
+
+# test-faults: the long fault tests (tests/faults/run.sh), against
+# build/interlude on a throwaway PostgreSQL: the allocation-failure sweep over
+# sign-in, submission and reply (LD_PRELOAD shim build/faults/failmalloc.so,
+# never linked into interlude), then slowloris, slow body and slow read at
+# 1,000 connections (slowhttptest, installed by scripts/deps.sh --faults).
+# About 4 minutes; CI runs it after make test. The quick fault tests (kill -9,
+# PostgreSQL restart, connections exhausted) are in make test.
+test-faults:
+	@bash scripts/deps.sh --faults
+	@$(MAKE) --no-print-directory all build/faults/failmalloc.so
+	@bash tests/faults/run.sh
+
+build/faults/failmalloc.so: tests/faults/failmalloc.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -fPIC -shared -o $@ $<
+
+# scan: the outsiders' scanners, sqlmap and wapiti (scripts/deps.sh --scan),
+# against a throwaway instance with seeded people and content, signed in as
+# each role (tests/scan/run.sh); fails on any finding not excluded, with its
+# reason, in tests/scan/exclusions.txt. About 5 minutes; CI runs it.
+scan:
+	@bash scripts/deps.sh --scan
+	@$(MAKE) --no-print-directory all
+	@bash tests/scan/run.sh
 
 # test-docker: build the Docker image and smoke-test it (tests/docker/smoke):
 # starts a private dockerd when no engine runs (data kept in

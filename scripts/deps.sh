@@ -8,6 +8,10 @@
 #                            (libclang-rt-14-dev) for make fuzz
 #   scripts/deps.sh --browser  also Chromium and a headless Java, for the
 #                            browser tests (make test, CI; then npm ci)
+#   scripts/deps.sh --faults also slowhttptest, for the slow-client tests
+#                            (make test-faults)
+#   scripts/deps.sh --scan   also sqlmap and wapiti, the outsiders' scanners
+#                            (make scan)
 #
 # As root, missing packages are installed with apt-get; as any other user the
 # apt-get line to run is printed and the script exits 1.
@@ -24,6 +28,12 @@ if [[ ${1:-} == --lint ]]; then
 fi
 if [[ " $* " == *" --browser "* ]]; then
     packages+=(chromium default-jre-headless)
+fi
+if [[ " $* " == *" --faults "* ]]; then
+    packages+=(slowhttptest)
+fi
+if [[ " $* " == *" --scan "* ]]; then
+    packages+=(sqlmap wapiti)
 fi
 # Node.js (for the integration tests) is usually preinstalled outside Debian's
 # packages; only ask for Debian's when there is no node at all.
