@@ -251,7 +251,6 @@ static char *trim_in_place(char *s)
     return s;
 }
 
-
 /* Checks text that was cleaned: at most max code points, and no control
  * characters besides line breaks and tabs. */
 static bool text_ok(json_t *problems, const char *at, const char *input, const char *s, size_t max)

@@ -249,7 +249,6 @@ void h_entry_submitted(struct request *req)
     view_page(req, 200, "submitted", data);
 }
 
-
 static bool blank(const char *s)
 {
     for (; *s; s++)

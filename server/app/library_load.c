@@ -52,8 +52,8 @@ json_t *activity_version_content(long long version_id, const char *text)
     size_t slot = (size_t)((unsigned long long)version_id % CONTENT_CACHE_SLOTS);
     if (version_id > 0) {
         pthread_mutex_lock(&content_cache_lock);
-        json_t *hit = content_cache[slot].id == version_id ? json_incref(content_cache[slot].content)
-                                                           : NULL;
+        json_t *hit =
+            content_cache[slot].id == version_id ? json_incref(content_cache[slot].content) : NULL;
         pthread_mutex_unlock(&content_cache_lock);
         if (hit != NULL)
             return hit;
