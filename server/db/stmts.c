@@ -27,6 +27,11 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                     "expires_at, ip, user_agent) VALUES ($1, $2, $3, "
                                     "now() + $4::int * interval '1 hour', $5, $6) RETURNING id",
                              .nparams = 6},
+    /* An anonymous session (a form's CSRF token) is not worth a WAL flush:
+     * lost in a crash, it costs a reload of the form (session_ensure). */
+    [STMT_SESSION_ASYNC_COMMIT] = {.name = "session_async_commit",
+                                   .sql = "SET LOCAL synchronous_commit = off",
+                                   .nparams = 0},
     [STMT_SESSION_DELETE] = {.name = "session_delete",
                              .sql = "DELETE FROM sessions WHERE id = $1",
                              .nparams = 1},
