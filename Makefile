@@ -303,6 +303,29 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(FUZZ_LIB_OBJS) $(LIBS)
 
+# --- benchmarks ---
+
+# bench: measure requests/s, latency, memory and start-up against the
+# machine's own limits (pgbench on the same SQL, a same-size hello server):
+# bench/run.mjs, about 8 minutes, report in bench/results/ (docs/PERFORMANCE.md).
+# Installs wrk when missing (bench/deps.sh). Not part of make test or CI.
+BENCH_TOOLS := seal sqlgen hello startup conns
+BENCH_BINS := $(BENCH_TOOLS:%=build/bench/%)
+.PHONY: bench
+bench:
+	@bash bench/deps.sh
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@node bench/run.mjs
+
+# seal and sqlgen use the server's own code (crypto/box.c, db/stmts.c).
+build/bench/seal build/bench/sqlgen: build/bench/%: bench/%.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+
+build/bench/hello build/bench/startup build/bench/conns: build/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
+
 # --- housekeeping ---
 
 # deps: install the Debian packages needed to build, run and test.
