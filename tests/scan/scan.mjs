@@ -304,7 +304,9 @@ async function runSqlmap(srv, role, person, targets, rules, findings, dir) {
         for (const m of r.out.matchAll(/Parameter: (.+?) \((.+?)\)\n([\s\S]*?)\n---/g)) add('injection', m[1], `${m[2]}: ${m[3].replace(/\s+/g, ' ').slice(0, 300)}`);
         if (/identified the following injection point/.test(r.out) && !/Parameter: /.test(r.out)) add('injection', '?', 'see the log');
         const errs = /HTTP error codes detected during run:\s*\n?(.*)/.exec(r.out);
-        if (errs && /\b500\b/.test(errs[1])) add('http-500', '-', errs[1].trim());
+        // "422 (Unprocessable Entity) - 146 times, 400 (Bad Request) - 500 times":
+        // the status is what starts an item, not any 500 (a count can be 500).
+        if (errs && /(?:^|, )500 \(/.test(errs[1].trim())) add('http-500', '-', errs[1].trim());
         if (r.code === 0 && /no parameter\(s\) found/.test(r.out)) add('error', '-', 'sqlmap found no parameter to test');
     });
     return { tested, params };
