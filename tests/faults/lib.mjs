@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import { psql, ROOT } from '../lib/harness.mjs';
-import { acceptInvite } from '../lib/client.mjs';
+import { invitedPerson } from '../lib/client.mjs';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,8 +31,6 @@ export function answersFor(tag) {
     return { comfort: '7', connection: '6', what_noticed: `noticed ${tag}`, paused: 'no' };
 }
 
-let seq = 0;
-
 // Seeds through the real server: an administrator (create-admin), one
 // therapist and `clients` clients (invitations accepted over HTTP), each
 // client with `assignments` assignments of eye-contact-connection.
@@ -41,17 +39,7 @@ export async function seedPeople(srv, { clients = 1, assignments = 1, createAdmi
     const q = (sql) => psql(srv.dbUrl, sql).trim();
     createAdmin(srv);
     const adminId = q("SELECT id FROM users WHERE role = 'admin'");
-    const invited = async (kind, createdBy, name) => {
-        seq += 1;
-        const token = `fault-${kind}-${seq}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-        const email = `${token}@example.org`;
-        q(`INSERT INTO invites (token_hash, kind, email, display_name, created_by, expires_at)
-           VALUES (sha256('${token}'::bytea), '${kind}', '${email}', '${name}', ${createdBy}, now() + interval '1 day')`);
-        const c = await acceptInvite(srv, `/invite/${token}`, { name });
-        c.id = q(`SELECT id FROM users WHERE email = '${email}'`);
-        c.email = email;
-        return c;
-    };
+    const invited = (kind, createdBy, name) => invitedPerson(srv, { kind, createdBy, name });
     const therapist = await invited('therapist', adminId, 'Tess Therapist');
     const list = [];
     for (let i = 0; i < clients; i++) {

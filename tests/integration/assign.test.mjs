@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startServer, psql } from '../lib/harness.mjs';
-import { Client, createAdmin, acceptInvite } from '../lib/client.mjs';
+import { Client, createAdmin, invitedPerson } from '../lib/client.mjs';
 
 let srv;
 const people = {};
@@ -18,16 +18,8 @@ function q(sql) {
     return psql(srv.dbUrl, sql).trim();
 }
 
-let seq = 0;
-async function invitedAs(kind, createdBy, name) {
-    seq += 1;
-    const token = `as-${kind}-${seq}-${process.pid}`;
-    const email = `${token}@example.org`;
-    q(`INSERT INTO invites (token_hash, kind, email, display_name, created_by, expires_at)
-       VALUES (sha256('${token}'::bytea), '${kind}', '${email}', '${name}', ${createdBy}, now() + interval '1 day')`);
-    const c = await acceptInvite(srv, `/invite/${token}`, { name });
-    c.id = q(`SELECT id FROM users WHERE email = '${email}'`);
-    return c;
+function invitedAs(kind, createdBy, name) {
+    return invitedPerson(srv, { kind, createdBy, name });
 }
 
 // The service's today (TIMEZONE is UTC in the tests), shifted by n days.

@@ -3,7 +3,8 @@
 // to create the first administrator and sign people in.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { DATA_KEY_ENV, request, ROOT } from './harness.mjs';
+import crypto from 'node:crypto';
+import { DATA_KEY_ENV, psql, request, ROOT } from './harness.mjs';
 
 export const PASSWORD = 'quiet river morning light';
 
@@ -109,5 +110,23 @@ export async function acceptInvite(srv, link, { name = 'New Person', password = 
     const res = await c.post(path, { display_name: name, password, password_confirm: password });
     assert.equal(res.status, 303, `accepting ${path}: ${res.status} ${res.body.slice(0, 300)}`);
     await c.get('/account');
+    return c;
+}
+
+// Makes a person the quick way: an invitation of `kind` (therapist or client)
+// from `createdBy`, written straight into the database as if it had been
+// sent, then accepted through the real form. email defaults to one made from
+// the (random) token. Returns their signed-in client, with .id and .email.
+let inviteSeq = 0;
+export async function invitedPerson(srv, { kind, createdBy, name, email }) {
+    inviteSeq += 1;
+    const token = `${kind}-${inviteSeq}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+    const address = email ?? `${token}@example.org`;
+    const q = (sql) => psql(srv.dbUrl, sql).trim();
+    q(`INSERT INTO invites (token_hash, kind, email, display_name, created_by, expires_at)
+       VALUES (sha256('${token}'::bytea), '${kind}', '${address}', '${name}', ${createdBy}, now() + interval '1 day')`);
+    const c = await acceptInvite(srv, `/invite/${token}`, { name });
+    c.id = q(`SELECT id FROM users WHERE email = '${address}'`);
+    c.email = address;
     return c;
 }

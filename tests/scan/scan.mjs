@@ -40,7 +40,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { startServer, psql, ROOT } from '../lib/harness.mjs';
-import { Client, createAdmin, acceptInvite, PASSWORD } from '../lib/client.mjs';
+import { Client, createAdmin, invitedPerson, PASSWORD } from '../lib/client.mjs';
 import { ownCluster, answersFor, keyOf } from '../faults/lib.mjs';
 import { crawl, pattern } from './crawl.mjs';
 
@@ -114,21 +114,11 @@ async function inPool(items, width, fn) {
 
 // ---- the instance ----
 
-let seq = 0;
 async function seed(srv) {
     const q = (sql) => psql(srv.dbUrl, sql).trim();
     createAdmin(srv, 'admin@example.org');
     const adminId = q("SELECT id FROM users WHERE role = 'admin'");
-    const invited = async (kind, createdBy, name, email) => {
-        seq += 1;
-        const token = `scan-${kind}-${seq}-${process.pid}`;
-        q(`INSERT INTO invites (token_hash, kind, email, display_name, created_by, expires_at)
-           VALUES (sha256('${token}'::bytea), '${kind}', '${email}', '${name}', ${createdBy}, now() + interval '1 day')`);
-        const c = await acceptInvite(srv, `/invite/${token}`, { name });
-        c.id = q(`SELECT id FROM users WHERE email = '${email}'`);
-        c.email = email;
-        return c;
-    };
+    const invited = (kind, createdBy, name, email) => invitedPerson(srv, { kind, createdBy, name, email });
     const therapist = await invited('therapist', adminId, 'Tess Therapist', 'therapist@example.org');
     const client = await invited('client', therapist.id, 'Alex Client', 'client@example.org');
     const partner = await invited('client', therapist.id, 'Sam Partner', 'partner@example.org');
