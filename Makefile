@@ -308,12 +308,12 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 # bench: measure requests/s, latency, memory and start-up against the
 # machine's own limits (pgbench on the same SQL, a same-size hello server):
 # bench/run.mjs, about 8 minutes, report in bench/results/ (docs/PERFORMANCE.md).
-# Installs wrk when missing (bench/deps.sh). Not part of make test or CI.
+# Installs wrk when missing (scripts/deps.sh --bench). Not part of make test or CI.
 BENCH_TOOLS := seal sqlgen hello startup conns
 BENCH_BINS := $(BENCH_TOOLS:%=build/bench/%)
 .PHONY: bench
 bench:
-	@bash bench/deps.sh
+	@bash scripts/deps.sh --bench
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@node bench/run.mjs
 

@@ -12,6 +12,9 @@
 #                            (make test-faults)
 #   scripts/deps.sh --scan   also sqlmap and wapiti, the outsiders' scanners
 #                            (make scan)
+#   scripts/deps.sh --bench  also wrk (the load generator), vmstat and taskset,
+#                            for make bench (pgbench comes with postgresql-15)
+#   scripts/deps.sh --profile  also linux-perf and valgrind (bench/profile.sh)
 #
 # As root, missing packages are installed with apt-get; as any other user the
 # apt-get line to run is printed and the script exits 1.
@@ -34,6 +37,12 @@ if [[ " $* " == *" --faults "* ]]; then
 fi
 if [[ " $* " == *" --scan "* ]]; then
     packages+=(sqlmap wapiti)
+fi
+if [[ " $* " == *" --bench "* ]]; then
+    packages+=(wrk procps util-linux)
+fi
+if [[ " $* " == *" --profile "* ]]; then
+    packages+=(linux-perf valgrind)
 fi
 # Node.js (for the integration tests) is usually preinstalled outside Debian's
 # packages; only ask for Debian's when there is no node at all.
