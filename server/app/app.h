@@ -41,6 +41,7 @@ enum route_id {
     R_INVITE_REVOKE,
     R_INVITE_FORM,
     R_INVITE_ACCEPT,
+    R_ATTENTION_ACK,
     /* @therapist-routes */
     /* library.c */
     R_LIBRARY,
@@ -135,6 +136,11 @@ void h_clients(struct request *req);
 void h_client_invite(struct request *req);
 void h_couple_create(struct request *req);
 void h_client(struct request *req);
+/* The client page of client_id for a therapist of their care team, with
+ * status; ack_item > 0 shows ack_error and the note as typed (ack_typed)
+ * on that attention item (a refused acknowledgement). */
+void client_page(struct request *req, long long client_id, int status, long long ack_item,
+                 const char *ack_error, const char *ack_typed);
 void h_invite_revoke(struct request *req);
 void h_invite_form(struct request *req);
 void h_invite_accept(struct request *req);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/attention.h"
 #include "app/charts.h"
 #include "app/formview.h"
 #include "app/homework.h"
@@ -838,6 +839,33 @@ void h_assignment_cancel(struct request *req)
 
 /* ---- the caseload (GET /clients) ---- */
 
+/* Columns of STMT_CLIENTS_OVERVIEW. */
+enum { CL_ID, CL_NAME, CL_EMAIL, CL_SINCE, CL_OVERDUE, CL_UNREAD, CL_LAST, CL_NEXT, CL_NEEDS,
+       CL_UNREAD_REPLIES, CL_RISK, CL_OPEN, CL_ITEMS, CL_ADHERENCE };
+
+/* One badge per kind of the open items, in words, risk first. */
+static json_t *attention_badges(const json_t *items)
+{
+    int count[ATTN__MAX] = {0};
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        enum attn_kind k;
+        if (attention_kind_parse(json_string_value(json_object_get(it, "kind")), &k))
+            count[k]++;
+    }
+    json_t *badges = json_array();
+    for (int k = 0; k < ATTN__MAX; k++)
+        if (count[k] > 0)
+            json_array_append_new(badges,
+                                  json_pack("{s:s, s:s, s:i, s:b}", "kind",
+                                            attention_kind_name((enum attn_kind)k), "label",
+                                            attention_kind_label((enum attn_kind)k), "count",
+                                            count[k], "is_risk", k == ATTN_RISK));
+    return badges;
+}
+
 json_t *assign_caseload(struct request *req)
 {
     char uid[24];
@@ -848,15 +876,31 @@ json_t *assign_caseload(struct request *req)
         return NULL;
     json_t *rows = json_array();
     for (int r = 0; r < PQntuples(res); r++) {
-        int overdue = atoi(PQgetvalue(res, r, 4)), unread = atoi(PQgetvalue(res, r, 5));
-        json_array_append_new(rows,
-                              json_pack("{s:I, s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:b}", "id",
-                                        (json_int_t)atoll(PQgetvalue(res, r, 0)), "display_name",
-                                        PQgetvalue(res, r, 1), "email", PQgetvalue(res, r, 2),
-                                        "since", PQgetvalue(res, r, 3), "overdue", overdue,
-                                        "unread", unread, "last_activity", PQgetvalue(res, r, 6),
-                                        "next_due", PQgetvalue(res, r, 7), "needs_attention",
-                                        PQgetvalue(res, r, 8)[0] == 't'));
+        int overdue = atoi(PQgetvalue(res, r, CL_OVERDUE)),
+            unread = atoi(PQgetvalue(res, r, CL_UNREAD)),
+            replies = atoi(PQgetvalue(res, r, CL_UNREAD_REPLIES)),
+            adherence = atoi(PQgetvalue(res, r, CL_ADHERENCE));
+        json_t *items = json_loads(PQgetvalue(res, r, CL_ITEMS), 0, NULL);
+        if (!json_is_array(items)) {
+            json_decref(items);
+            items = json_array();
+        }
+        json_t *row = json_pack(
+            "{s:I, s:s, s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:b, s:b, s:o, s:o}", "id",
+            (json_int_t)atoll(PQgetvalue(res, r, CL_ID)), "display_name",
+            PQgetvalue(res, r, CL_NAME), "email", PQgetvalue(res, r, CL_EMAIL), "since",
+            PQgetvalue(res, r, CL_SINCE), "overdue", overdue, "unread", unread, "unread_replies",
+            replies, "last_activity", PQgetvalue(res, r, CL_LAST), "next_due",
+            PQgetvalue(res, r, CL_NEXT), "needs_attention", PQgetvalue(res, r, CL_NEEDS)[0] == 't',
+            "has_risk", atoi(PQgetvalue(res, r, CL_RISK)) > 0, "badges", attention_badges(items),
+            "adherence", adherence >= 0 ? json_integer(adherence) : json_null());
+        json_object_set_new(row, "adherence_text",
+                            adherence >= 0
+                                ? json_string(arena_printf(&req->arena, "%d %%", adherence))
+                                : json_null());
+        json_object_set_new(row, "attention", items);
+        json_object_set_new(row, "has_badges", json_boolean(json_array_size(items) > 0));
+        json_array_append_new(rows, row);
     }
     PQclear(res);
     return rows;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/attention.h"
 #include "app/formview.h"
 #include "auth/auth.h"
 
@@ -293,7 +294,12 @@ unavailable:
 
 void h_client(struct request *req)
 {
-    long long client_id = req->ids[0];
+    client_page(req, req->ids[0], 200, 0, NULL, NULL);
+}
+
+void client_page(struct request *req, long long client_id, int status, long long ack_item,
+                 const char *ack_error, const char *ack_typed)
+{
     bool mine;
     if (access_is_my_client(req, client_id, &mine) != DB_OK) {
         view_unavailable(req);
@@ -353,9 +359,27 @@ void h_client(struct request *req)
         view_unavailable(req);
         return;
     }
+    json_t *attention = attention_client_items_err(req, client_id, ack_item, ack_error, ack_typed);
+    if (attention == NULL) {
+        json_decref(data);
+        view_unavailable(req);
+        return;
+    }
+    size_t nopen = 0, i;
+    json_t *it;
+    json_array_foreach(attention, i, it)
+    {
+        if (json_is_true(json_object_get(it, "open")))
+            nopen++;
+    }
+    json_object_set_new(data, "attention", attention);
+    json_object_set_new(data, "has_attention", json_boolean(json_array_size(attention) > 0));
+    json_object_set_new(data, "open_attention", json_integer((json_int_t)nopen));
     const char *done = req_query(req, "done");
     const char *notice = NULL;
-    if (done != NULL && strcmp(done, "assigned") == 0)
+    if (done != NULL && strcmp(done, "acknowledged") == 0)
+        notice = "Acknowledged. It stays in the list below for 30 days.";
+    else if (done != NULL && strcmp(done, "assigned") == 0)
         notice = "The homework was assigned.";
     else if (done != NULL && strcmp(done, "changed") == 0)
         notice = "The homework was changed.";
@@ -363,5 +387,5 @@ void h_client(struct request *req)
         notice = "The homework was cancelled. Anything already written stays here.";
     if (notice != NULL)
         json_object_set_new(data, "notice", json_string(notice));
-    view_page(req, 200, "client", data);
+    view_page(req, status, "client", data);
 }

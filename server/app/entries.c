@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/attention.h"
 #include "app/homework.h"
 #include "auth/auth.h"
 #include "crypto/box.h"
@@ -189,6 +190,15 @@ static void entry_page(struct request *req, struct hw_entry *e, int status, cons
         json_object_set_new(data, "author", json_string(e->author_name));
     } else {
         json_t *score = form_score(def, answers);
+        if (!therapist) {
+            /* The clinician's wording stays with the clinician: the author
+             * gets the support panel instead. */
+            if (score != NULL)
+                json_object_del(score, "alerts");
+            json_t *support = answers != NULL ? attention_support(def, answers, false) : NULL;
+            if (support != NULL)
+                json_object_set_new(data, "support", support);
+        }
         json_object_set_new(data, "score", score != NULL ? score : json_null());
         json_object_set_new(data, "has_score", json_boolean(score != NULL));
         json_object_set_new(data, "author", json_string(owner ? "You" : e->author_name));
@@ -231,6 +241,24 @@ void h_entry(struct request *req)
     homework_entry_free(&e);
 }
 
+/* Whether the assignment's therapist is still on the client's care team
+ * and can sign in: "your therapist will see it" is said only then. */
+static enum db_status therapist_sees(const struct hw_entry *e, bool *sees)
+{
+    char cid[24], tid[24];
+    idtxt(cid, e->client_id);
+    idtxt(tid, e->a.therapist_id);
+    const char *p[] = {cid, tid};
+    PGresult *res = NULL;
+    *sees = false;
+    enum db_status st = db_exec(STMT_THERAPIST_ACTIVE_FOR, 2, p, &res);
+    if (st == DB_OK) {
+        *sees = PQntuples(res) == 1;
+        PQclear(res);
+    }
+    return st;
+}
+
 void h_entry_submitted(struct request *req)
 {
     struct hw_entry e;
@@ -241,10 +269,30 @@ void h_entry_submitted(struct request *req)
         homework_not_found(req);
         return;
     }
-    json_t *data = json_pack("{s:s, s:I, s:s, s:s, s:s}", "title", "Saved", "entry_id",
-                             (json_int_t)e.id, "message", "Saved. Your therapist will see it.",
-                             "entry_href", arena_printf(&req->arena, "/entries/%lld", e.id),
-                             "homework_href", arena_printf(&req->arena, "/homework/%lld", e.a.id));
+    char eid[24];
+    idtxt(eid, e.id);
+    const char *p[] = {eid};
+    PGresult *res = NULL;
+    bool sees = false, risk = false;
+    if (therapist_sees(&e, &sees) != DB_OK || db_exec(STMT_ATTN_ENTRY_RISK, 1, p, &res) != DB_OK) {
+        homework_entry_free(&e);
+        view_unavailable(req);
+        return;
+    }
+    risk = PQntuples(res) > 0;
+    PQclear(res);
+    json_t *support = NULL;
+    if (risk) {
+        json_t *answers = homework_entry_answers(&e);
+        support = answers != NULL ? attention_support(e.a.form, answers, sees) : NULL;
+        json_decref(answers);
+    }
+    json_t *data = json_pack(
+        "{s:s, s:I, s:s, s:s, s:s, s:o}", "title", "Saved", "entry_id", (json_int_t)e.id,
+        "message", sees ? "Saved. Your therapist will see it." : "Saved.", "entry_href",
+        arena_printf(&req->arena, "/entries/%lld", e.id), "homework_href",
+        arena_printf(&req->arena, "/homework/%lld", e.a.id), "support",
+        support != NULL ? support : json_null());
     homework_entry_free(&e);
     view_page(req, 200, "submitted", data);
 }

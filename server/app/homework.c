@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/attention.h"
 #include "app/homework.h"
 #include "auth/auth.h"
 #include "crypto/box.h"
@@ -441,6 +442,7 @@ struct submit_ctx {
     struct request *req;
     const struct hw_assignment *a;
     const char *sealed;
+    const json_t *answers; /* what sealed holds: the attention rules read it */
     bool share;
     const char *key;
     long long entry_id; /* out */
@@ -486,7 +488,11 @@ static enum db_status submit_tx(void *arg)
         return first_id(STMT_HW_ENTRY_BY_KEY, 2, by_key, &c->entry_id);
     }
     c->created = true;
-    return audit(c->req, "entry.submitted", "entry", c->entry_id, c->a->client_id);
+    if ((st = audit(c->req, "entry.submitted", "entry", c->entry_id, c->a->client_id)) != DB_OK)
+        return st;
+    /* A risk answer and its alert are one commit: never the entry alone. */
+    bool risk;
+    return attention_on_entry(c->a, c->entry_id, c->answers, &risk);
 }
 
 void h_practice_post(struct request *req)
@@ -572,7 +578,8 @@ void h_practice_post(struct request *req)
         view_error(req, 500, "internal", "Your answers could not be saved. Please try again.");
         goto done;
     }
-    struct submit_ctx c = {.req = req, .a = &a, .sealed = sealed, .share = share, .key = key};
+    struct submit_ctx c = {
+        .req = req, .a = &a, .sealed = sealed, .answers = answers, .share = share, .key = key};
     enum db_status st = db_tx(submit_tx, &c);
     homework_secret_free(sealed);
     if (st != DB_OK) {

@@ -5,6 +5,7 @@
  * it, and the CSRF token on every POST, before the handler runs. Handlers
  * check access to each object themselves (auth/access.c). */
 #include "app/app.h"
+#include "app/attention.h"
 #include "auth/auth.h"
 
 #define GET HTTP_GET
@@ -99,6 +100,11 @@ const struct route app_routes[R__MAX] = {
                   .pattern = "/clients/{id}",
                   .handler = h_client,
                   .roles = ROLE_THERAPIST},
+    /* attention.c: a therapist of the client's care team closes an item */
+    [R_ATTENTION_ACK] = {.method = POST,
+                         .pattern = "/clients/{id}/attention/{id}/acknowledge",
+                         .handler = h_attention_acknowledge,
+                         .roles = ROLE_THERAPIST},
     [R_INVITE_REVOKE] = {.method = POST,
                          .pattern = "/invites/{id}/revoke",
                          .handler = h_invite_revoke,

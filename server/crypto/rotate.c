@@ -39,6 +39,11 @@ const struct sealed_column sealed_columns[] = {
     {"assignments", "id", "note_enc", "'assignment:' || client_id || ':note'"},
     {"entries", "id", "answers_enc", "'entry:' || client_id || ':' || assignment_id || ':answers'"},
     {"comments", "id", "body_enc", "'comment:' || entry_id || ':' || author_id"},
+    /* migrations/0007_attention.sql */
+    {"attention_items", "id", "detail_enc",
+     "'attention:' || client_id || ':' || assignment_id || ':' || coalesce(entry_id, 0) || ':' || "
+     "kind"},
+    {"attention_items", "id", "ack_note_enc", "'attention:' || client_id || ':' || id || ':note'"},
     {NULL, NULL, NULL, NULL},
 };
 

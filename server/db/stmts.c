@@ -457,44 +457,63 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
      * practices than expected; corrections not counted), submissions not yet
      * read, the last entry or reply the client wrote, the next last day of
      * open homework. Clients needing attention first. */
-    [STMT_CLIENTS_OVERVIEW] = {.name = "clients_overview",
-                               .sql = "WITH mine AS (SELECT a.client_id, a.due_date, "
-                                      "coalesce(a.due_date, a.start_date + 7 * a.weeks - 1) AS "
-                                      "last_day, CASE WHEN a.times_per_week IS NOT NULL AND "
-                                      "a.weeks IS NOT NULL THEN a.times_per_week * a.weeks ELSE 1 "
-                                      "END AS expected, (SELECT count(*) FROM entries e WHERE "
-                                      "e.assignment_id = a.id AND e.status = 'submitted' AND "
-                                      "e.corrects_entry_id IS NULL) AS done FROM assignments a "
-                                      "WHERE a.therapist_id = $1 AND a.cancelled_at IS NULL), "
-                                      "due AS (SELECT client_id, count(*) FILTER (WHERE due_date "
-                                      "IS NOT NULL AND last_day < current_date AND done < "
-                                      "expected) AS overdue, min(last_day) FILTER (WHERE last_day "
-                                      ">= current_date AND done < expected) AS next_due FROM mine "
-                                      "GROUP BY client_id), subs AS (SELECT e.client_id, count(*) "
-                                      "FILTER (WHERE e.therapist_read_at IS NULL) AS unread, "
-                                      "max(e.submitted_at) AS last_at FROM entries e JOIN "
-                                      "assignments a ON a.id = e.assignment_id WHERE "
-                                      "a.therapist_id = $1 AND e.status = 'submitted' GROUP BY "
-                                      "e.client_id), talk AS (SELECT e.client_id, "
-                                      "max(c.created_at) AS last_at FROM comments c JOIN entries e "
-                                      "ON e.id = c.entry_id JOIN assignments a ON a.id = "
-                                      "e.assignment_id WHERE a.therapist_id = $1 AND c.author_id "
-                                      "= e.client_id GROUP BY e.client_id) SELECT u.id, "
-                                      "u.display_name, u.email, to_char(ct.created_at AT TIME "
-                                      "ZONE 'UTC', 'YYYY-MM-DD'), coalesce(d.overdue, 0), "
-                                      "coalesce(s.unread, 0), coalesce(to_char(greatest("
-                                      "s.last_at, t.last_at), 'YYYY-MM-DD HH24:MI'), ''), "
-                                      "coalesce(to_char(d.next_due, 'YYYY-MM-DD'), ''), "
-                                      "coalesce(d.overdue, 0) + coalesce(s.unread, 0) > 0 FROM "
-                                      "care_team ct JOIN users u ON u.id = ct.client_id LEFT JOIN "
-                                      "due d ON d.client_id = u.id LEFT JOIN subs s ON "
-                                      "s.client_id = u.id LEFT JOIN talk t ON t.client_id = u.id "
-                                      "WHERE ct.therapist_id = $1 AND u.role = 'client' ORDER BY "
-                                      "coalesce(d.overdue, 0) + coalesce(s.unread, 0) > 0 DESC, "
-                                      "coalesce(s.unread, 0) DESC, coalesce(d.overdue, 0) DESC, "
-                                      "greatest(s.last_at, t.last_at) DESC NULLS LAST, "
-                                      "lower(u.display_name), u.id LIMIT 1000",
-                               .nparams = 1},
+    /* $1 therapist: the caseload. Per client: open attention items (risk
+     * first), overdue homework, unread entries and replies, last activity,
+     * next due day and adherence (practices logged of those expected by the
+     * schedules so far, %; -1 when none is expected yet). Clients with a
+     * risk item first, then any open item, then overdue or unread. */
+    [STMT_CLIENTS_OVERVIEW] = {
+        .name = "clients_overview",
+        .sql = "WITH mine AS (SELECT a.client_id, a.due_date, a.start_date, "
+               "coalesce(a.due_date, a.start_date + 7 * a.weeks - 1) AS last_day, "
+               "a.times_per_week, CASE WHEN a.times_per_week IS NOT NULL AND a.weeks IS NOT "
+               "NULL THEN a.times_per_week * a.weeks ELSE 1 END AS expected, (SELECT count(*) "
+               "FROM entries e WHERE e.assignment_id = a.id AND e.status = 'submitted' AND "
+               "e.corrects_entry_id IS NULL) AS done FROM assignments a "
+               "WHERE a.therapist_id = $1 AND a.cancelled_at IS NULL), "
+               "sofar AS (SELECT m.*, CASE WHEN m.start_date > current_date THEN 0 WHEN "
+               "m.times_per_week IS NOT NULL THEN least(m.expected, ceil(m.expected::numeric * "
+               "(least(current_date, m.last_day) - m.start_date + 1) / greatest(m.last_day - "
+               "m.start_date + 1, 1))::int) WHEN m.last_day < current_date THEN m.expected ELSE 0 END AS "
+               "expected_now FROM mine m), "
+               "due AS (SELECT client_id, count(*) FILTER (WHERE due_date IS NOT NULL AND "
+               "last_day < current_date AND done < expected) AS overdue, min(last_day) FILTER "
+               "(WHERE last_day >= current_date AND done < expected) AS next_due, "
+               "sum(least(done, expected_now)) AS done_now, sum(expected_now) AS expected_now "
+               "FROM sofar GROUP BY client_id), "
+               "subs AS (SELECT e.client_id, count(*) FILTER (WHERE e.therapist_read_at IS "
+               "NULL) AS unread, max(e.submitted_at) AS last_at FROM entries e JOIN "
+               "assignments a ON a.id = e.assignment_id WHERE a.therapist_id = $1 AND "
+               "e.status = 'submitted' GROUP BY e.client_id), "
+               "talk AS (SELECT e.client_id, max(c.created_at) AS last_at, count(*) FILTER "
+               "(WHERE c.read_at IS NULL) AS unread FROM comments c JOIN entries e ON e.id = "
+               "c.entry_id JOIN assignments a ON a.id = e.assignment_id WHERE a.therapist_id = "
+               "$1 AND c.author_id = e.client_id GROUP BY e.client_id), "
+               "attn AS (SELECT i.client_id, count(*) FILTER (WHERE i.kind = 'risk') AS risk, "
+               "count(*) AS open, json_agg(json_strip_nulls(json_build_object('id', i.id, "
+               "'kind', i.kind, 'raised_at', to_char(i.raised_at AT TIME ZONE 'UTC', "
+               "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'entry_id', i.entry_id, 'assignment_id', "
+               "i.assignment_id)) ORDER BY i.kind = 'risk' DESC, i.raised_at DESC, i.id DESC) "
+               "AS items FROM attention_items i JOIN care_team c2 ON c2.client_id = i.client_id "
+               "AND c2.therapist_id = $1 WHERE i.acknowledged_at IS NULL GROUP BY i.client_id) "
+               "SELECT u.id, u.display_name, u.email, to_char(ct.created_at AT TIME ZONE 'UTC', "
+               "'YYYY-MM-DD'), coalesce(d.overdue, 0), coalesce(s.unread, 0), "
+               "coalesce(to_char(greatest(s.last_at, t.last_at), 'YYYY-MM-DD HH24:MI'), ''), "
+               "coalesce(to_char(d.next_due, 'YYYY-MM-DD'), ''), coalesce(d.overdue, 0) + "
+               "coalesce(s.unread, 0) + coalesce(t.unread, 0) + coalesce(att.open, 0) > 0, "
+               "coalesce(t.unread, 0), coalesce(att.risk, 0), coalesce(att.open, 0), "
+               "coalesce(att.items::text, '[]'), CASE WHEN coalesce(d.expected_now, 0) > 0 THEN "
+               "(100 * d.done_now / d.expected_now)::int ELSE -1 END "
+               "FROM care_team ct JOIN users u ON u.id = ct.client_id "
+               "LEFT JOIN due d ON d.client_id = u.id LEFT JOIN subs s ON s.client_id = u.id "
+               "LEFT JOIN talk t ON t.client_id = u.id LEFT JOIN attn att ON att.client_id = u.id "
+               "WHERE ct.therapist_id = $1 AND u.role = 'client' ORDER BY "
+               "coalesce(att.risk, 0) > 0 DESC, coalesce(att.open, 0) > 0 DESC, "
+               "coalesce(d.overdue, 0) + coalesce(s.unread, 0) + coalesce(t.unread, 0) > 0 "
+               "DESC, coalesce(s.unread, 0) DESC, coalesce(d.overdue, 0) DESC, "
+               "greatest(s.last_at, t.last_at) DESC NULLS LAST, lower(u.display_name), u.id "
+               "LIMIT 1000",
+        .nparams = 1},
     /* @assign-sql */
 
     /* homework: entries and replies */
@@ -745,4 +764,123 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "$2::bigint))",
                                 .nparams = 2},
     /* @progress-sql */
+
+    /* attention items (app/attention.c) */
+    /* $1 client, $2 activity, $3 the new entry: the client's earlier
+     * submitted entries of that activity, newest first (the rules need two). */
+    [STMT_ATTN_HISTORY] = {.name = "attn_history",
+                           .sql = "SELECT e.assignment_id, e.answers_enc, a.version_id, "
+                                  "v.content::text, act.kind FROM entries e "
+                                  "JOIN assignments a ON a.id = e.assignment_id "
+                                  "JOIN activity_versions v ON v.id = a.version_id "
+                                  "JOIN activities act ON act.id = a.activity_id "
+                                  "WHERE e.client_id = $1 AND a.activity_id = $2 "
+                                  "AND e.status = 'submitted' AND e.id <> $3 "
+                                  "AND e.corrects_entry_id IS NULL "
+                                  "ORDER BY e.submitted_at DESC, e.id DESC LIMIT 2",
+                           .nparams = 3},
+    /* $1 client, $2 kind, $3 assignment, $4 entry (NULL: inactive), $5
+     * sealed detail. A risk item always; another kind only while none of
+     * it is open for the assignment. */
+    [STMT_ATTN_INSERT] = {.name = "attn_insert",
+                          .sql = "INSERT INTO attention_items (client_id, kind, assignment_id, "
+                                 "entry_id, detail_enc) SELECT $1::bigint, $2::text, $3::bigint, "
+                                 "$4::bigint, $5::bytea WHERE $2::text = 'risk' OR NOT EXISTS "
+                                 "(SELECT 1 FROM attention_items i WHERE i.assignment_id = "
+                                 "$3::bigint AND i.kind = $2::text AND i.acknowledged_at IS NULL) "
+                                 "ON CONFLICT DO NOTHING RETURNING id",
+                          .nparams = 5},
+    /* $1 entry: did it raise a risk item? */
+    [STMT_ATTN_ENTRY_RISK] = {.name = "attn_entry_risk",
+                              .sql = "SELECT 1 FROM attention_items WHERE entry_id = $1 "
+                                     "AND kind = 'risk'",
+                              .nparams = 1},
+    /* One node at a time runs the inactivity rule ("attentio" in ASCII). */
+    [STMT_ATTN_LOCK] = {.name = "attn_lock",
+                        .sql = "SELECT pg_try_advisory_xact_lock(7022344157054756719)",
+                        .nparams = 0},
+    /* The inactivity rule, for every therapist at once: an assignment under
+     * way (started, not cancelled, not all done, its last day not more than
+     * the therapist's inactive_days ago) whose last submission (or its
+     * start) is older than inactive_days, and that raised no inactive item
+     * since then. */
+    [STMT_ATTN_INACTIVE] = {.name = "attn_inactive",
+                            .sql = "INSERT INTO attention_items (client_id, kind, assignment_id) "
+                                   "SELECT a.client_id, 'inactive', a.id FROM assignments a "
+                                   "JOIN users t ON t.id = a.therapist_id "
+                                   "JOIN users c ON c.id = a.client_id AND c.disabled_at IS NULL "
+                                   "JOIN care_team ct ON ct.therapist_id = a.therapist_id "
+                                   "AND ct.client_id = a.client_id "
+                                   "CROSS JOIN LATERAL (SELECT greatest(a.start_date::timestamptz, "
+                                   "max(e.submitted_at)) AS last_at, count(*) FILTER (WHERE "
+                                   "e.corrects_entry_id IS NULL) AS done FROM entries e WHERE "
+                                   "e.assignment_id = a.id AND e.status = 'submitted') l "
+                                   "WHERE a.cancelled_at IS NULL AND a.start_date <= current_date "
+                                   "AND coalesce(a.due_date, a.start_date + 7 * a.weeks - 1) >= "
+                                   "current_date - t.inactive_days AND l.done < CASE WHEN "
+                                   "a.times_per_week IS NOT NULL AND a.weeks IS NOT NULL THEN "
+                                   "a.times_per_week * a.weeks ELSE 1 END "
+                                   "AND l.last_at < now() - t.inactive_days * interval '1 day' "
+                                   "AND NOT EXISTS (SELECT 1 FROM attention_items i WHERE "
+                                   "i.assignment_id = a.id AND i.kind = 'inactive' AND "
+                                   "i.raised_at >= l.last_at) RETURNING id",
+                            .nparams = 0},
+    /* $1 client: open items and those acknowledged in the last 30 days. */
+    [STMT_ATTN_CLIENT_ITEMS] = {.name = "attn_client_items",
+                                .sql = "SELECT i.id, i.kind, to_char(i.raised_at, "
+                                       "'YYYY-MM-DD HH24:MI'), coalesce(i.entry_id, 0), "
+                                       "i.assignment_id, i.detail_enc, i.acknowledged_at IS NULL, "
+                                       "coalesce(to_char(i.acknowledged_at, 'YYYY-MM-DD HH24:MI'), "
+                                       "''), coalesce(u.display_name, ''), i.ack_note_enc, "
+                                       "v.title FROM attention_items i "
+                                       "LEFT JOIN users u ON u.id = i.acknowledged_by "
+                                       "JOIN assignments a ON a.id = i.assignment_id "
+                                       "JOIN activity_versions v ON v.id = a.version_id "
+                                       "WHERE i.client_id = $1 AND (i.acknowledged_at IS NULL OR "
+                                       "i.acknowledged_at > now() - interval '30 days') "
+                                       "ORDER BY i.acknowledged_at IS NULL DESC, "
+                                       "i.kind = 'risk' DESC, i.raised_at DESC, i.id DESC "
+                                       "LIMIT 200",
+                                .nparams = 1},
+    /* $1 item, $2 client: is it open? (no row: not this client's item) */
+    [STMT_ATTN_STATE] = {.name = "attn_state",
+                         .sql = "SELECT acknowledged_at IS NULL, kind FROM attention_items "
+                                "WHERE id = $1 AND client_id = $2",
+                         .nparams = 2},
+    /* $1 item, $2 client, $3 the therapist, $4 sealed note or NULL. */
+    [STMT_ATTN_ACK] = {.name = "attn_ack",
+                       .sql = "UPDATE attention_items SET acknowledged_by = $3, "
+                              "acknowledged_at = now(), ack_note_enc = $4::bytea "
+                              "WHERE id = $1 AND client_id = $2 AND acknowledged_at IS NULL "
+                              "RETURNING kind",
+                       .nparams = 4},
+    /* $1 client, $2 therapist: still on the care team and able to sign in
+     * ("your therapist will see it" is said only then). */
+    [STMT_THERAPIST_ACTIVE_FOR] = {.name = "therapist_active_for",
+                                   .sql = "SELECT 1 FROM care_team ct JOIN users t ON t.id = "
+                                          "ct.therapist_id WHERE ct.client_id = $1 AND "
+                                          "ct.therapist_id = $2 AND t.disabled_at IS NULL",
+                                   .nparams = 2},
+    /* crisis contacts (app/admin.c; shown by app/attention.c) */
+    [STMT_CRISIS_LIST] = {.name = "crisis_list",
+                          .sql = "SELECT id, label, coalesce(phone, ''), coalesce(url, ''), "
+                                 "coalesce(note, '') FROM crisis_contacts ORDER BY id LIMIT 50",
+                          .nparams = 0},
+    [STMT_CRISIS_ADD] = {.name = "crisis_add",
+                         .sql = "INSERT INTO crisis_contacts (label, phone, url, note) "
+                                "SELECT $1, $2, $3, $4 WHERE (SELECT count(*) FROM "
+                                "crisis_contacts) < 20 RETURNING id",
+                         .nparams = 4},
+    [STMT_CRISIS_DELETE] = {.name = "crisis_delete",
+                            .sql = "DELETE FROM crisis_contacts WHERE id = $1 RETURNING id",
+                            .nparams = 1},
+    /* $1 therapist: their settings (account page). */
+    [STMT_THERAPIST_SETTINGS] = {.name = "therapist_settings",
+                                 .sql = "SELECT inactive_days FROM users WHERE id = $1",
+                                 .nparams = 1},
+    [STMT_THERAPIST_SET_INACTIVE_DAYS] = {.name = "therapist_set_inactive_days",
+                                          .sql = "UPDATE users SET inactive_days = $2 WHERE "
+                                                 "id = $1 AND role = 'therapist' RETURNING id",
+                                          .nparams = 2},
+    /* @attention-sql */
 };

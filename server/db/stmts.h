@@ -120,6 +120,22 @@ enum stmt_id {
     STMT_PROGRESS_ENTRIES,
     STMT_PROGRESS_VERSIONS,
     /* @progress-statements */
+    /* attention items, crisis contacts (app/attention.c, app/admin.c) */
+    STMT_ATTN_HISTORY,
+    STMT_ATTN_INSERT,
+    STMT_ATTN_ENTRY_RISK,
+    STMT_ATTN_LOCK,
+    STMT_ATTN_INACTIVE,
+    STMT_ATTN_CLIENT_ITEMS,
+    STMT_ATTN_STATE,
+    STMT_ATTN_ACK,
+    STMT_THERAPIST_ACTIVE_FOR,
+    STMT_CRISIS_LIST,
+    STMT_CRISIS_ADD,
+    STMT_CRISIS_DELETE,
+    STMT_THERAPIST_SETTINGS,
+    STMT_THERAPIST_SET_INACTIVE_DAYS,
+    /* @attention-statements */
 
     STMT__MAX
 };

@@ -36,8 +36,12 @@
  * weights, numbers' bounds, show_if naming an EARLIER field that is not a
  * section or multiple_choice with a value of the right kind, scoring items
  * that exist and are required single_choice with every option weighted,
- * bands that cover the score range without gaps or overlaps, alerts naming
- * a single_choice field. Added here: number fields may have "step": "any"
+ * bands that cover the score range without gaps or overlaps (scoring may
+ * say "higher_is_better": true and give a "reliable_change" > 0), alerts
+ * with an item, a message (the clinician's), a client_message (what the
+ * client is told) and exactly one condition: min_weight (a single_choice
+ * with every option weighted), values (option values of a choice field, or
+ * "yes"/"no") or min (a scale or number field). Added here: number fields may have "step": "any"
  * (decimals allowed; check_content.mjs does not know "step" yet), and
  * caps: 200 fields, 100 options or bands, 101 scale steps, 1,000 code
  * points a label/help/option label, 4,000 a section text, 64 bytes a key.
@@ -100,14 +104,20 @@ json_t *form_view(const json_t *def, const json_t *answers, const json_t *errors
 /* Scores answers when def has "scoring": total = sum of the chosen
  * options' weights over scoring.items, times scoring.multiplier; unscored
  * fields (PHQ-9's difficulty question) are ignored. Returns {"total": n,
- * "max": m, "band": "label"|null, "complete": bool, "answered": k,
- * "items": count, "alerts": [{"item", "message"}]}: total and max are
- * integers when whole; band is null until every scored item is answered
- * (a partial sum would understate the band); alerts lists every
- * def.alerts entry whose item's chosen weight is >= min_weight, complete
- * or not (PHQ-9 item 9). NULL when the form has no scoring. New
+ * "max": m, "band": "label"|null, "band_index": i|null, "complete": bool,
+ * "answered": k, "items": count, "alerts": form_alerts(def, answers)}:
+ * total and max are integers when whole; band (and its index in
+ * scoring.bands) is null until every scored item is answered (a partial sum
+ * would understate the band). NULL when the form has no scoring. New
  * reference. */
 json_t *form_score(const json_t *def, const json_t *answers);
+
+/* The alert rules of def that answers meet, scored or not, complete or not
+ * (PHQ-9 item 9 counts whatever the total): [{"item", "message" (the
+ * clinician's), "client_message"}] in the order of def.alerts. The
+ * clinician's message is never for the client's eyes. New reference (an
+ * empty array when none fires or def has no alerts). */
+json_t *form_alerts(const json_t *def, const json_t *answers);
 
 /* FHIR R4 (mapping in form_fhir.c). form_fhir_questionnaire: def as a
  * Questionnaire {resourceType, id, version?, title?, status "active",

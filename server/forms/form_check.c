@@ -344,7 +344,9 @@ static const char *check_bands(struct chk *c, const json_t *bands, double lo, do
 
 static const char *check_scoring(struct chk *c, const json_t *def, const json_t *fields)
 {
-    static const char *const SCORING_KEYS[] = {"method", "items", "multiplier", "bands", NULL};
+    static const char *const SCORING_KEYS[] = {"method",    "items",           "multiplier",
+                                               "bands",     "higher_is_better", "reliable_change",
+                                               NULL};
     const json_t *s = json_object_get(def, "scoring");
     const json_t *items = json_object_get(s, "items");
     const json_t *mult = json_object_get(s, "multiplier");
@@ -363,6 +365,12 @@ static const char *check_scoring(struct chk *c, const json_t *def, const json_t 
         return bad(c, "Scoring: multiplier must be a positive number.");
     if (!json_is_array(items) || json_array_size(items) == 0)
         return bad(c, "Scoring: items must be a non-empty list.");
+    const json_t *hib = json_object_get(s, "higher_is_better");
+    if (hib != NULL && !json_is_boolean(hib))
+        return bad(c, "Scoring: higher_is_better must be true or false.");
+    const json_t *rc = json_object_get(s, "reliable_change");
+    if (rc != NULL && (!is_finite_number(rc) || json_number_value(rc) <= 0))
+        return bad(c, "Scoring: reliable_change must be a positive number.");
     double lo = 0, hi = 0;
     json_array_foreach(items, i, it)
     {
@@ -395,26 +403,86 @@ static const char *check_scoring(struct chk *c, const json_t *def, const json_t 
                        hi * json_number_value(mult));
 }
 
+/* An alert rule: {"item", "message" (the clinician's), "client_message"
+ * (what the client is told), and one condition: "min_weight" (a weighted
+ * single_choice), "values" (option values of a single/multiple choice, or
+ * "yes"/"no"), or "min" (a scale or number at or above it)}. */
+static const char *check_alert(struct chk *c, size_t i, const json_t *a, const json_t *fields)
+{
+    static const char *const ALERT_KEYS[] = {"item", "min_weight", "values",         "min",
+                                             "message", "client_message", NULL};
+    if (!json_is_object(a))
+        return bad(c, "Alert #%zu must be an object.", i + 1);
+    const char *item = json_string_value(json_object_get(a, "item"));
+    const json_t *f = item != NULL ? earlier(fields, json_array_size(fields), item) : NULL;
+    if (f == NULL)
+        return bad(c, "Alert #%zu must name a field of the form as its item.", i + 1);
+    const char *uk = unknown_member(a, ALERT_KEYS);
+    if (uk != NULL)
+        return bad(c, "Alert #%zu (%s): unknown property \"%s\".", i + 1, item, uk);
+    if (!is_text(json_object_get(a, "message"), FORM_MAX_TEXT))
+        return bad(c, "Alert #%zu (%s) needs a message for the therapist.", i + 1, item);
+    if (!is_text(json_object_get(a, "client_message"), FORM_MAX_TEXT))
+        return bad(c, "Alert #%zu (%s) needs a client_message: what the client is told.", i + 1,
+                   item);
+    const json_t *mw = json_object_get(a, "min_weight"), *vals = json_object_get(a, "values"),
+                 *mn = json_object_get(a, "min");
+    if ((mw != NULL) + (vals != NULL) + (mn != NULL) != 1)
+        return bad(c, "Alert #%zu (%s) needs exactly one condition: min_weight, values or min.",
+                   i + 1, item);
+    enum ftype t = form_field_type(f);
+    if (mw != NULL) {
+        if (t != FT_SINGLE_CHOICE || !is_finite_number(mw))
+            return bad(c, "Alert #%zu (%s): min_weight needs a number and a single_choice field.",
+                       i + 1, item);
+        size_t k;
+        const json_t *o;
+        json_array_foreach(json_object_get(f, "options"), k, o)
+        {
+            if (!is_finite_number(json_object_get(o, "weight")))
+                return bad(c, "Alert #%zu (%s): min_weight needs every option weighted.", i + 1,
+                           item);
+        }
+    } else if (mn != NULL) {
+        if ((t != FT_SCALE && t != FT_NUMBER) || !is_finite_number(mn))
+            return bad(c, "Alert #%zu (%s): min needs a number and a scale or number field.",
+                       i + 1, item);
+    } else {
+        if (t != FT_SINGLE_CHOICE && t != FT_MULTIPLE_CHOICE && t != FT_YES_NO)
+            return bad(c, "Alert #%zu (%s): values need a choice or yes/no field.", i + 1, item);
+        if (!json_is_array(vals) || json_array_size(vals) == 0 ||
+            json_array_size(vals) > FORM_MAX_OPTIONS)
+            return bad(c, "Alert #%zu (%s): values must be a non-empty list.", i + 1, item);
+        size_t k;
+        const json_t *v;
+        json_array_foreach(vals, k, v)
+        {
+            const char *s = json_string_value(v);
+            bool known = s != NULL && (t == FT_YES_NO ? strcmp(s, "yes") == 0 || strcmp(s, "no") == 0
+                                                      : form_option(f, s) != NULL);
+            if (!known)
+                return bad(c, "Alert #%zu (%s): value #%zu is not one of the field's answers.",
+                           i + 1, item, k + 1);
+        }
+    }
+    return NULL;
+}
+
 static const char *check_alerts(struct chk *c, const json_t *def, const json_t *fields)
 {
-    static const char *const ALERT_KEYS[] = {"item", "min_weight", "message", NULL};
     const json_t *alerts = json_object_get(def, "alerts");
     size_t i;
     const json_t *a;
+    const char *p;
 
     if (!json_is_array(alerts))
         return bad(c, "Alerts must be a list.");
+    if (json_array_size(alerts) > FORM_MAX_FIELDS)
+        return bad(c, "The form has too many alerts.");
     json_array_foreach(alerts, i, a)
     {
-        const char *item = json_string_value(json_object_get(a, "item"));
-        const json_t *f = item != NULL ? earlier(fields, json_array_size(fields), item) : NULL;
-        if (f == NULL || form_field_type(f) != FT_SINGLE_CHOICE)
-            return bad(c, "Alert #%zu must name a single_choice field.", i + 1);
-        if (!is_finite_number(json_object_get(a, "min_weight")) ||
-            !is_text(json_object_get(a, "message"), FORM_MAX_TEXT) ||
-            unknown_member(a, ALERT_KEYS) != NULL)
-            return bad(c, "Alert #%zu needs exactly an item, a numeric min_weight and a message.",
-                       i + 1);
+        if ((p = check_alert(c, i, a, fields)) != NULL)
+            return p;
     }
     return NULL;
 }

@@ -362,14 +362,6 @@ test('measure scoring: items exist, are weighted, bands cover the range', () => 
     const mult = isNum(s.multiplier) ? s.multiplier : 1;
     lo *= mult;
     hi *= mult;
-    if ('alerts' in m) {
-      if (!Array.isArray(m.alerts)) errs.push(`${rel}: alerts must be an array`);
-      else m.alerts.forEach((a, i) => {
-        const f = a && byKey.get(a.item);
-        if (!f || f.type !== 'single_choice') errs.push(`${rel}: alert #${i + 1} must name a single_choice field`);
-        if (!a || !isNum(a.min_weight) || !isStr(a.message)) errs.push(`${rel}: alert #${i + 1} needs numeric min_weight and a message`);
-      });
-    }
     const expected = MEASURE_ITEMS[m.slug];
     if (expected && s.items.length !== expected) errs.push(`${rel}: expected ${expected} scored items, found ${s.items.length}`);
     const bands = s.bands;
@@ -388,6 +380,52 @@ test('measure scoring: items exist, are weighted, bands cover the range', () => 
     }
   }
   report(errs);
+});
+
+// The alert rules of a form (docs/CONTENT.md, "Alerts"): each names an
+// earlier field, has the clinician's message AND a client_message (what the
+// client is told: the clinician's wording never reaches a client), and
+// exactly one condition that fits the field's type. Returns the problems.
+export function alertProblems(def, rel) {
+  const errs = [];
+  if (!def || !('alerts' in def)) return errs;
+  if (!Array.isArray(def.alerts)) return [`${rel}: alerts must be an array`];
+  const byKey = new Map((def.fields || []).map((f) => [f.key, f]));
+  def.alerts.forEach((a, i) => {
+    const at = `${rel}: alert #${i + 1}`;
+    const f = a && byKey.get(a.item);
+    if (!f) { errs.push(`${at} must name a field as its item`); return; }
+    if (!isStr(a.message)) errs.push(`${at} (${a.item}) needs a message for the therapist`);
+    if (!isStr(a.client_message)) errs.push(`${at} (${a.item}) needs a client_message: what the client is told`);
+    const conds = ['min_weight', 'values', 'min'].filter((k) => k in a);
+    if (conds.length !== 1) { errs.push(`${at} (${a.item}) needs exactly one of min_weight, values, min`); return; }
+    const unknown = Object.keys(a).filter((k) => !['item', 'message', 'client_message', 'min_weight', 'values', 'min'].includes(k));
+    if (unknown.length) errs.push(`${at} (${a.item}) has unknown properties: ${unknown.join(', ')}`);
+    if (conds[0] === 'min_weight' && (f.type !== 'single_choice' || !isNum(a.min_weight) || !(f.options || []).every((o) => isNum(o.weight))))
+      errs.push(`${at} (${a.item}): min_weight needs a number and a weighted single_choice`);
+    if (conds[0] === 'min' && (!['scale', 'number'].includes(f.type) || !isNum(a.min)))
+      errs.push(`${at} (${a.item}): min needs a number and a scale or number field`);
+    if (conds[0] === 'values') {
+      const answers = f.type === 'yes_no' ? ['yes', 'no'] : CHOICE_TYPES.has(f.type) ? (f.options || []).map((o) => o.value) : null;
+      if (!answers) errs.push(`${at} (${a.item}): values need a choice or yes/no field`);
+      else if (!Array.isArray(a.values) || !a.values.length || !a.values.every((v) => answers.includes(v)))
+        errs.push(`${at} (${a.item}): values must be a non-empty list of the field's answers`);
+    }
+  });
+  return errs;
+}
+
+test('every alert rule is well formed and has a client-facing text', () => {
+  const errs = [];
+  for (const { rel, data } of [...measures, ...intakes]) errs.push(...alertProblems(data, rel));
+  for (const { rel, data } of exercises) errs.push(...alertProblems(data.reflection, rel));
+  report(errs);
+  // The check itself can fail: a planted alert without a client text is caught.
+  const planted = {
+    fields: [{ key: 'q', type: 'yes_no', label: 'Q' }],
+    alerts: [{ item: 'q', values: ['yes'], message: 'Follow up.' }],
+  };
+  assert.match(alertProblems(planted, 'planted').join('\n'), /needs a client_message/);
 });
 
 test('no title contains the word "sex" (titles show on screens)', () => {
