@@ -403,6 +403,29 @@ static const struct broken BROKEN[] = {
      "Alert #1"},
     {"alert without message",
      "{'fields':[" SCORED("q1") "],'alerts':[{'item':'q1','min_weight':1}]}", "Alert #1"},
+    {"alert without a client message",
+     "{'fields':[" SCORED("q1") "],'alerts':[{'item':'q1','min_weight':1,'message':'m'}]}",
+     "Alert #1 (q1) needs a client_message"},
+    {"alert with two conditions",
+     "{'fields':[" SCORED("q1") "],'alerts':[{'item':'q1','min_weight':1,'values':['1'],"
+     "'message':'m','client_message':'c'}]}",
+     "exactly one condition"},
+    {"alert values not among the options",
+     "{'fields':[{'key':'y','type':'yes_no','label':'Y'}],'alerts':[{'item':'y',"
+     "'values':['maybe'],'message':'m','client_message':'c'}]}",
+     "value #1 is not one of"},
+    {"alert min on a choice",
+     "{'fields':[" SCORED("q1") "],'alerts':[{'item':'q1','min':1,'message':'m',"
+     "'client_message':'c'}]}",
+     "min needs a number and a scale"},
+    {"alert naming no field",
+     "{'fields':[" SCORED("q1") "],'alerts':[{'item':'zz','min':1,'message':'m',"
+     "'client_message':'c'}]}",
+     "Alert #1 must name a field"},
+    {"reliable change not positive",
+     "{'fields':[" SCORED("q1") "],'scoring':{'method':'sum','items':['q1'],'multiplier':1,"
+     "'reliable_change':0,'bands':[{'min':0,'max':3,'label':'All'}]}}",
+     "reliable_change must be"},
 };
 
 static void test_check_rejects_broken_definitions(void **state)
@@ -1557,7 +1580,8 @@ static void test_phq9_difficulty_item_is_unscored(void **state)
     json_t *answers, *errors;
     assert_int_equal(form_validate(def, in, false, &answers, &errors), 0);
     json_t *s = form_score(def, answers);
-    assert_json(s, "{'total':8,'max':27,'band':'Mild','complete':true,'answered':9,'items':9,"
+    assert_json(s, "{'total':8,'max':27,'band':'Mild','band_index':1,'complete':true,'answered':9,"
+                   "'items':9,"
                    "'alerts':[]}");
     json_decref(s);
     json_decref(answers);
@@ -1607,12 +1631,76 @@ static void test_phq9_item9_alert_whatever_the_total(void **state)
     json_decref(def);
 }
 
+/* Alerts of every condition, scored form or not: values on a yes/no and a
+ * multiple choice, min on a scale. */
+static void test_alerts_of_each_condition(void **state)
+{
+    (void)state;
+    json_t *def = J("{'fields':[{'key':'y','type':'yes_no','label':'Y'},"
+                    "{'key':'m','type':'multiple_choice','label':'M','options':[{'value':'a',"
+                    "'label':'A'},{'value':'b','label':'B'}]},{'key':'s','type':'scale',"
+                    "'label':'S','min':0,'max':10,'min_label':'lo','max_label':'hi'}],"
+                    "'alerts':[{'item':'y','values':['yes'],'message':'Y!','client_message':'y'},"
+                    "{'item':'m','values':['b'],'message':'M!','client_message':'m'},"
+                    "{'item':'s','min':8,'message':'S!','client_message':'s'}]}");
+    char msg[256];
+    assert_null(form_check(def, msg, sizeof(msg)));
+    json_t *a = J("{'y':'yes','m':['a','b'],'s':8}");
+    json_t *fired = form_alerts(def, a);
+    assert_json(fired, "[{'item':'y','message':'Y!','client_message':'y'},"
+                       "{'item':'m','message':'M!','client_message':'m'},"
+                       "{'item':'s','message':'S!','client_message':'s'}]");
+    json_decref(fired);
+    json_decref(a);
+    a = J("{'y':'no','m':['a'],'s':7}");
+    fired = form_alerts(def, a);
+    assert_int_equal(json_array_size(fired), 0);
+    json_decref(fired);
+    json_decref(a);
+    /* No scoring: form_score has nothing to say, form_alerts still does. */
+    a = J("{'s':10}");
+    assert_null(form_score(def, a));
+    fired = form_alerts(def, a);
+    assert_int_equal(json_array_size(fired), 1);
+    json_decref(fired);
+    json_decref(a);
+    json_decref(def);
+}
+
+/* Every alert the library ships has a client text, and the clinician's text
+ * differs from it. */
+static void test_library_alerts_have_client_text(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"library/measures/phq-9.json",
+                                        "library/measures/pcl-5.json",
+                                        "library/intake/intimacy-intake.json"};
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        json_t *def = load(files[f]);
+        char msg[256];
+        assert_null(form_check(def, msg, sizeof(msg)));
+        const json_t *alerts = json_object_get(def, "alerts");
+        assert_true(json_array_size(alerts) > 0);
+        size_t i;
+        const json_t *al;
+        json_array_foreach(alerts, i, al)
+        {
+            const char *c = str(al, "client_message"), *m = str(al, "message");
+            assert_non_null(c);
+            assert_true(strlen(c) > 20);
+            assert_string_not_equal(c, m);
+        }
+        json_decref(def);
+    }
+}
+
 static void test_score_edge_cases(void **state)
 {
     (void)state;
     json_t *def = load("library/measures/gad-7.json");
     json_t *s = form_score(def, NULL);
-    assert_json(s, "{'total':0,'max':21,'band':null,'complete':false,'answered':0,'items':7,"
+    assert_json(s, "{'total':0,'max':21,'band':null,'band_index':null,'complete':false,'answered':0,"
+                   "'items':7,"
                    "'alerts':[]}");
     json_decref(s);
     /* stored values that are not options count as unanswered */
@@ -1705,6 +1793,8 @@ int main(void)
         cmocka_unit_test(test_phq9_difficulty_item_is_unscored),
         cmocka_unit_test(test_phq9_incomplete_has_no_band),
         cmocka_unit_test(test_phq9_item9_alert_whatever_the_total),
+        cmocka_unit_test(test_alerts_of_each_condition),
+        cmocka_unit_test(test_library_alerts_have_client_text),
         cmocka_unit_test(test_score_edge_cases),
         cmocka_unit_test(test_score_fractional_weights),
     };
