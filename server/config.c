@@ -31,6 +31,7 @@ enum {
     VAR_PER_IP,
     VAR_CONN_TIMEOUT,
     VAR_DRAIN_TIMEOUT,
+    VAR_HOUSEKEEPING,
     VAR_SESSION_IDLE,
     VAR_SESSION_MAX,
     VAR_ARGON2_M,
@@ -74,6 +75,8 @@ static const struct var vars[VAR__MAX] = {
                           "seconds an idle or stalled connection is kept"},
     [VAR_DRAIN_TIMEOUT] = {"DRAIN_TIMEOUT", "20", V_UINT, 0, 3600,
                            "seconds to let in-flight requests finish after SIGTERM"},
+    [VAR_HOUSEKEEPING] = {"HOUSEKEEPING_INTERVAL", "60", V_UINT, 1, 3600,
+                          "seconds between scheduled jobs (inactivity flags, purges)"},
     [VAR_SESSION_IDLE] = {"SESSION_IDLE_SECONDS", "900", V_UINT, 1, 86400,
                           "a session unused this long ends"},
     [VAR_SESSION_MAX] = {"SESSION_MAX_HOURS", "12", V_UINT, 1, 720,
@@ -225,6 +228,9 @@ int config_load(struct config *cfg, char *err, size_t errlen)
             break;
         case VAR_DRAIN_TIMEOUT:
             cfg->drain_timeout = (unsigned)n;
+            break;
+        case VAR_HOUSEKEEPING:
+            cfg->housekeeping_interval = (unsigned)n;
             break;
         case VAR_SESSION_IDLE:
             cfg->session_idle = (unsigned)n;

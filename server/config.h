@@ -23,6 +23,7 @@ struct config {
     unsigned per_ip_connections;  /* PER_IP_CONNECTIONS */
     unsigned connection_timeout;  /* CONNECTION_TIMEOUT seconds */
     unsigned drain_timeout;       /* DRAIN_TIMEOUT seconds */
+    unsigned housekeeping_interval; /* HOUSEKEEPING_INTERVAL seconds */
     unsigned session_idle;        /* SESSION_IDLE_SECONDS */
     unsigned session_max_hours;   /* SESSION_MAX_HOURS */
     unsigned argon2_memory_kib;   /* ARGON2_MEMORY_KIB */

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "app/app.h"
+#include "app/attention.h"
 #include "app/library.h"
 #include "auth/auth.h"
 #include "config.h"
@@ -159,6 +160,10 @@ static void housekeeping(void)
     const char *params[] = {idle};
     db_exec(STMT_SESSION_PURGE, 1, params, NULL);
     db_exec(STMT_LOGIN_FAILURES_PURGE, 0, NULL, NULL);
+    long raised = 0;
+    if (attention_raise_inactive(&raised) == DB_OK && raised > 0)
+        log_event(LOG_INFO, "attention raised", json_pack("{s:s, s:i}", "kind", "inactive",
+                                                          "count", (int)raised));
 }
 
 static int cmd_serve(const struct config *cfg)

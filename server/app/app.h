@@ -29,6 +29,10 @@ enum route_id {
     R_ADMIN_USER_ENABLE,
     R_ADMIN_USER_RESET_LINK,
     R_ADMIN_AUDIT,
+    /* support.c */
+    R_ADMIN_SUPPORT,
+    R_ADMIN_SUPPORT_ADD,
+    R_ADMIN_SUPPORT_DELETE,
     /* reset.c */
     R_RESET_FORM,
     R_RESET,
@@ -126,6 +130,10 @@ void h_admin_user_disable(struct request *req);
 void h_admin_user_enable(struct request *req);
 void h_admin_user_reset_link(struct request *req);
 void h_admin_audit(struct request *req);
+/* support.c: the crisis contacts */
+void h_admin_support(struct request *req);
+void h_admin_support_add(struct request *req);
+void h_admin_support_delete(struct request *req);
 /* reset.c */
 void h_reset_form(struct request *req);
 void h_reset(struct request *req);

@@ -62,6 +62,7 @@ void app_decorate(struct request *req, json_t *data)
         if (u->role == ROLE_ADMIN) {
             json_array_append_new(nav, nav_item("/admin/users", "People"));
             json_array_append_new(nav, nav_item("/admin/audit", "Audit log"));
+            json_array_append_new(nav, nav_item("/admin/support", "Crisis contacts"));
         } else if (u->role == ROLE_THERAPIST) {
             json_array_append_new(nav, nav_item("/clients", "Clients"));
             json_array_append_new(nav, nav_item("/library", "Library"));

@@ -651,7 +651,7 @@ int server_run(const struct app *app)
     sigaddset(&set, SIGINT);
     int sig = 0;
     for (;;) {
-        struct timespec tick = {60, 0};
+        struct timespec tick = {(time_t)cfg->housekeeping_interval, 0};
         sig = sigtimedwait(&set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT)
             break;
