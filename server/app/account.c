@@ -30,6 +30,21 @@ static json_t *account_data(struct request *req, json_t *form, enum db_status *s
                                 PQgetvalue(res, i, 3), "agent", PQgetvalue(res, i, 4)));
     PQclear(res);
     json_t *data = form != NULL ? form : form_new();
+    if (u->role == ROLE_THERAPIST) {
+        /* The caseload's setting: what was typed wins over what is stored. */
+        const char *p_uid[] = {uid};
+        if ((*st = db_exec(STMT_THERAPIST_SETTINGS, 1, p_uid, &res)) != DB_OK) {
+            json_decref(data);
+            return NULL;
+        }
+        const json_t *typed = json_object_get(json_object_get(json_object_get(data, "fields"),
+                                                               "inactive_days"),
+                                              "value");
+        if (typed == NULL && PQntuples(res) == 1)
+            form_value(data, "inactive_days", PQgetvalue(res, 0, 0));
+        PQclear(res);
+        json_object_set_new(data, "therapist_settings", json_true());
+    }
     json_object_set_new(data, "title", json_string("Your account"));
     json_object_set_new(data, "account",
                         json_pack("{s:s, s:s, s:s}", "display_name", u->display_name, "email",
@@ -40,6 +55,8 @@ static json_t *account_data(struct request *req, json_t *form, enum db_status *s
     if (done != NULL && strcmp(done, "password") == 0)
         json_object_set_new(data, "notice",
                             json_string("Your password was changed. Other sessions were ended."));
+    else if (done != NULL && strcmp(done, "settings") == 0)
+        json_object_set_new(data, "notice", json_string("Your settings were saved."));
     else if (done != NULL && strcmp(done, "sessions") == 0)
         json_object_set_new(data, "notice", json_string("Your other sessions were ended."));
     return data;
@@ -132,4 +149,46 @@ void h_account_end_others(struct request *req)
         view_page(req, 200, NULL, json_pack("{s:b}", "ok", 1));
     else
         view_redirect(req, "/account?done=sessions");
+}
+
+/* POST /account/settings (therapists): after how many days without a
+ * logged practice an active assignment raises an "inactive" item. */
+void h_account_settings(struct request *req)
+{
+    const struct user *u = req->session->user;
+    const char *days = req_form(req, "inactive_days");
+    json_t *form = form_new();
+    form_value(form, "inactive_days", days);
+    char *end = NULL;
+    long n = days != NULL && *days != '\0' ? strtol(days, &end, 10) : 0;
+    if (days == NULL || *days == '\0' || end == NULL || *end != '\0' || n < 2 || n > 60)
+        form_error(form, "inactive_days", "Enter a whole number of days, from 2 to 60.");
+    if (form_has_errors(form)) {
+        if (req->want_json) {
+            view_form_errors(req, "account", "Your account", form);
+            return;
+        }
+        enum db_status st;
+        json_t *data = account_data(req, form, &st);
+        if (data == NULL) {
+            view_unavailable(req);
+            return;
+        }
+        view_page(req, 422, "account", data);
+        return;
+    }
+    json_decref(form);
+    char uid[24], val[16];
+    snprintf(uid, sizeof(uid), "%lld", u->id);
+    snprintf(val, sizeof(val), "%ld", n);
+    const char *params[] = {uid, val};
+    if (db_exec(STMT_THERAPIST_SET_INACTIVE_DAYS, 2, params, NULL) != DB_OK ||
+        audit(req, "account.settings_changed", "user", u->id, 0) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    if (req->want_json)
+        view_page(req, 200, NULL, json_pack("{s:b, s:i}", "ok", 1, "inactive_days", (int)n));
+    else
+        view_redirect(req, "/account?done=settings");
 }

@@ -22,6 +22,7 @@ enum route_id {
     R_ACCOUNT,
     R_ACCOUNT_PASSWORD,
     R_ACCOUNT_END_OTHERS,
+    R_ACCOUNT_SETTINGS,
     /* admin.c */
     R_ADMIN_USERS,
     R_ADMIN_INVITE,
@@ -122,6 +123,7 @@ int setup_create_admin(const char *email, const char *name, const char *password
 void h_account(struct request *req);
 void h_account_password(struct request *req);
 void h_account_end_others(struct request *req);
+void h_account_settings(struct request *req);
 
 /* admin.c */
 void h_admin_users(struct request *req);

@@ -51,6 +51,10 @@ const struct route app_routes[R__MAX] = {
                               .roles = ROLE_ANY},
 
     /* admin.c */
+    [R_ACCOUNT_SETTINGS] = {.method = POST,
+                            .pattern = "/account/settings",
+                            .handler = h_account_settings,
+                            .roles = ROLE_THERAPIST},
     [R_ADMIN_USERS] = {.method = GET,
                        .pattern = "/admin/users",
                        .handler = h_admin_users,

@@ -29,12 +29,16 @@ const MATRIX = {
     'GET /account': signedIn(303, 200),
     'POST /account/password': signedIn(303, 422),
     'POST /account/sessions/end-others': signedIn(303, 303),
+    'POST /account/settings': { ...only(['T1', 'T2'], 422, 403), anon: 303 },
     'GET /admin/users': only(['admin'], 200, 403),
     'POST /admin/invites': only(['admin'], 422, 403),
     'POST /admin/users/{id}/disable': only(['admin'], 303, 403),
     'POST /admin/users/{id}/enable': only(['admin'], 303, 403),
     'POST /admin/users/{id}/reset-link': only(['admin'], 201, 403),
     'GET /admin/audit': only(['admin'], 200, 403),
+    'GET /admin/support': only(['admin'], 200, 403),
+    'POST /admin/support': only(['admin'], 422, 403),
+    'POST /admin/support/{id}/delete': only(['admin'], 303, 403),
     'GET /reset/{token}': all(404),
     'POST /reset/{token}': all(404),
     'GET /clients': only(['T1', 'T2'], 200, 403),
@@ -42,6 +46,8 @@ const MATRIX = {
     'POST /couples': only(['T1', 'T2'], 422, 403),
     'GET /clients/{id}': { ...only(['T1'], 200, 403), T2: 404 },
     'POST /invites/{id}/revoke': { ...only(['T1'], 303, 403), T2: 404, admin: 404 },
+    // attention.c: an item about A (before()); T1 acknowledges it.
+    'POST /clients/{id}/attention/{id}/acknowledge': { ...only(['T1'], 303, 403), T2: 404 },
     'GET /library': only(['T1', 'T2'], 200, 403),
     'GET /library/{id}': only(['T1', 'T2'], 200, 403),
     'GET /library/{id}/fhir': only(['T1', 'T2'], 200, 403),
@@ -148,6 +154,9 @@ before(async () => {
     };
     ids.assignEdit = await assignHttp();
     ids.assignCancel = await assignHttp();
+    // An attention item about A, and a crisis contact for the admin to remove.
+    ids.attention = q(`INSERT INTO attention_items (client_id, kind, assignment_id) VALUES (${ids.A}, 'inactive', ${ids.assignment}) RETURNING id`);
+    ids.crisis = q("INSERT INTO crisis_contacts (label, phone) VALUES ('Crisis line', '0800 123') RETURNING id");
     people.anon = new Client(srv);
     await people.anon.getJson('/session');
 });
@@ -181,11 +190,14 @@ function paramsFor(r) {
         '/assignments/{id}/edit': ids.assignEdit,
         '/assignments/{id}': ids.assignEdit,
         '/assignments/{id}/cancel': ids.assignCancel,
+        '/clients/{id}/attention/{id}/acknowledge': [ids.A, ids.attention],
+        '/admin/support/{id}/delete': ids.crisis,
     };
     let path = r.pattern.replace('{token}', 'NoSuchToken0000000000000000000000000000000x');
     if (path.includes('{id}')) {
         assert.ok(byPattern[r.pattern], `no object chosen for ${r.pattern}: add it to paramsFor()`);
-        path = path.replace('{id}', byPattern[r.pattern]);
+        for (const id of [byPattern[r.pattern]].flat()) path = path.replace('{id}', id);
+        assert.ok(!path.includes('{id}'), `${r.pattern}: one id for each {id}`);
     }
     return path;
 }
@@ -243,7 +255,9 @@ function fingerprint() {
         (SELECT string_agg(concat_ws(',', id, partner_a, partner_b), ';' ORDER BY id) FROM couples),
         (SELECT count(*) FROM audit_log),
         (SELECT count(*) FROM login_failures),
-        (SELECT string_agg(concat_ws(',', id, user_id), ';' ORDER BY id) FROM sessions)))`);
+        (SELECT string_agg(concat_ws(',', id, user_id), ';' ORDER BY id) FROM sessions),
+        (SELECT string_agg(concat_ws(',', id, acknowledged_at, acknowledged_by), ';' ORDER BY id) FROM attention_items),
+        (SELECT string_agg(concat_ws(',', id, label), ';' ORDER BY id) FROM crisis_contacts)))`);
 }
 
 test('CSRF: every unsafe route refuses a missing or foreign token, and nothing changes', async () => {
