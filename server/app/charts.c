@@ -176,9 +176,11 @@ json_t *chart_view(const struct chart_spec *s)
                 continue;
             double x = round1(map_x(s->x[i], tmin, tmax)), y = round1(map_y(v, s->ymin, s->ymax));
             chart_format_value(v, text, sizeof(text));
-            json_array_append_new(points, json_pack("{s:f, s:f, s:f, s:s, s:s}", "x", x, "y", y,
-                                                    "value", v, "text", text, "label",
-                                                    s->row_labels[i] ? s->row_labels[i] : ""));
+            const char *mark = s->row_marks != NULL ? s->row_marks[i] : NULL;
+            json_array_append_new(points, json_pack("{s:f, s:f, s:f, s:s, s:s, s:o}", "x", x, "y",
+                                                    y, "value", v, "text", text, "label",
+                                                    s->row_labels[i] ? s->row_labels[i] : "",
+                                                    "mark", mark ? json_string(mark) : json_null()));
             buf_printf(&attr, "%s%.1f,%.1f", attr.len ? " " : "", x, y);
         }
         char cls[32];
@@ -196,7 +198,10 @@ json_t *chart_view(const struct chart_spec *s)
         json_array_append_new(columns,
                               json_pack("{s:s}", "label", s->series[j] ? s->series[j] : ""));
     json_t *rows = json_array();
+    bool has_marks = false;
     for (size_t i = first; i < s->nrows; i++) {
+        const char *mark = s->row_marks != NULL ? s->row_marks[i] : NULL;
+        has_marks |= mark != NULL;
         json_t *cells = json_array();
         for (size_t j = 0; j < s->nseries; j++) {
             char text[32];
@@ -209,8 +214,10 @@ json_t *chart_view(const struct chart_spec *s)
         }
         const char *href = s->row_hrefs != NULL ? s->row_hrefs[i] : NULL;
         json_array_append_new(
-            rows, json_pack("{s:s, s:o, s:o}", "label", s->row_labels[i] ? s->row_labels[i] : "",
-                            "href", href ? json_string(href) : json_null(), "cells", cells));
+            rows, json_pack("{s:s, s:o, s:o, s:o}", "label",
+                            s->row_labels[i] ? s->row_labels[i] : "", "href",
+                            href ? json_string(href) : json_null(), "mark",
+                            mark ? json_string(mark) : json_null(), "cells", cells));
     }
 
     char title_id[96], desc_id[96];
@@ -225,6 +232,7 @@ json_t *chart_view(const struct chart_spec *s)
         num(PLOT_Y2), "y_ticks", y_ticks(s->ymin, s->ymax), "x_ticks",
         x_ticks(s, first, n, tmin, tmax), "has_bands", s->nbands > 0, "bands", bands_view(s),
         "series", series, "has_legend", s->nseries > 1, "table", "columns", columns, "rows", rows);
+    json_object_set_new(view, "has_marks", json_boolean(has_marks));
     return view;
 }
 

@@ -51,6 +51,9 @@ struct chart_spec {
     const double *x;               /* nrows times (seconds since the epoch), ascending */
     const char *const *row_labels; /* nrows dates as shown ("2026-03-14") */
     const char *const *row_hrefs;  /* nrows links for the table (NULL, or NULL items) */
+    const char *const *row_marks;  /* nrows marks: why a row needs attention ("Risk answer"),
+                                      drawn as a ring and written in the table (NULL, or NULL
+                                      items: no mark) */
     const double *values;          /* nrows * nseries, row after row; NAN: none */
     size_t nbands;                 /* 0 .. CHART_MAX_BANDS */
     const struct chart_band *bands;
@@ -65,9 +68,9 @@ struct chart_spec {
  *   has_bands, bands [{x, y, width, height, label, range, class, show_label,
  *                     label_x, label_y}]
  *   series [{label, class, count, has_line, points_attr ("x,y x,y"),
- *            points [{x, y, value, text, label}]}]
- *   has_legend (more than one series)
- *   table {columns [{label}], rows [{label, href|null, cells [{text}]}]}
+ *            points [{x, y, value, text, label, mark|null}]}]
+ *   has_legend (more than one series), has_marks (a row has a mark)
+ *   table {columns [{label}], rows [{label, href|null, mark|null, cells [{text}]}]}
  * Coordinates are numbers rounded to 0.1. A value v maps to
  *   y = plot.y2 - (v - ymin) / (ymax - ymin) * (plot.y2 - plot.y1),
  * so ymin lies on the bottom edge and ymax on the top edge; x spreads the

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/attention.h"
 #include "app/charts.h"
 #include "app/homework.h"
 #include "app/library.h"
@@ -227,8 +228,16 @@ static bool is_scale(const json_t *field)
 /* A chart of every scale field of an exercise's newest version (fields
  * that only older versions had are left out). NULL when it has none or no
  * entry answered any. */
+/* The attention mark of row r (marks: entry id -> labels, or NULL). */
+static const char *mark_of(const json_t *marks, PGresult *res, int r)
+{
+    return marks != NULL ? json_string_value(json_object_get(marks, PQgetvalue(res, r, PE_ID)))
+                         : NULL;
+}
+
 static json_t *exercise_chart(struct arena *ar, const struct group *g, PGresult *res,
-                              long long client_id, json_t **answers, bool *tried)
+                              long long client_id, json_t **answers, bool *tried,
+                              const json_t *marks)
 {
     const json_t *fields = json_object_get(g->latest->form, "fields");
     const char *keys[CHART_MAX_SERIES], *labels[CHART_MAX_SERIES];
@@ -259,6 +268,7 @@ static json_t *exercise_chart(struct arena *ar, const struct group *g, PGresult 
     double *x = arena_alloc(ar, n * sizeof(double));
     const char **dates = arena_alloc(ar, n * sizeof(char *));
     const char **hrefs = arena_alloc(ar, n * sizeof(char *));
+    const char **mk = arena_alloc(ar, n * sizeof(char *));
     double *values = arena_alloc(ar, n * ns * sizeof(double));
     size_t rows = 0, answered = 0;
     for (size_t k = 0; k < n; k++) {
@@ -269,6 +279,7 @@ static json_t *exercise_chart(struct arena *ar, const struct group *g, PGresult 
         x[rows] = (double)atoll(PQgetvalue(res, r, PE_EPOCH));
         dates[rows] = PQgetvalue(res, r, PE_DATE);
         hrefs[rows] = arena_printf(ar, "/entries/%s", PQgetvalue(res, r, PE_ID));
+        mk[rows] = mark_of(marks, res, r);
         for (size_t j = 0; j < ns; j++) {
             const json_t *v = json_object_get(a, keys[j]);
             values[rows * ns + j] = json_is_integer(v) ? (double)json_integer_value(v) : NAN;
@@ -317,6 +328,7 @@ static json_t *exercise_chart(struct arena *ar, const struct group *g, PGresult 
         .x = x,
         .row_labels = dates,
         .row_hrefs = hrefs,
+        .row_marks = mk,
         .values = values,
     };
     json_t *view = chart_view(&spec);
@@ -328,7 +340,7 @@ static json_t *exercise_chart(struct arena *ar, const struct group *g, PGresult 
  * scores are drawn (a partial sum would understate). */
 static json_t *measure_chart(struct arena *ar, const struct group *g, PGresult *res,
                              long long client_id, json_t **answers, bool *tried,
-                             const struct vdef *versions, size_t nversions)
+                             const struct vdef *versions, size_t nversions, const json_t *marks)
 {
     const json_t *scoring = json_object_get(g->latest->form, "scoring");
     const json_t *jb = json_object_get(scoring, "bands");
@@ -347,6 +359,7 @@ static json_t *measure_chart(struct arena *ar, const struct group *g, PGresult *
     double *x = arena_alloc(ar, n * sizeof(double));
     const char **dates = arena_alloc(ar, n * sizeof(char *));
     const char **hrefs = arena_alloc(ar, n * sizeof(char *));
+    const char **mk = arena_alloc(ar, n * sizeof(char *));
     double *values = arena_alloc(ar, n * sizeof(double));
     size_t rows = 0;
     double ymax = 0;
@@ -367,6 +380,7 @@ static json_t *measure_chart(struct arena *ar, const struct group *g, PGresult *
             x[rows] = (double)atoll(PQgetvalue(res, r, PE_EPOCH));
             dates[rows] = PQgetvalue(res, r, PE_DATE);
             hrefs[rows] = arena_printf(ar, "/entries/%s", PQgetvalue(res, r, PE_ID));
+            mk[rows] = mark_of(marks, res, r);
             values[rows] = total;
             rows++;
             last_band = band ? arena_strdup(ar, band) : NULL;
@@ -416,6 +430,7 @@ static json_t *measure_chart(struct arena *ar, const struct group *g, PGresult *
         .x = x,
         .row_labels = dates,
         .row_hrefs = hrefs,
+        .row_marks = mk,
         .values = values,
         .nbands = nb,
         .bands = bands,
@@ -443,6 +458,7 @@ bool progress_collect(struct request *req, long long client_id, long long therap
     size_t nversions = 0;
     json_t **answers = NULL;
     bool *tried = NULL;
+    json_t *marks = NULL; /* entry id -> the kinds of attention it raised (therapists) */
     int ne = 0;
     enum db_status st;
 
@@ -450,6 +466,25 @@ bool progress_collect(struct request *req, long long client_id, long long therap
         (st = db_exec(STMT_PROGRESS_ENTRIES, 2, p_two, &eres)) != DB_OK ||
         (st = db_exec(STMT_PROGRESS_VERSIONS, 2, p_two, &vres)) != DB_OK)
         goto done;
+    if (therapist_view) {
+        PGresult *mres = NULL;
+        const char *p_one[] = {cid};
+        if ((st = db_exec(STMT_ATTN_ENTRY_MARKS, 1, p_one, &mres)) != DB_OK)
+            goto done;
+        marks = json_object();
+        for (int r = 0; r < PQntuples(mres); r++) {
+            const char *entry = PQgetvalue(mres, r, 0);
+            enum attn_kind k;
+            if (!attention_kind_parse(PQgetvalue(mres, r, 1), &k))
+                continue;
+            const char *had = json_string_value(json_object_get(marks, entry));
+            json_object_set_new(marks, entry,
+                                json_string(had != NULL ? arena_printf(&req->arena, "%s, %s", had,
+                                                                       attention_kind_label(k))
+                                                        : attention_kind_label(k)));
+        }
+        PQclear(mres);
+    }
 
     json_t *current = json_array(), *past = json_array();
     for (int r = 0; r < PQntuples(ares); r++) {
@@ -525,11 +560,11 @@ bool progress_collect(struct request *req, long long client_id, long long therap
     for (size_t i = 0; i < ng; i++) {
         json_t *c = NULL;
         if (strcmp(groups[i].kind, "exercise") == 0)
-            c = exercise_chart(&req->arena, &groups[i], eres, client_id, answers, tried);
+            c = exercise_chart(&req->arena, &groups[i], eres, client_id, answers, tried, marks);
         else if (strcmp(groups[i].kind, "measure") == 0 &&
                  json_object_get(groups[i].latest->form, "scoring") != NULL)
             c = measure_chart(&req->arena, &groups[i], eres, client_id, answers, tried, versions,
-                              nversions);
+                              nversions, marks);
         if (c != NULL)
             json_array_append_new(charts, c);
     }
@@ -578,6 +613,7 @@ bool progress_collect(struct request *req, long long client_id, long long therap
     st = DB_OK;
 
 done:
+    json_decref(marks);
     for (int r = 0; r < ne; r++)
         json_decref(answers[r]);
     free(answers);

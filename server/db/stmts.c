@@ -795,6 +795,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                               .sql = "SELECT 1 FROM attention_items WHERE entry_id = $1 "
                                      "AND kind = 'risk'",
                               .nparams = 1},
+    /* $1 client: the entries that raised items, with each kind (charts). */
+    [STMT_ATTN_ENTRY_MARKS] = {.name = "attn_entry_marks",
+                               .sql = "SELECT entry_id, kind FROM attention_items WHERE "
+                                      "client_id = $1 AND entry_id IS NOT NULL "
+                                      "ORDER BY entry_id, kind = 'risk' DESC, id LIMIT 5000",
+                               .nparams = 1},
     /* One node at a time runs the inactivity rule ("attentio" in ASCII). */
     [STMT_ATTN_LOCK] = {.name = "attn_lock",
                         .sql = "SELECT pg_try_advisory_xact_lock(7022344157054756719)",

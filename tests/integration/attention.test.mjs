@@ -205,6 +205,14 @@ test('worsening: a worse band than the previous score raises one item', async ()
     assert.equal(items(people.C), 'worsening:true');
     const page = await people.T1.get(`/clients/${people.C.id}`);
     assert.match(page.body, /Score 11 \(Moderate\), previously 7 \(Mild\)\./);
+    // The chart marks the entry that raised it, over the shaded bands.
+    assert.equal((page.body.match(/<circle class="chart-mark"/g) || []).length, 1);
+    assert.match(page.body, /<rect class="chart-band /);
+    assert.match(page.body, /<td>Scores worse<\/td>/);
+    // The client's own progress page shows the chart without the marks.
+    const own = await people.C.get('/progress');
+    assert.equal(own.status, 200);
+    assert.doesNotMatch(own.body, /chart-mark|Scores worse/);
 });
 
 test('rising distress three times in a row, and pausing twice, each raise one open item', async () => {

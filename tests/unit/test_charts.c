@@ -477,6 +477,63 @@ static void test_rendered_svg(void **state)
     tpl_free(set);
 }
 
+/* Rows that raised an attention item carry their mark to the point, the
+ * table, and the drawing (a ring), and only those. */
+static void test_marks(void **state)
+{
+    (void)state;
+    static const double totals[] = {6, 12, 21};
+    static const char *const one[] = {"Total score"};
+    static const char *const marks[] = {NULL, "Scores worse", "Risk answer, Scores worse"};
+    struct chart_spec s = {
+        .id = "chart-measure-4",
+        .title = "Mood",
+        .y_label = "Score",
+        .ymin = 0,
+        .ymax = 27,
+        .nseries = 1,
+        .series = one,
+        .nrows = 3,
+        .x = xs,
+        .row_labels = dates,
+        .row_marks = marks,
+        .values = totals,
+        .nbands = 5,
+        .bands = phq_bands,
+    };
+    json_t *v = chart_view(&s);
+    assert_non_null(v);
+    assert_true(json_is_true(json_object_get(v, "has_marks")));
+    json_t *pts = json_object_get(json_array_get(json_object_get(v, "series"), 0), "points");
+    assert_true(json_is_null(json_object_get(json_array_get(pts, 0), "mark")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(pts, 2), "mark")),
+                        "Risk answer, Scores worse");
+    json_t *rows = json_object_get(json_object_get(v, "table"), "rows");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "mark")),
+                        "Scores worse");
+
+    char err[512] = "";
+    struct tpl_set *set = tpl_load_dir("templates", err, sizeof err);
+    if (set == NULL)
+        fail_msg("templates/ did not load (run from the repository root): %s", err);
+    json_t *data = json_pack("{s:b, s:[o]}", "has_charts", 1, "charts", v);
+    struct buf out = BUF_INIT;
+    assert_int_equal(tpl_render(set, NULL, "progress", data, &out), 0);
+    const char *html = buf_cstr(&out);
+    assert_int_equal(count(html, strlen(html), "<circle class=\"chart-mark\""), 2);
+    assert_non_null(strstr(html, "<th scope=\"col\">Needs attention</th>"));
+    assert_non_null(strstr(html, "<td>Risk answer, Scores worse</td>"));
+    const char *svg = strstr(html, "<svg");
+    assert_null(xml_check(svg, (size_t)(strstr(svg, "</svg>") - svg) + 6));
+    /* Without marks: no ring, no column. */
+    json_t *plain = measure_view();
+    assert_false(json_is_true(json_object_get(plain, "has_marks")));
+    json_decref(plain);
+    buf_free(&out);
+    json_decref(data);
+    tpl_free(set);
+}
+
 /* ---- dates ---- */
 
 static void test_dates(void **state)
@@ -510,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_rejects_bad_spec),
         cmocka_unit_test(test_xml_checker_itself),
         cmocka_unit_test(test_rendered_svg),
+        cmocka_unit_test(test_marks),
         cmocka_unit_test(test_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
