@@ -185,6 +185,20 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             assert.ok(await page.getByRole('row', { name: /Theo Therapist/ }).count());
         });
 
+        step('the administrator sets the crisis contacts clients see with a risk answer', async () => {
+            const page = people.admin.page;
+            await press(page, 'Crisis contacts', { role: 'link' });
+            await insp.check(page, 'crisis contacts, none yet');
+            await fill(page, { Name: 'Crisis line (24 hours)', 'Phone number': 'call me' });
+            await press(page, 'Add the contact');
+            await insp.check(page, 'crisis contact with errors', { status: 422 });
+            await expectFormErrors(page, 1);
+            await fill(page, { 'Phone number': '0800 123 456', Note: 'Free and confidential, every day' });
+            await press(page, 'Add the contact');
+            await insp.check(page, 'crisis contact added');
+            assert.match(await page.getByRole('main').innerText(), /Crisis line \(24 hours\): 0800 123 456/);
+        });
+
         step('the administrator reads the audit log and signs out', async () => {
             const page = people.admin.page;
             await press(page, 'Audit log', { role: 'link' });
@@ -455,6 +469,54 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             await press(partner, 'Daily appreciations', { role: 'link' });
             await insp.check(partner, 'partner homework after sharing stopped');
             assert.match(await partner.getByRole('main').innerText(), /has not shared an entry/);
+        });
+
+        step('the therapist assigns the mood questionnaire to a client', async () => {
+            const page = people.therapist.page;
+            await page.goto(url(people.anaPath));
+            await press(page, 'Assign homework', { role: 'link' });
+            await choose(page, 'Activity', /Mood questionnaire \(PHQ-9\)/);
+            await page.getByLabel('Once, by a due date', { exact: true }).check();
+            await fill(page, { 'Due date': day(3) });
+            await press(page, 'Assign');
+            assert.equal(new URL(page.url()).pathname, people.anaPath);
+        });
+
+        step('the client gives a risk answer on the phone and is offered support, not clinical words', async () => {
+            const page = people.ana.page;
+            await press(page, 'Homework', { role: 'link' });
+            await press(page, 'Log a practice', { role: 'link', within: card(page, 'Mood questionnaire (PHQ-9)') });
+            await insp.check(page, 'the mood questionnaire');
+            for (let i = 1; i <= 8; i++) await page.locator(`input[name="phq9_${i}"][value="0"]`).check();
+            await page.locator('input[name="phq9_9"][value="1"]').check();
+            await press(page, 'Submit');
+            assert.match(new URL(page.url()).pathname, /^\/entries\/\d+\/submitted$/);
+            await insp.check(page, 'support after a risk answer');
+            const panel = page.getByRole('region', { name: 'You deserve support now' });
+            const text = await panel.innerText();
+            assert.match(text, /Crisis line \(24 hours\): 0800 123 456/);
+            assert.match(text, /local emergency number/);
+            assert.doesNotMatch(await page.getByRole('main').innerText(), /risk assessment/);
+            assert.equal(await panel.getByRole('link', { name: '0800 123 456' }).getAttribute('href'), 'tel:0800123456');
+        });
+
+        step('the therapist finds the risk flag at the top of the caseload and acknowledges it', async () => {
+            const page = people.therapist.page;
+            await press(page, 'Clients', { role: 'link' });
+            await insp.check(page, 'caseload with a risk flag');
+            const first = page.getByRole('table', { name: /^Your clients/ }).getByRole('row').nth(1);
+            assert.match(await first.innerText(), /^Ana[\s\S]*Risk answer/);
+            await press(page, /^Risk answer/, { role: 'link', within: first });
+            assert.equal(new URL(page.url()).pathname, people.anaPath);
+            await insp.check(page, 'client with a risk item');
+            const item = page.getByRole('region', { name: 'Needs your attention' });
+            assert.match(await item.innerText(), /needs prompt clinical follow-up/);
+            await item.getByLabel('Note for the record (optional)').fill('Called Ana; we made a safety plan together.');
+            await press(page, /^Acknowledge/, { within: item });
+            await insp.check(page, 'risk item acknowledged');
+            assert.match(await page.getByRole('main').innerText(), /Acknowledged [\d: -]+ by Theo\b/);
+            await press(page, 'Clients', { role: 'link' });
+            assert.doesNotMatch(await page.getByRole('table', { name: /^Your clients/ }).innerText(), /Risk answer/);
         });
 
         step('the client looks at their progress', async () => {
