@@ -248,10 +248,28 @@ static void detail_aad(char *out, size_t n, long long client, long long assignme
     snprintf(out, n, "attention:%lld:%lld:%lld:%s", client, assignment, entry, kind);
 }
 
+/* Whether any rule of def compares with earlier entries: a score, the
+ * distress pair or the pause question. Most forms have none: their entry
+ * costs no extra query. */
+static bool needs_history(const json_t *def)
+{
+    return json_object_get(def, "scoring") != NULL ||
+           (field_named(def, "distress_before", "scale") != NULL &&
+            field_named(def, "distress_after", "scale") != NULL) ||
+           field_named(def, "paused", "yes_no") != NULL;
+}
+
 enum db_status attention_on_entry(const struct hw_assignment *a, long long entry_id,
                                   const json_t *answers, bool *risk)
 {
     *risk = false;
+    if (!needs_history(a->form)) {
+        json_t *fired = form_alerts(a->form, answers);
+        size_t nfired = json_array_size(fired);
+        json_decref(fired);
+        if (nfired == 0)
+            return DB_OK; /* no rule can apply: nothing to read, nothing to raise */
+    }
     char cid[24], actid[24], eid[24], aid[24];
     idtxt(cid, a->client_id);
     idtxt(actid, a->activity_id);
