@@ -34,6 +34,7 @@ enum {
     AC_CANCELLED,
     AC_NOTE,
     AC_TODAY,
+    AC_REPEAT,
 };
 
 /* Columns of STMT_HW_ENTRY_GET. */
@@ -106,6 +107,7 @@ static bool assignment_from_row(struct request *req, PGresult *res, struct hw_as
     a->due_date = arena_strdup(&req->arena, PQgetvalue(res, 0, AC_DUE));
     a->times_per_week = atoi(PQgetvalue(res, 0, AC_TIMES));
     a->weeks = atoi(PQgetvalue(res, 0, AC_WEEKS));
+    a->repeat_days = atoi(PQgetvalue(res, 0, AC_REPEAT));
     a->cancelled = is_true(res, 0, AC_CANCELLED);
     a->has_note = !PQgetisnull(res, 0, AC_NOTE);
     a->today = arena_strdup(&req->arena, PQgetvalue(res, 0, AC_TODAY));
