@@ -23,6 +23,15 @@
 #define NOTE_MAX_POINTS 2000
 #define MAX_TIMES_PER_WEEK 14
 #define MAX_WEEKS 52
+/* Repeating "every N days or weeks until a date": N from 1 to 90 days or 1 to
+ * 13 weeks, the end after the start and at most 731 days (two years) after it
+ * (the CHECK of migration 0009). A measure is suggested every 2 weeks for 12
+ * weeks. */
+#define MAX_REPEAT_DAYS 90
+#define MAX_REPEAT_WEEKS 13
+#define MAX_REPEAT_SPAN 731
+#define MEASURE_EVERY_WEEKS 2
+#define MEASURE_SPAN_DAYS 84
 /* Dates accepted for a start or due date: a typo like 0026 or 20266 is
  * caught here rather than by PostgreSQL. */
 #define FIRST_YEAR_DAYS 10957 /* 2000-01-01 */
@@ -108,10 +117,12 @@ static int rhythm_value(const char *s, int max)
 
 struct schedule {
     /* as typed */
-    const char *start, *mode, *due, *tpw, *weeks, *note;
+    const char *start, *mode, *due, *tpw, *weeks, *every, *unit, *until, *note;
     /* validated */
     bool rhythm;
     int times_per_week, nweeks;
+    bool repeat;     /* every repeat_days until `until` (stored as the due date) */
+    int repeat_days; /* weeks x 7 */
     bool has_note;
 };
 
@@ -137,11 +148,48 @@ static bool check_date(json_t *form, const char *field, const char *value, const
     return true;
 }
 
-/* Reads and checks start_date, schedule ("due" | "rhythm"), due_date,
- * times_per_week, weeks and note; keeps what was typed in form and adds a
+/* Checks the repeating schedule's fields (repeat_every, repeat_unit,
+ * repeat_until) into s->repeat_days, with a message per field. */
+static void read_repeat(json_t *form, struct schedule *s, bool start_ok, long start)
+{
+    bool weeks = s->unit != NULL && strcmp(s->unit, "weeks") == 0;
+    bool days = s->unit != NULL && strcmp(s->unit, "days") == 0;
+    int every = parse_small(s->every);
+    if (blank(s->unit))
+        form_error(form, "repeat_unit", "Choose days or weeks.");
+    else if (!weeks && !days)
+        form_error(form, "repeat_unit", "Choose days or weeks from the list.");
+    if (blank(s->every))
+        form_error(form, "repeat_every",
+                   weeks  ? "Enter how often it repeats: every 1 to 13 weeks."
+                   : days ? "Enter how often it repeats: every 1 to 90 days."
+                          : "Enter how often it repeats.");
+    else if (weeks && (every < 1 || every > MAX_REPEAT_WEEKS))
+        form_error(form, "repeat_every", "Enter a whole number of weeks, from 1 to 13.");
+    else if (days && (every < 1 || every > MAX_REPEAT_DAYS))
+        form_error(form, "repeat_every", "Enter a whole number of days, from 1 to 90.");
+    else if (!weeks && !days && every < 1)
+        form_error(form, "repeat_every", "Enter a whole number, like 2.");
+    s->repeat_days = weeks ? every * 7 : every;
+
+    long until = 0;
+    if (check_date(form, "repeat_until", s->until, "Enter the date it repeats until.", &until) &&
+        start_ok) {
+        if (until <= start)
+            form_error(form, "repeat_until", "The end date must be after the start date.");
+        else if (until - start > MAX_REPEAT_SPAN)
+            form_error(form, "repeat_until",
+                       "Choose an end date at most two years after the start date.");
+    }
+}
+
+/* Reads and checks start_date, schedule ("due" | "rhythm" | "repeat"),
+ * due_date, times_per_week, weeks, repeat_every, repeat_unit ("days" |
+ * "weeks"), repeat_until and note; keeps what was typed in form and adds a
  * message per field. Empty rhythm fields take the activity's suggested
  * rhythm (sug_tpw, sug_weeks; 0 when it has none). Without "schedule" (an
- * API client), the one of due date and rhythm that was given is meant. */
+ * API client), the one of due date, rhythm and repetition that was given is
+ * meant. */
 static void read_schedule(struct request *req, json_t *form, int sug_tpw, int sug_weeks,
                           struct schedule *s)
 {
@@ -151,35 +199,43 @@ static void read_schedule(struct request *req, json_t *form, int sug_tpw, int su
     s->due = req_form(req, "due_date");
     s->tpw = req_form(req, "times_per_week");
     s->weeks = req_form(req, "weeks");
+    s->every = req_form(req, "repeat_every");
+    s->unit = req_form(req, "repeat_unit");
+    s->until = req_form(req, "repeat_until");
     s->note = req_form(req, "note");
     form_value(form, "start_date", s->start);
     form_value(form, "schedule", s->mode);
     form_value(form, "due_date", s->due);
     form_value(form, "times_per_week", s->tpw);
     form_value(form, "weeks", s->weeks);
+    form_value(form, "repeat_every", s->every);
+    form_value(form, "repeat_unit", s->unit);
+    form_value(form, "repeat_until", s->until);
     form_value(form, "note", s->note);
 
     long start = 0, due = 0;
     bool start_ok = check_date(form, "start_date", s->start, "Enter the start date.", &start);
 
     bool due_given = !blank(s->due), rhythm_given = !blank(s->tpw) || !blank(s->weeks);
+    bool repeat_given = !blank(s->every) || !blank(s->until);
     const char *mode = s->mode;
     if (blank(mode)) {
-        if (due_given && !rhythm_given) {
-            mode = "due";
-        } else if (rhythm_given && !due_given) {
-            mode = "rhythm";
-        } else if (due_given) {
-            form_error(form, "schedule", "Choose either a due date or a rhythm, not both.");
+        int given = due_given + rhythm_given + repeat_given;
+        if (given == 1) {
+            mode = due_given ? "due" : rhythm_given ? "rhythm" : "repeat";
+        } else if (given > 1) {
+            form_error(form, "schedule",
+                       "Choose one: a due date, a rhythm, or repeating until a date.");
             mode = NULL;
         } else {
             form_error(form, "schedule",
-                       "Choose a due date or a rhythm (how many times a week, for how many "
-                       "weeks).");
+                       "Choose a due date, a rhythm (how many times a week, for how many "
+                       "weeks), or repeating every so many days or weeks until a date.");
             mode = NULL;
         }
-    } else if (strcmp(mode, "due") != 0 && strcmp(mode, "rhythm") != 0) {
-        form_error(form, "schedule", "Choose a due date or a rhythm.");
+    } else if (strcmp(mode, "due") != 0 && strcmp(mode, "rhythm") != 0 &&
+               strcmp(mode, "repeat") != 0) {
+        form_error(form, "schedule", "Choose a due date, a rhythm or repeating until a date.");
         mode = NULL;
     }
     if (mode != NULL)
@@ -189,6 +245,9 @@ static void read_schedule(struct request *req, json_t *form, int sug_tpw, int su
         if (check_date(form, "due_date", s->due, "Enter the due date.", &due) && start_ok &&
             due < start)
             form_error(form, "due_date", "The due date cannot be before the start date.");
+    } else if (mode != NULL && strcmp(mode, "repeat") == 0) {
+        s->repeat = true;
+        read_repeat(form, s, start_ok, start);
     } else if (mode != NULL) {
         s->rhythm = true;
         int tpw = blank(s->tpw) ? sug_tpw : parse_small(s->tpw);
@@ -225,14 +284,39 @@ static char *seal_note(const struct schedule *s, long long client_id, bool *fail
     return sealed;
 }
 
-/* Sets the radio buttons of the schedule from the form's kept value. */
+/* The kept value of a field of form, NULL when none. */
+static const char *kept(const json_t *form, const char *field)
+{
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(form, "fields"), field), "value"));
+}
+
+/* Sets the radio buttons of the schedule and the unit's choice from the
+ * form's kept values. */
 static void schedule_flags(json_t *form)
 {
-    const char *mode = json_string_value(
-        json_object_get(json_object_get(json_object_get(form, "fields"), "schedule"), "value"));
+    const char *mode = kept(form, "schedule"), *unit = kept(form, "repeat_unit");
     bool rhythm = mode != NULL && strcmp(mode, "rhythm") == 0;
+    bool repeat = mode != NULL && strcmp(mode, "repeat") == 0;
     json_object_set_new(form, "schedule_rhythm", json_boolean(rhythm));
-    json_object_set_new(form, "schedule_due", json_boolean(!rhythm));
+    json_object_set_new(form, "schedule_repeat", json_boolean(repeat));
+    json_object_set_new(form, "schedule_due", json_boolean(!rhythm && !repeat));
+    json_object_set_new(form, "repeat_in_days",
+                        json_boolean(unit != NULL && strcmp(unit, "days") == 0));
+}
+
+/* The repeating fields' starting values: every 2 weeks for 12 weeks from
+ * start (YYYY-MM-DD), as suggested for a measure. */
+static void repeat_defaults(json_t *form, const char *start)
+{
+    long t0 = 0;
+    char until[11] = "", every[8];
+    if (date_parse(start, &t0))
+        date_format(t0 + MEASURE_SPAN_DAYS, until);
+    snprintf(every, sizeof(every), "%d", MEASURE_EVERY_WEEKS);
+    form_value(form, "repeat_every", every);
+    form_value(form, "repeat_unit", "weeks");
+    form_value(form, "repeat_until", until);
 }
 
 /* ---- choices for the form ---- */
@@ -267,7 +351,10 @@ static json_t *activity_groups(struct request *req, long long sel, enum db_statu
         int tpw = rhythm_value(PQgetvalue(res, r, 3), MAX_TIMES_PER_WEEK);
         int weeks = rhythm_value(PQgetvalue(res, r, 4), MAX_WEEKS);
         char label[600];
-        if (tpw > 0 && weeks > 0)
+        if (strcmp(PQgetvalue(res, r, 1), "measure") == 0)
+            snprintf(label, sizeof(label), "%s (suggested: every %d weeks)", PQgetvalue(res, r, 2),
+                     MEASURE_EVERY_WEEKS);
+        else if (tpw > 0 && weeks > 0)
             snprintf(label, sizeof(label), "%s (suggested: %d× a week for %d %s)",
                      PQgetvalue(res, r, 2), tpw, weeks, weeks == 1 ? "week" : "weeks");
         else
@@ -389,6 +476,7 @@ static enum db_status resolve_target(struct request *req, enum who_kind kind, lo
 struct activity_pick {
     long long id, version_id;
     bool archived;
+    bool measure;   /* a measure: repeating is suggested */
     int tpw, weeks; /* suggested rhythm, 0 when none */
 };
 
@@ -411,6 +499,7 @@ static enum db_status resolve_activity(struct request *req, long long id, struct
         a->id = id;
         a->version_id = atoll(PQgetvalue(res, 0, 2));
         a->archived = PQgetvalue(res, 0, 4)[0] == 't';
+        a->measure = strcmp(PQgetvalue(res, 0, 1), "measure") == 0;
         a->tpw = rhythm_value(PQgetvalue(res, 0, 5), MAX_TIMES_PER_WEEK);
         a->weeks = rhythm_value(PQgetvalue(res, 0, 6), MAX_WEEKS);
         if (a->tpw == 0 || a->weeks == 0)
@@ -493,10 +582,11 @@ void h_assign_form(struct request *req)
         snprintf(tpw, sizeof(tpw), "%d", a.tpw);
         snprintf(weeks, sizeof(weeks), "%d", a.weeks);
     }
-    form_value(form, "schedule", a.tpw > 0 ? "rhythm" : "due");
-    form_value(form, "due_date", a.tpw > 0 ? "" : due);
+    form_value(form, "schedule", a.measure ? "repeat" : a.tpw > 0 ? "rhythm" : "due");
+    form_value(form, "due_date", a.tpw > 0 || a.measure ? "" : due);
     form_value(form, "times_per_week", tpw);
     form_value(form, "weeks", weeks);
+    repeat_defaults(form, today);
     form_value(form, "note", "");
     if (kind == WHO_CLIENT)
         json_object_set_new(form, "back_href",
@@ -519,13 +609,14 @@ struct create_ctx {
 static enum db_status create_tx(void *arg)
 {
     struct create_ctx *c = arg;
-    char act[24], ver[24], tid[24], couple[24], tpw[16], weeks[16];
+    char act[24], ver[24], tid[24], couple[24], tpw[16], weeks[16], repeat[16];
     snprintf(act, sizeof(act), "%lld", c->a->id);
     snprintf(ver, sizeof(ver), "%lld", c->a->version_id);
     snprintf(tid, sizeof(tid), "%lld", c->req->session->user->id);
     snprintf(couple, sizeof(couple), "%lld", c->t->couple_id);
     snprintf(tpw, sizeof(tpw), "%d", c->s->times_per_week);
     snprintf(weeks, sizeof(weeks), "%d", c->s->nweeks);
+    snprintf(repeat, sizeof(repeat), "%d", c->s->repeat_days);
     for (int i = 0; i < c->t->nclients; i++) {
         char cid[24], partner[24];
         snprintf(cid, sizeof(cid), "%lld", c->t->clients[i]);
@@ -540,9 +631,10 @@ static enum db_status create_tx(void *arg)
                                 c->s->rhythm ? NULL : c->due,
                                 c->s->rhythm ? tpw : NULL,
                                 c->s->rhythm ? weeks : NULL,
-                                c->notes[i]};
+                                c->notes[i],
+                                c->s->repeat ? repeat : NULL};
         PGresult *res = NULL;
-        enum db_status st = db_exec(STMT_ASSIGNMENT_CREATE, 11, params, &res);
+        enum db_status st = db_exec(STMT_ASSIGNMENT_CREATE, 12, params, &res);
         if (st != DB_OK)
             return st;
         c->ids[i] = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
@@ -617,7 +709,9 @@ void h_assign_create(struct request *req)
         return;
     }
 
-    struct create_ctx c = {.req = req, .t = &t, .a = &a, .s = &s, .start = s.start, .due = s.due};
+    /* A repeating schedule's end is stored as its due date. */
+    struct create_ctx c = {
+        .req = req, .t = &t, .a = &a, .s = &s, .start = s.start, .due = s.repeat ? s.until : s.due};
     bool seal_failed = false;
     for (int i = 0; i < t.nclients; i++)
         c.notes[i] = seal_note(&s, t.clients[i], &seal_failed);
@@ -634,7 +728,8 @@ void h_assign_create(struct request *req)
         view_page(req, 201, NULL,
                   json_pack("{s:b, s:I, s:o}", "ok", 1, "id", (json_int_t)c.ids[0], "ids", ids));
     } else {
-        view_redirect(req, arena_printf(&req->arena, "/clients/%lld?done=assigned", t.clients[0]));
+        view_redirect(req, arena_printf(&req->arena, "/clients/%lld?done=assigned&assignment=%lld",
+                                        t.clients[0], c.ids[0]));
     }
     return;
 
@@ -698,7 +793,7 @@ void h_assignment_edit_form(struct request *req)
     }
     bool unreadable = false;
     char *note = homework_assignment_note(&a, &unreadable);
-    bool rhythm = a.times_per_week > 0 && a.weeks > 0;
+    bool rhythm = a.times_per_week > 0 && a.weeks > 0, repeat = a.repeat_days > 0;
     char tpw[16] = "", weeks[16] = "";
     if (rhythm) {
         snprintf(tpw, sizeof(tpw), "%d", a.times_per_week);
@@ -706,10 +801,21 @@ void h_assignment_edit_form(struct request *req)
     }
     json_t *form = form_new();
     form_value(form, "start_date", a.start_date);
-    form_value(form, "schedule", rhythm ? "rhythm" : "due");
-    form_value(form, "due_date", a.due_date);
+    form_value(form, "schedule", rhythm ? "rhythm" : repeat ? "repeat" : "due");
+    form_value(form, "due_date", repeat ? "" : a.due_date);
     form_value(form, "times_per_week", tpw);
     form_value(form, "weeks", weeks);
+    if (repeat) {
+        /* A multiple of 7 days is shown in weeks, as it is said. */
+        bool in_weeks = a.repeat_days % 7 == 0;
+        char every[16];
+        snprintf(every, sizeof(every), "%d", in_weeks ? a.repeat_days / 7 : a.repeat_days);
+        form_value(form, "repeat_every", every);
+        form_value(form, "repeat_unit", in_weeks ? "weeks" : "days");
+        form_value(form, "repeat_until", a.due_date);
+    } else {
+        repeat_defaults(form, a.start_date);
+    }
     form_value(form, "note", note != NULL ? note : "");
     homework_secret_free(note);
     if (unreadable)
@@ -729,7 +835,7 @@ struct change_ctx {
 static enum db_status change_tx(void *arg)
 {
     struct change_ctx *c = arg;
-    char id[24], tid[24], tpw[16], weeks[16];
+    char id[24], tid[24], tpw[16], weeks[16], repeat[16];
     snprintf(id, sizeof(id), "%lld", c->a->id);
     snprintf(tid, sizeof(tid), "%lld", c->req->session->user->id);
     PGresult *res = NULL;
@@ -737,15 +843,20 @@ static enum db_status change_tx(void *arg)
     if (c->s != NULL) {
         snprintf(tpw, sizeof(tpw), "%d", c->s->times_per_week);
         snprintf(weeks, sizeof(weeks), "%d", c->s->nweeks);
+        snprintf(repeat, sizeof(repeat), "%d", c->s->repeat_days);
+        /* A repeating schedule's end is stored as its due date. */
         const char *params[] = {id,
                                 tid,
                                 c->s->start,
-                                c->s->rhythm ? NULL : c->s->due,
+                                c->s->rhythm   ? NULL
+                                : c->s->repeat ? c->s->until
+                                               : c->s->due,
                                 c->s->rhythm ? tpw : NULL,
                                 c->s->rhythm ? weeks : NULL,
                                 c->notes[0],
-                                c->notes[1]};
-        st = db_exec(STMT_ASSIGNMENT_UPDATE, 8, params, &res);
+                                c->notes[1],
+                                c->s->repeat ? repeat : NULL};
+        st = db_exec(STMT_ASSIGNMENT_UPDATE, 9, params, &res);
     } else {
         const char *params[] = {id, tid};
         st = db_exec(STMT_ASSIGNMENT_CANCEL, 2, params, &res);
@@ -812,7 +923,8 @@ void h_assignment_update(struct request *req)
     if (req->want_json)
         view_page(req, 200, NULL, json_pack("{s:b, s:I}", "ok", 1, "id", (json_int_t)id));
     else
-        view_redirect(req, arena_printf(&req->arena, "/clients/%lld?done=changed", client_id));
+        view_redirect(req, arena_printf(&req->arena, "/clients/%lld?done=changed&assignment=%lld",
+                                        client_id, id));
 }
 
 void h_assignment_cancel(struct request *req)

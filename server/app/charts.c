@@ -137,7 +137,9 @@ static json_t *bands_view(const struct chart_spec *s)
         double hi = i + 1 == s->nbands ? s->ymax : (b->max + s->bands[i + 1].min) / 2.0;
         double top = map_y(hi, s->ymin, s->ymax), bottom = map_y(lo, s->ymin, s->ymax);
         char cls[32], range[80], smin[32], smax[32];
-        snprintf(cls, sizeof(cls), "band-%zu", i + 1);
+        /* band-1 is the calmest colour: the lowest band, or the highest
+         * when a higher score is better (WHO-5). */
+        snprintf(cls, sizeof(cls), "band-%zu", s->higher_is_better ? s->nbands - i : i + 1);
         chart_format_value(b->min, smin, sizeof(smin));
         chart_format_value(b->max, smax, sizeof(smax));
         snprintf(range, sizeof(range), "%s to %s", smin, smax);

@@ -56,6 +56,7 @@ struct chart_spec {
                                       items: no mark) */
     const double *values;          /* nrows * nseries, row after row; NAN: none */
     size_t nbands;                 /* 0 .. CHART_MAX_BANDS */
+    bool higher_is_better;         /* colour the bands from the top down (WHO-5) */
     const struct chart_band *bands;
 };
 

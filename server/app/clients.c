@@ -55,6 +55,38 @@ static json_t *rows_to_array(PGresult *res, const char *const *keys, int nkeys)
     return arr;
 }
 
+/* The confirmation after assigning or changing homework: what (a sentence
+ * without its full stop), then, when assignment (the ?assignment= of the
+ * redirect) is in data's current or past list, its title, schedule and
+ * status: "The homework was assigned: Mood questionnaire (PHQ-9), every 2
+ * weeks from 2026-03-02 until 2026-05-25. Due today." In the arena. */
+static const char *assignment_notice(struct request *req, const json_t *data, const char *what,
+                                     const char *assignment)
+{
+    long long id = parse_id(assignment);
+    const char *lists[] = {"current", "past"};
+    for (size_t l = 0; id > 0 && l < 2; l++) {
+        size_t i;
+        const json_t *a;
+        json_array_foreach(json_object_get(data, lists[l]), i, a)
+        {
+            if (json_integer_value(json_object_get(a, "id")) != id)
+                continue;
+            const char *title = json_string_value(json_object_get(a, "title"));
+            const char *schedule = json_string_value(json_object_get(a, "schedule"));
+            const char *label =
+                json_string_value(json_object_get(json_object_get(a, "status"), "label"));
+            if (title == NULL || schedule == NULL || label == NULL)
+                break;
+            char *sched = arena_strdup(&req->arena, schedule);
+            if (sched[0] >= 'A' && sched[0] <= 'Z')
+                sched[0] = (char)(sched[0] - 'A' + 'a');
+            return arena_printf(&req->arena, "%s: %s, %s. %s.", what, title, sched, label);
+        }
+    }
+    return arena_printf(&req->arena, "%s.", what);
+}
+
 /* The /clients page's data for the signed-in therapist: clients, couples,
  * pending invitations and the notice named by ?done=. form (stolen) is merged
  * in when given; sel_a/sel_b are the couple form's kept choices. Returns a
@@ -380,9 +412,11 @@ void client_page(struct request *req, long long client_id, int status, long long
     if (done != NULL && strcmp(done, "acknowledged") == 0)
         notice = "Acknowledged. It stays in the list below for 30 days.";
     else if (done != NULL && strcmp(done, "assigned") == 0)
-        notice = "The homework was assigned.";
+        notice =
+            assignment_notice(req, data, "The homework was assigned", req_query(req, "assignment"));
     else if (done != NULL && strcmp(done, "changed") == 0)
-        notice = "The homework was changed.";
+        notice =
+            assignment_notice(req, data, "The homework was changed", req_query(req, "assignment"));
     else if (done != NULL && strcmp(done, "cancelled") == 0)
         notice = "The homework was cancelled. Anything already written stays here.";
     if (notice != NULL)

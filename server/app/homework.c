@@ -64,7 +64,9 @@ void h_dashboard(struct request *req)
         struct hw_schedule s = {.start_date = PQgetvalue(res, i, 3),
                                 .due_date = PQgetvalue(res, i, 4),
                                 .times_per_week = atoi(PQgetvalue(res, i, 5)),
-                                .weeks = atoi(PQgetvalue(res, i, 6))};
+                                .weeks = atoi(PQgetvalue(res, i, 6)),
+                                .repeat_days = atoi(PQgetvalue(res, i, 11)),
+                                .last_done = PQgetvalue(res, i, 12)};
         int done = atoi(PQgetvalue(res, i, 7));
         bool draft = PQgetvalue(res, i, 8)[0] == 't';
         int unread = atoi(PQgetvalue(res, i, 9));
@@ -73,9 +75,10 @@ void h_dashboard(struct request *req)
 
         const char *href = arena_printf(&req->arena, "/homework/%s", id);
         const char *action_href = href, *action_label;
-        if (st.state == HW_UPCOMING) {
+        if (st.state == HW_UPCOMING && st.next_day[0] == '\0') {
             action_label = "See what it involves";
-        } else if (st.state == HW_DONE) {
+        } else if (st.state == HW_DONE || st.state == HW_UPCOMING) {
+            /* Done, or (repeating) this time's answered: the next comes later. */
             action_label = "See your entries";
         } else {
             action_href = arena_printf(&req->arena, "/homework/%s/practice", id);
@@ -112,9 +115,17 @@ void h_dashboard(struct request *req)
 
 /* ---- one assignment ---- */
 
-/* "3 times a week for 2 weeks", "Once, by Fri 14 Mar". */
+/* "3 times a week for 2 weeks", "Once, by Fri 14 Mar", "Every 2 weeks until
+ * Fri 14 Mar". */
 static const char *rhythm_text(struct request *req, const struct hw_assignment *a)
 {
+    if (a->repeat_days > 0) {
+        char every[32], until[40];
+        homework_repeat_phrase(a->repeat_days, every, sizeof(every));
+        every[0] = 'E';
+        homework_date_label(a->due_date, a->today, until, sizeof(until));
+        return arena_printf(&req->arena, "%s until %s", every, until);
+    }
     if (a->times_per_week > 0 && a->weeks > 0) {
         const char *times = a->times_per_week == 1 ? "Once"
                             : a->times_per_week == 2
@@ -162,13 +173,30 @@ static json_t *activity_json(const struct hw_assignment *a)
     return o;
 }
 
-/* Counts the submitted practices among the rows of STMT_HW_ASSIGNMENT_ENTRIES. */
-static int practices_done(PGresult *res)
+/* Counts the submitted practices among the rows of STMT_HW_ASSIGNMENT_ENTRIES
+ * (newest first). Repeating (s->repeat_days > 0): the occurrences answered
+ * (homework_occurrence), and last_done gets the day of the latest practice. */
+static int practices_done(PGresult *res, const struct hw_schedule *s, char last_done[11])
 {
-    int done = 0;
-    for (int i = 0; i < PQntuples(res); i++)
-        if (strcmp(PQgetvalue(res, i, 1), "submitted") == 0 && atoll(PQgetvalue(res, i, 6)) == 0)
+    int done = 0, prev = -1;
+    last_done[0] = '\0';
+    for (int i = 0; i < PQntuples(res); i++) {
+        if (strcmp(PQgetvalue(res, i, 1), "submitted") != 0 || atoll(PQgetvalue(res, i, 6)) != 0)
+            continue;
+        if (s->repeat_days <= 0) {
             done++;
+            continue;
+        }
+        char day[11];
+        snprintf(day, sizeof(day), "%s", PQgetvalue(res, i, 2)); /* "YYYY-MM-DD HH:MI" */
+        if (last_done[0] == '\0')
+            memcpy(last_done, day, sizeof(day));
+        /* Newest first, so an occurrence's practices come together. */
+        int k = homework_occurrence(s, day);
+        if (k >= 0 && k != prev)
+            done++;
+        prev = k;
+    }
     return done;
 }
 
@@ -215,7 +243,15 @@ void h_homework(struct request *req)
                                 : json_string(arena_printf(&req->arena, "%d replies", replies)));
         json_array_append_new(entries, row);
     }
-    int done = practices_done(res);
+    struct hw_schedule s = {.start_date = a.start_date,
+                            .due_date = a.due_date,
+                            .times_per_week = a.times_per_week,
+                            .weeks = a.weeks,
+                            .repeat_days = a.repeat_days,
+                            .cancelled = a.cancelled};
+    char last_done[11];
+    int done = practices_done(res, &s, last_done);
+    s.last_done = last_done;
     PQclear(res);
 
     json_t *partner = json_array();
@@ -227,11 +263,6 @@ void h_homework(struct request *req)
     }
     PQclear(shared);
 
-    struct hw_schedule s = {.start_date = a.start_date,
-                            .due_date = a.due_date,
-                            .times_per_week = a.times_per_week,
-                            .weeks = a.weeks,
-                            .cancelled = a.cancelled};
     struct hw_status st;
     homework_status(&s, a.today, done, &st);
 

@@ -40,6 +40,7 @@ struct hw_assignment {
     const char *due_date;            /* YYYY-MM-DD, "" when none */
     int times_per_week;              /* 0 when none */
     int weeks;                       /* 0 when none */
+    int repeat_days;                 /* repeating every this many days until due_date; 0: not */
     bool cancelled;
     bool has_note;
     const char *today;  /* the database's current_date (service time zone) */
@@ -105,28 +106,37 @@ void homework_secret_free(char *s);
 /* ---- the status of an assignment ---- */
 
 enum hw_state {
-    HW_UPCOMING, /* starts later */
+    HW_UPCOMING, /* starts later; or, repeating, the current one is answered: the next later */
     HW_ACTIVE,   /* under way: this week's homework */
     HW_OVERDUE,  /* its due date passed before it was done */
     HW_DONE,     /* every practice expected was logged */
-    HW_ENDED,    /* a rhythm whose weeks are over, with fewer practices */
+    HW_ENDED,    /* a rhythm whose weeks are over, or a repeating one past its end or with
+                    its last occurrence answered, with fewer practices */
     HW_CANCELLED,
     HW_STATE__MAX
 };
 
 struct hw_schedule {
     const char *start_date; /* YYYY-MM-DD */
-    const char *due_date;   /* YYYY-MM-DD; NULL or "" when none */
+    const char *due_date;   /* YYYY-MM-DD; NULL or "" when none; repeating: the end ("until") */
     int times_per_week;     /* 0 when none */
     int weeks;              /* 0 when none */
+    int repeat_days;        /* > 0: repeating every this many days until due_date */
+    /* Repeating only: the day (YYYY-MM-DD) of the latest practice counted;
+     * NULL or "" when none. */
+    const char *last_done;
     bool cancelled;
 };
 
 struct hw_status {
     enum hw_state state;
-    int expected;      /* practices expected in all (times_per_week x weeks, or 1) */
+    int expected;      /* practices expected in all (times_per_week x weeks, the
+                          occurrences of a repeating schedule, or 1) */
     int done;          /* submitted practices counted (as given) */
-    char last_day[11]; /* YYYY-MM-DD: the due date, or the rhythm's last day */
+    char last_day[11]; /* YYYY-MM-DD: the due date (a repeating one's end), or the rhythm's
+                          last day */
+    char next_day[11]; /* repeating: the next occurrence when the current one is answered
+                          and another follows; "" otherwise */
     char label[128];   /* "3 of 6 practices this fortnight", "Due Fri 14 Mar", ... */
 };
 
@@ -135,13 +145,35 @@ struct hw_status {
  * (corrections not counted). Rules: cancelled wins; then done when
  * done >= expected; upcoming before start_date; after the last day overdue
  * when there is a due date, else ended; otherwise active. A rhythm's last
- * day is the due date if set, else start_date + 7 x weeks - 1. Returns 0, or
- * -1 when a date is malformed (out is then an active status). */
+ * day is the due date if set, else start_date + 7 x weeks - 1.
+ *
+ * Repeating (repeat_days > 0 with a due date, the end): the occurrences are
+ * start, start + N, start + 2N, ... <= end, and expected is their number;
+ * done is the number of occurrences answered (homework_occurrence: several
+ * answers to one occurrence count once). Each occurrence is due on its day
+ * and stays open until the next one starts (the last until the end): active
+ * ("Due today", "Due since Tue 11 Mar") until it is answered (last_done on
+ * or after its day), then upcoming with next_day set ("Next on Fri 14 Mar")
+ * until the next one; missed ones are not owed any more, the label counts
+ * what was done of the occurrences so far ("2 of 3 so far"). After the end,
+ * or once the last occurrence is answered: done when all were answered,
+ * else ended.
+ *
+ * Returns 0, or -1 when a date is malformed (out is then an active status). */
 int homework_status(const struct hw_schedule *s, const char *today, int done,
                     struct hw_status *out);
+/* Repeating schedules: the index (0 = the start) of the occurrence a
+ * practice on day (YYYY-MM-DD) counts for: the last one that started on or
+ * before it, clamped to the first and the last. -1 when the schedule does
+ * not repeat or a date is malformed. The SQL function assignment_occurrence
+ * (migration 0009) is the same rule. */
+int homework_occurrence(const struct hw_schedule *s, const char *day);
+/* "every day", "every 3 days", "every week", "every 2 weeks" (a multiple
+ * of 7 days is said in weeks), written into out. */
+void homework_repeat_phrase(int repeat_days, char *out, size_t outlen);
 /* "upcoming" | "active" | "overdue" | "done" | "ended" | "cancelled". */
 const char *homework_state_name(enum hw_state st);
-/* {"state", "label", "expected", "done", "last_day", "is_upcoming", "is_active",
+/* {"state", "label", "expected", "done", "last_day", "next_day", "is_upcoming", "is_active",
  *  "is_overdue", "is_done", "is_ended", "is_cancelled"}: new reference. */
 json_t *homework_status_json(const struct hw_status *st);
 

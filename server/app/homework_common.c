@@ -34,6 +34,7 @@ enum {
     AC_CANCELLED,
     AC_NOTE,
     AC_TODAY,
+    AC_REPEAT,
 };
 
 /* Columns of STMT_HW_ENTRY_GET. */
@@ -106,6 +107,7 @@ static bool assignment_from_row(struct request *req, PGresult *res, struct hw_as
     a->due_date = arena_strdup(&req->arena, PQgetvalue(res, 0, AC_DUE));
     a->times_per_week = atoi(PQgetvalue(res, 0, AC_TIMES));
     a->weeks = atoi(PQgetvalue(res, 0, AC_WEEKS));
+    a->repeat_days = atoi(PQgetvalue(res, 0, AC_REPEAT));
     a->cancelled = is_true(res, 0, AC_CANCELLED);
     a->has_note = !PQgetisnull(res, 0, AC_NOTE);
     a->today = arena_strdup(&req->arena, PQgetvalue(res, 0, AC_TODAY));
@@ -414,12 +416,117 @@ static const char *period_phrase(int weeks, char *buf, size_t n)
     return buf;
 }
 
+void homework_repeat_phrase(int repeat_days, char *out, size_t outlen)
+{
+    if (repeat_days == 7)
+        snprintf(out, outlen, "every week");
+    else if (repeat_days > 0 && repeat_days % 7 == 0)
+        snprintf(out, outlen, "every %d weeks", repeat_days / 7);
+    else if (repeat_days == 1)
+        snprintf(out, outlen, "every day");
+    else
+        snprintf(out, outlen, "every %d days", repeat_days);
+}
+
+/* The occurrence of day for a repeating schedule from start to end (days),
+ * every n days: see homework_occurrence. */
+static long occurrence_of(long start, long end, long n, long day)
+{
+    long k = day > start ? (day - start) / n : 0;
+    long last = (end - start) / n;
+    return k < last ? k : last;
+}
+
+int homework_occurrence(const struct hw_schedule *s, const char *day)
+{
+    long start, end, d;
+    if (s->repeat_days <= 0 || !parse_day(s->start_date, &start) || !parse_day(s->due_date, &end) ||
+        end < start || !parse_day(day, &d))
+        return -1;
+    return (int)occurrence_of(start, end, s->repeat_days, d);
+}
+
+/* The status of a repeating schedule (homework_status's rules), start and
+ * end parsed, out->done set. */
+static void repeating_status(const struct hw_schedule *s, long start, long end, long now,
+                             const char *today, struct hw_status *out)
+{
+    long n = s->repeat_days;
+    long last = (end - start) / n; /* the last occurrence's index */
+    out->expected = (int)(last + 1);
+    format_day(end, out->last_day);
+    char when[40];
+    homework_date_label(out->last_day, today, when, sizeof(when));
+
+    if (s->cancelled) {
+        out->state = HW_CANCELLED;
+        snprintf(out->label, sizeof(out->label), "Cancelled");
+        return;
+    }
+    if (out->done >= out->expected) {
+        out->state = HW_DONE;
+        snprintf(out->label, sizeof(out->label), "All %d done", out->expected);
+        return;
+    }
+    if (now < start) {
+        out->state = HW_UPCOMING;
+        char from[40];
+        homework_date_label(s->start_date, today, from, sizeof(from));
+        snprintf(out->label, sizeof(out->label), "Starts %s", from);
+        return;
+    }
+    if (now > end) {
+        out->state = HW_ENDED;
+        snprintf(out->label, sizeof(out->label), "Ended %s · %d of %d done", when, out->done,
+                 out->expected);
+        return;
+    }
+    long k = occurrence_of(start, end, n, now), due = start + k * n, ld;
+    bool answered = s->last_done != NULL && parse_day(s->last_done, &ld) &&
+                    occurrence_of(start, end, n, ld) >= k;
+    /* What was done of the occurrences so far, this one included. */
+    int so_far = (int)(k + 1), done_so_far = out->done < so_far ? out->done : so_far;
+    char count[48] = "";
+    if (so_far > 1)
+        snprintf(count, sizeof(count), " · %d of %d so far", done_so_far, so_far);
+    if (answered && k == last) {
+        out->state = HW_ENDED;
+        snprintf(out->label, sizeof(out->label), "Finished · %d of %d done", out->done,
+                 out->expected);
+    } else if (answered) {
+        out->state = HW_UPCOMING;
+        format_day(due + n, out->next_day);
+        char next[40];
+        homework_date_label(out->next_day, today, next, sizeof(next));
+        snprintf(out->label, sizeof(out->label), "Next on %s%s", next, count);
+    } else if (now == due) {
+        snprintf(out->label, sizeof(out->label), "Due today%s", count);
+    } else {
+        char day[11], since[40];
+        format_day(due, day);
+        homework_date_label(day, today, since, sizeof(since));
+        snprintf(out->label, sizeof(out->label), "Due since %s%s", since, count);
+    }
+}
+
 int homework_status(const struct hw_schedule *s, const char *today, int done, struct hw_status *out)
 {
     memset(out, 0, sizeof(*out));
     out->done = done < 0 ? 0 : done;
     bool rhythm = s->times_per_week > 0 && s->weeks > 0;
     bool has_due = s->due_date != NULL && s->due_date[0] != '\0';
+    if (s->repeat_days > 0) {
+        long start, end, now;
+        out->state = HW_ACTIVE;
+        out->expected = 1;
+        if (!has_due || !parse_day(s->start_date, &start) || !parse_day(today, &now) ||
+            !parse_day(s->due_date, &end) || end < start) {
+            snprintf(out->label, sizeof(out->label), "%d done", out->done);
+            return -1;
+        }
+        repeating_status(s, start, end, now, today, out);
+        return 0;
+    }
     out->expected = rhythm ? s->times_per_week * s->weeks : 1;
     out->state = HW_ACTIVE;
 
@@ -480,10 +587,10 @@ const char *homework_state_name(enum hw_state st)
 
 json_t *homework_status_json(const struct hw_status *st)
 {
-    return json_pack("{s:s, s:s, s:i, s:i, s:s, s:b, s:b, s:b, s:b, s:b, s:b}", "state",
+    return json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b}", "state",
                      homework_state_name(st->state), "label", st->label, "expected", st->expected,
-                     "done", st->done, "last_day", st->last_day, "is_upcoming",
-                     st->state == HW_UPCOMING, "is_active", st->state == HW_ACTIVE, "is_overdue",
-                     st->state == HW_OVERDUE, "is_done", st->state == HW_DONE, "is_ended",
-                     st->state == HW_ENDED, "is_cancelled", st->state == HW_CANCELLED);
+                     "done", st->done, "last_day", st->last_day, "next_day", st->next_day,
+                     "is_upcoming", st->state == HW_UPCOMING, "is_active", st->state == HW_ACTIVE,
+                     "is_overdue", st->state == HW_OVERDUE, "is_done", st->state == HW_DONE,
+                     "is_ended", st->state == HW_ENDED, "is_cancelled", st->state == HW_CANCELLED);
 }

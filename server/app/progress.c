@@ -33,6 +33,8 @@ enum {
     PA_DONE,
     PA_THERAPIST,
     PA_TODAY,
+    PA_REPEAT,
+    PA_LAST_DONE,
 };
 /* Columns of STMT_PROGRESS_ENTRIES. */
 enum {
@@ -68,16 +70,24 @@ static json_t *assignment_item(PGresult *res, int r, bool therapist_view)
     const char *start = PQgetvalue(res, r, PA_START), *due = PQgetvalue(res, r, PA_DUE);
     int tpw = atoi(PQgetvalue(res, r, PA_TPW)), weeks = atoi(PQgetvalue(res, r, PA_WEEKS));
     bool cancelled = PQgetvalue(res, r, PA_CANCELLED)[0] == 't';
+    int repeat = atoi(PQgetvalue(res, r, PA_REPEAT));
     struct hw_schedule sched = {.start_date = start,
                                 .due_date = due,
                                 .times_per_week = tpw,
                                 .weeks = weeks,
+                                .repeat_days = repeat,
+                                .last_done = PQgetvalue(res, r, PA_LAST_DONE),
                                 .cancelled = cancelled};
     struct hw_status st;
     homework_status(&sched, PQgetvalue(res, r, PA_TODAY), atoi(PQgetvalue(res, r, PA_DONE)), &st);
     bool current = st.state == HW_UPCOMING || st.state == HW_ACTIVE || st.state == HW_OVERDUE;
     char schedule[160], completion[48];
-    if (*due != '\0')
+    if (repeat > 0) {
+        char every[32];
+        homework_repeat_phrase(repeat, every, sizeof(every));
+        every[0] = 'E';
+        snprintf(schedule, sizeof(schedule), "%s from %s until %s", every, start, due);
+    } else if (*due != '\0')
         snprintf(schedule, sizeof(schedule), "From %s, due %s", start, due);
     else
         snprintf(schedule, sizeof(schedule), "%d %s a week for %d %s, from %s", tpw,
@@ -92,6 +102,7 @@ static json_t *assignment_item(PGresult *res, int r, bool therapist_view)
         homework_status_json(&st), "overdue", st.state == HW_OVERDUE, "cancelled", cancelled,
         "current", current, "couple", atoll(PQgetvalue(res, r, PA_COUPLE)) > 0);
     json_object_set_new(o, "due_date", *due ? json_string(due) : json_null());
+    json_object_set_new(o, "repeat_days", repeat > 0 ? json_integer(repeat) : json_null());
     if (therapist_view)
         json_object_set_new(o, "can_change", json_boolean(!cancelled));
     else
@@ -434,6 +445,7 @@ static json_t *measure_chart(struct arena *ar, const struct group *g, PGresult *
         .values = values,
         .nbands = nb,
         .bands = bands,
+        .higher_is_better = json_is_true(json_object_get(scoring, "higher_is_better")),
     };
     json_t *view = chart_view(&spec);
     buf_free(&desc);

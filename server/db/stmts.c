@@ -414,15 +414,16 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                    "c.partner_b)",
                             .nparams = 2},
     /* $1 activity, $2 version, $3 therapist, $4 client, $5 couple, $6 partner
-     * assignment, $7 start, $8 due, $9 times a week, $10 weeks, $11 note_enc. */
+     * assignment, $7 start, $8 due (a repeating one's end), $9 times a week,
+     * $10 weeks, $11 note_enc, $12 repeat every so many days. */
     [STMT_ASSIGNMENT_CREATE] = {.name = "assignment_create",
                                 .sql = "INSERT INTO assignments (activity_id, version_id, "
                                        "therapist_id, client_id, couple_id, "
                                        "partner_assignment_id, start_date, due_date, "
-                                       "times_per_week, weeks, note_enc) VALUES ($1, $2, $3, $4, "
-                                       "$5, $6, $7::date, $8::date, $9::smallint, $10::smallint, "
-                                       "$11::bytea) RETURNING id",
-                                .nparams = 11},
+                                       "times_per_week, weeks, note_enc, repeat_days) VALUES ($1, "
+                                       "$2, $3, $4, $5, $6, $7::date, $8::date, $9::smallint, "
+                                       "$10::smallint, $11::bytea, $12::smallint) RETURNING id",
+                                .nparams = 12},
     /* $1 the couple's first row, $2 the second (which points back). */
     [STMT_ASSIGNMENT_LINK] = {.name = "assignment_link",
                               .sql = "UPDATE assignments SET partner_assignment_id = $2 WHERE id "
@@ -431,18 +432,19 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     /* $1 assignment, $2 its therapist: it and its couple partner (both rows
      * pointing at each other) change together. $3 start, $4 due, $5 times a
      * week, $6 weeks, $7 note_enc for $1's row, $8 for the partner's (each
-     * sealed for its own client). */
+     * sealed for its own client), $9 repeat every so many days ($4 its end). */
     [STMT_ASSIGNMENT_UPDATE] = {.name = "assignment_update",
                                 .sql =
                                     "UPDATE assignments SET start_date = $3::date, due_date = "
                                     "$4::date, times_per_week = $5::smallint, weeks = "
-                                    "$6::smallint, note_enc = CASE WHEN id = $1::bigint THEN "
-                                    "$7::bytea ELSE $8::bytea END, updated_at = now() WHERE "
+                                    "$6::smallint, repeat_days = $9::smallint, note_enc = CASE "
+                                    "WHEN id = $1::bigint THEN $7::bytea ELSE $8::bytea END, "
+                                    "updated_at = now() WHERE "
                                     "therapist_id = $2::bigint AND cancelled_at IS NULL AND (id "
                                     "= $1::bigint OR (partner_assignment_id = $1::bigint AND id "
                                     "= (SELECT partner_assignment_id FROM assignments WHERE id = "
                                     "$1::bigint))) RETURNING id, client_id",
-                                .nparams = 8},
+                                .nparams = 9},
     /* $1 assignment, $2 its therapist: cancels it and its couple partner. */
     [STMT_ASSIGNMENT_CANCEL] = {.name = "assignment_cancel",
                                 .sql = "UPDATE assignments SET cancelled_at = now(), updated_at = "
@@ -452,30 +454,38 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "assignments WHERE id = $1::bigint))) RETURNING id, "
                                        "client_id",
                                 .nparams = 2},
-    /* $1 therapist: every client with what needs attention, in one pass:
-     * overdue homework (homework_status: a due date passed with fewer
-     * practices than expected; corrections not counted), submissions not yet
-     * read, the last entry or reply the client wrote, the next last day of
-     * open homework. Clients needing attention first. */
     /* $1 therapist: the caseload. Per client: open attention items (risk
-     * first), overdue homework, unread entries and replies, last activity,
-     * next due day and adherence (practices logged of those expected by the
-     * schedules so far, %; -1 when none is expected yet). Clients with a
-     * risk item first, then any open item, then overdue or unread. */
+     * first), overdue homework (homework_status: a due date passed with
+     * fewer practices than expected; corrections not counted), unread
+     * entries and replies, the last entry or reply the client wrote, the
+     * next due day of open homework and adherence (practices logged of those
+     * expected by the schedules so far, %; -1 when none is expected yet). A
+     * repeating assignment is never overdue (a missed occurrence is not owed:
+     * homework_status); its next day is its next occurrence (or its end), its
+     * practices done are the occurrences answered, and one is expected per
+     * occurrence begun. Clients with a risk item first, then any open item,
+     * then overdue or unread. */
     [STMT_CLIENTS_OVERVIEW] = {
         .name = "clients_overview",
-        .sql = "WITH mine AS (SELECT a.client_id, a.due_date, a.start_date, "
-               "coalesce(a.due_date, a.start_date + 7 * a.weeks - 1) AS last_day, "
-               "a.times_per_week, CASE WHEN a.times_per_week IS NOT NULL AND a.weeks IS NOT "
-               "NULL THEN a.times_per_week * a.weeks ELSE 1 END AS expected, (SELECT count(*) "
-               "FROM entries e WHERE e.assignment_id = a.id AND e.status = 'submitted' AND "
-               "e.corrects_entry_id IS NULL) AS done FROM assignments a "
-               "WHERE a.therapist_id = $1 AND a.cancelled_at IS NULL), "
+        .sql = "WITH mine AS (SELECT a.client_id, a.start_date, a.times_per_week, a.repeat_days, "
+               "a.due_date AS until, CASE WHEN a.repeat_days IS NULL THEN a.due_date END AS "
+               "due_date, CASE WHEN a.repeat_days IS NULL THEN coalesce(a.due_date, "
+               "a.start_date + 7 * a.weeks - 1) ELSE least(a.due_date, a.start_date + "
+               "greatest(0, (current_date - a.start_date + a.repeat_days - 1) / a.repeat_days) "
+               "* a.repeat_days) END AS last_day, CASE WHEN a.repeat_days IS NOT NULL THEN "
+               "(a.due_date - a.start_date) / a.repeat_days + 1 WHEN a.times_per_week IS NOT "
+               "NULL AND a.weeks IS NOT NULL THEN a.times_per_week * a.weeks ELSE 1 END AS "
+               "expected, (SELECT CASE WHEN a.repeat_days IS NULL THEN count(*) ELSE "
+               "count(DISTINCT assignment_occurrence(a.start_date, a.due_date, a.repeat_days, "
+               "e.submitted_at::date)) END FROM entries e WHERE e.assignment_id = a.id AND "
+               "e.status = 'submitted' AND e.corrects_entry_id IS NULL) AS done "
+               "FROM assignments a WHERE a.therapist_id = $1 AND a.cancelled_at IS NULL), "
                "sofar AS (SELECT m.*, CASE WHEN m.start_date > current_date THEN 0 WHEN "
-               "m.times_per_week IS NOT NULL THEN least(m.expected, ceil(m.expected::numeric * "
-               "(least(current_date, m.last_day) - m.start_date + 1) / greatest(m.last_day - "
-               "m.start_date + 1, 1))::int) WHEN m.last_day < current_date THEN m.expected ELSE 0 END AS "
-               "expected_now FROM mine m), "
+               "m.repeat_days IS NOT NULL THEN assignment_occurrence(m.start_date, m.until, "
+               "m.repeat_days, current_date) + 1 WHEN m.times_per_week IS NOT NULL THEN "
+               "least(m.expected, ceil(m.expected::numeric * (least(current_date, m.last_day) - "
+               "m.start_date + 1) / greatest(m.last_day - m.start_date + 1, 1))::int) WHEN "
+               "m.last_day < current_date THEN m.expected ELSE 0 END AS expected_now FROM mine m), "
                "due AS (SELECT client_id, count(*) FILTER (WHERE due_date IS NOT NULL AND "
                "last_day < current_date AND done < expected) AS overdue, min(last_day) FILTER "
                "(WHERE last_day >= current_date AND done < expected) AS next_due, "
@@ -531,7 +541,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
                                        "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
                                        "a.cancelled_at IS NOT NULL, a.note_enc, "
-                                       "to_char(current_date, 'YYYY-MM-DD') "
+                                       "to_char(current_date, 'YYYY-MM-DD'), "
+                                       "coalesce(a.repeat_days, 0) "
                                        "FROM assignments a "
                                        "JOIN activity_versions v ON v.id = a.version_id "
                                        "JOIN activities act ON act.id = a.activity_id "
@@ -555,21 +566,31 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "WHERE e.id = $1 AND e.status = 'submitted'",
                            .nparams = 1},
     /* $1 client: their assignments that are not cancelled, with practices
-     * logged (corrections not counted), a draft waiting, and replies they
-     * have not read yet. */
+     * logged (corrections not counted; for a repeating one the occurrences
+     * answered, assignment_occurrence of migration 0009), a draft waiting,
+     * replies they have not read yet, and (repeating) the interval and the
+     * day of the latest practice. */
     [STMT_HW_DASHBOARD] = {.name = "hw_dashboard",
                            .sql = "SELECT a.id, v.title, v.summary, "
                                   "to_char(a.start_date, 'YYYY-MM-DD'), "
                                   "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
                                   "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
-                                  "(SELECT count(*) FROM entries e WHERE e.assignment_id = a.id "
+                                  "(SELECT CASE WHEN a.repeat_days IS NULL THEN count(*) ELSE "
+                                  "count(DISTINCT assignment_occurrence(a.start_date, "
+                                  "a.due_date, a.repeat_days, e.submitted_at::date)) END "
+                                  "FROM entries e WHERE e.assignment_id = a.id "
                                   "AND e.status = 'submitted' AND e.corrects_entry_id IS NULL), "
                                   "EXISTS (SELECT 1 FROM entries e WHERE e.assignment_id = a.id "
                                   "AND e.status = 'draft'), "
                                   "(SELECT count(*) FROM comments c JOIN entries e ON e.id = "
                                   "c.entry_id WHERE e.assignment_id = a.id AND e.client_id = $1 "
                                   "AND c.author_id <> $1 AND c.read_at IS NULL), "
-                                  "to_char(current_date, 'YYYY-MM-DD') "
+                                  "to_char(current_date, 'YYYY-MM-DD'), "
+                                  "coalesce(a.repeat_days, 0), "
+                                  "CASE WHEN a.repeat_days IS NULL THEN '' ELSE coalesce(("
+                                  "SELECT to_char(max(e.submitted_at), 'YYYY-MM-DD') FROM "
+                                  "entries e WHERE e.assignment_id = a.id AND e.status = "
+                                  "'submitted' AND e.corrects_entry_id IS NULL), '') END "
                                   "FROM assignments a "
                                   "JOIN activity_versions v ON v.id = a.version_id "
                                   "WHERE a.client_id = $1 AND a.cancelled_at IS NULL "
@@ -718,23 +739,34 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     /* homework: progress */
     /* (app/progress.c) $1 client, $2 therapist or NULL (the client: every
      * therapist's), $3 whether cancelled ones are listed. Practices done do
-     * not count corrections (as homework_status wants). */
+     * not count corrections (as homework_status wants); for a repeating one
+     * they are the occurrences answered, and the last two columns are its
+     * interval and the day of its latest practice. */
     [STMT_PROGRESS_ASSIGNMENTS] = {.name = "progress_assignments",
-                                   .sql = "SELECT a.id, v.title, act.kind, v.version, "
-                                          "to_char(a.start_date, 'YYYY-MM-DD'), "
-                                          "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
-                                          "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
-                                          "a.cancelled_at IS NOT NULL, coalesce(a.couple_id, 0), "
-                                          "(SELECT count(*) FROM entries e WHERE e.assignment_id "
-                                          "= a.id AND e.status = 'submitted' AND "
-                                          "e.corrects_entry_id IS NULL), u.display_name, "
-                                          "to_char(current_date, 'YYYY-MM-DD') FROM assignments a "
-                                          "JOIN activity_versions v ON v.id = a.version_id JOIN "
-                                          "activities act ON act.id = a.activity_id JOIN users u "
-                                          "ON u.id = a.therapist_id WHERE a.client_id = $1::bigint "
-                                          "AND ($2::bigint IS NULL OR a.therapist_id = $2::bigint) "
-                                          "AND (a.cancelled_at IS NULL OR $3::boolean) ORDER BY "
-                                          "a.start_date DESC, a.id DESC LIMIT 500",
+                                   .sql =
+                                       "SELECT a.id, v.title, act.kind, v.version, "
+                                       "to_char(a.start_date, 'YYYY-MM-DD'), "
+                                       "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
+                                       "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
+                                       "a.cancelled_at IS NOT NULL, coalesce(a.couple_id, 0), "
+                                       "(SELECT CASE WHEN a.repeat_days IS NULL THEN count(*) "
+                                       "ELSE count(DISTINCT assignment_occurrence("
+                                       "a.start_date, a.due_date, a.repeat_days, "
+                                       "e.submitted_at::date)) END FROM entries e WHERE "
+                                       "e.assignment_id = a.id AND e.status = 'submitted' AND "
+                                       "e.corrects_entry_id IS NULL), u.display_name, "
+                                       "to_char(current_date, 'YYYY-MM-DD'), "
+                                       "coalesce(a.repeat_days, 0), CASE WHEN a.repeat_days IS "
+                                       "NULL THEN '' ELSE coalesce((SELECT to_char(max("
+                                       "e.submitted_at), 'YYYY-MM-DD') FROM entries e WHERE "
+                                       "e.assignment_id = a.id AND e.status = 'submitted' AND "
+                                       "e.corrects_entry_id IS NULL), '') END FROM assignments a "
+                                       "JOIN activity_versions v ON v.id = a.version_id JOIN "
+                                       "activities act ON act.id = a.activity_id JOIN users u "
+                                       "ON u.id = a.therapist_id WHERE a.client_id = $1::bigint "
+                                       "AND ($2::bigint IS NULL OR a.therapist_id = $2::bigint) "
+                                       "AND (a.cancelled_at IS NULL OR $3::boolean) ORDER BY "
+                                       "a.start_date DESC, a.id DESC LIMIT 500",
                                    .nparams = 3},
     /* $1 client, $2 therapist or NULL: submitted entries, newest first, with
      * whether a later entry corrects them (charts leave those out). */
@@ -809,28 +841,36 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
      * way (started, not cancelled, not all done, its last day not more than
      * the therapist's inactive_days ago) whose last submission (or its
      * start) is older than inactive_days, and that raised no inactive item
-     * since then. */
-    [STMT_ATTN_INACTIVE] = {.name = "attn_inactive",
-                            .sql = "INSERT INTO attention_items (client_id, kind, assignment_id) "
-                                   "SELECT a.client_id, 'inactive', a.id FROM assignments a "
-                                   "JOIN users t ON t.id = a.therapist_id "
-                                   "JOIN users c ON c.id = a.client_id AND c.disabled_at IS NULL "
-                                   "JOIN care_team ct ON ct.therapist_id = a.therapist_id "
-                                   "AND ct.client_id = a.client_id "
-                                   "CROSS JOIN LATERAL (SELECT greatest(a.start_date::timestamptz, "
-                                   "max(e.submitted_at)) AS last_at, count(*) FILTER (WHERE "
-                                   "e.corrects_entry_id IS NULL) AS done FROM entries e WHERE "
-                                   "e.assignment_id = a.id AND e.status = 'submitted') l "
-                                   "WHERE a.cancelled_at IS NULL AND a.start_date <= current_date "
-                                   "AND coalesce(a.due_date, a.start_date + 7 * a.weeks - 1) >= "
-                                   "current_date - t.inactive_days AND l.done < CASE WHEN "
-                                   "a.times_per_week IS NOT NULL AND a.weeks IS NOT NULL THEN "
-                                   "a.times_per_week * a.weeks ELSE 1 END "
-                                   "AND l.last_at < now() - t.inactive_days * interval '1 day' "
-                                   "AND NOT EXISTS (SELECT 1 FROM attention_items i WHERE "
-                                   "i.assignment_id = a.id AND i.kind = 'inactive' AND "
-                                   "i.raised_at >= l.last_at) RETURNING id",
-                            .nparams = 0},
+     * since then. A repeating one counts from the start of its current
+     * occurrence, and is never inactive while that occurrence is answered. */
+    [STMT_ATTN_INACTIVE] = {
+        .name = "attn_inactive",
+        .sql = "INSERT INTO attention_items (client_id, kind, assignment_id) "
+               "SELECT a.client_id, 'inactive', a.id FROM assignments a "
+               "JOIN users t ON t.id = a.therapist_id "
+               "JOIN users c ON c.id = a.client_id AND c.disabled_at IS NULL "
+               "JOIN care_team ct ON ct.therapist_id = a.therapist_id AND ct.client_id = "
+               "a.client_id "
+               "CROSS JOIN LATERAL (SELECT CASE WHEN a.repeat_days IS NULL THEN a.start_date "
+               "ELSE a.start_date + assignment_occurrence(a.start_date, a.due_date, "
+               "a.repeat_days, current_date) * a.repeat_days END AS since) p "
+               "CROSS JOIN LATERAL (SELECT max(e.submitted_at) AS last_at, CASE WHEN "
+               "a.repeat_days IS NULL THEN count(*) FILTER (WHERE e.corrects_entry_id IS NULL) "
+               "ELSE count(DISTINCT assignment_occurrence(a.start_date, a.due_date, "
+               "a.repeat_days, e.submitted_at::date)) FILTER (WHERE e.corrects_entry_id IS "
+               "NULL) END AS done FROM entries e WHERE e.assignment_id = a.id AND e.status = "
+               "'submitted') l "
+               "WHERE a.cancelled_at IS NULL AND a.start_date <= current_date "
+               "AND coalesce(a.due_date, a.start_date + 7 * a.weeks - 1) >= current_date - "
+               "t.inactive_days AND l.done < CASE WHEN a.repeat_days IS NOT NULL THEN "
+               "(a.due_date - a.start_date) / a.repeat_days + 1 WHEN a.times_per_week IS NOT "
+               "NULL AND a.weeks IS NOT NULL THEN a.times_per_week * a.weeks ELSE 1 END "
+               "AND (a.repeat_days IS NULL OR l.last_at IS NULL OR l.last_at::date < p.since) "
+               "AND greatest(p.since::timestamptz, l.last_at) < now() - t.inactive_days * "
+               "interval '1 day' AND NOT EXISTS (SELECT 1 FROM attention_items i WHERE "
+               "i.assignment_id = a.id AND i.kind = 'inactive' AND i.raised_at >= "
+               "greatest(p.since::timestamptz, l.last_at)) RETURNING id",
+        .nparams = 0},
     /* $1 client: open items and those acknowledged in the last 30 days. */
     [STMT_ATTN_CLIENT_ITEMS] = {.name = "attn_client_items",
                                 .sql = "SELECT i.id, i.kind, to_char(i.raised_at, "

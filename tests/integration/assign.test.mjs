@@ -117,8 +117,11 @@ test('assign with a rhythm: the latest version, the dates, the note encrypted, a
         times_per_week: '5', weeks: '2', note: `Go gently. ${NOTE}`,
     });
     assert.equal(res.status, 303, res.body.slice(0, 800));
-    assert.equal(res.headers.location, `/clients/${people.A.id}?done=assigned`);
     const id = q(`SELECT max(id) FROM assignments WHERE client_id = ${people.A.id}`);
+    assert.equal(res.headers.location, `/clients/${people.A.id}?done=assigned&assignment=${id}`);
+    // The confirmation says what was given, on which schedule.
+    const done = await T1.get(res.headers.location);
+    assert.match(done.body, new RegExp(`The homework was assigned: Daily appreciations, 5 times a week for 2 weeks, from ${day(1)}\\. Starts `));
     const row = q(`SELECT activity_id, version_id, therapist_id, to_char(start_date, 'YYYY-MM-DD'), due_date IS NULL,
                           times_per_week, weeks, couple_id IS NULL, partner_assignment_id IS NULL, note_enc IS NOT NULL
                    FROM assignments WHERE id = ${id}`);
@@ -163,7 +166,7 @@ test('to a couple: two rows pointing at each other, one transaction, each note s
     const before = Number(q('SELECT count(*) FROM assignments'));
     const res = await assign(T1, { who: `couple:${couple}`, activity: act.balance, start_date: day(), schedule: 'due', due_date: day(5), note: `Both ${NOTE}` });
     assert.equal(res.status, 303, res.body.slice(0, 800));
-    assert.equal(res.headers.location, `/clients/${Math.min(people.A.id, people.A2.id)}?done=assigned`);
+    assert.match(res.headers.location, new RegExp(`^/clients/${Math.min(people.A.id, people.A2.id)}\\?done=assigned&assignment=\\d+$`));
     assert.equal(Number(q('SELECT count(*) FROM assignments')), before + 2);
     const rows = q(`SELECT a.id, a.client_id, a.partner_assignment_id, a.couple_id, a.version_id, encode(a.note_enc, 'hex')
                     FROM assignments a WHERE a.activity_id = ${act.balance} ORDER BY a.id`).split('\n').map((l) => l.split('|'));
@@ -211,11 +214,11 @@ test('bad input: a message per field, what was typed kept; not mine: 404; nothin
     // Neither a due date nor a rhythm (the API, without the radio button).
     let j = await T1.postJson('/assignments', { ...base, start_date: day() });
     assert.equal(j.status, 422);
-    assert.match(JSON.parse(j.body).error.fields.schedule, /Choose a due date or a rhythm/);
+    assert.match(JSON.parse(j.body).error.fields.schedule, /Choose a due date, a rhythm .* or repeating/);
     // Both at once.
     j = await T1.postJson('/assignments', { ...base, start_date: day(), due_date: day(3), times_per_week: '2', weeks: '2' });
     assert.equal(j.status, 422);
-    assert.match(JSON.parse(j.body).error.fields.schedule, /not both/);
+    assert.match(JSON.parse(j.body).error.fields.schedule, /Choose one: a due date, a rhythm, or repeating until a date/);
     // Missing and malformed fields, each with its own message.
     j = await T1.postJson('/assignments', { start_date: '2026-02-30', schedule: 'due', due_date: '' });
     assert.equal(j.status, 422);
@@ -263,7 +266,7 @@ test('edit keeps the version; a new version of the activity changes no assignmen
     assert.match(res.body, />second<\/textarea>/);
     res = await T1.post(`/assignments/${id}`, { start_date: day(2), schedule: 'due', due_date: day(9), note: 'second' });
     assert.equal(res.status, 303, res.body.slice(0, 500));
-    assert.equal(res.headers.location, `/clients/${people.A.id}?done=changed`);
+    assert.equal(res.headers.location, `/clients/${people.A.id}?done=changed&assignment=${id}`);
     assert.equal(q(`SELECT version_id || '|' || to_char(start_date, 'YYYY-MM-DD') || '|' || to_char(due_date, 'YYYY-MM-DD') || '|' || (times_per_week IS NULL) FROM assignments WHERE id = ${id}`),
         `${v1}|${day(2)}|${day(9)}|true`);
     assert.match((await T1.get(`/assignments/${id}/edit`)).body, />second<\/textarea>/);
@@ -399,7 +402,10 @@ test('the client page: timeline, scores and charts with a point per entry; the c
 
     const html = await T4.get(`/clients/${c.id}`);
     assert.equal((html.body.match(/<svg /g) ?? []).length, 2);
-    assert.equal((html.body.match(/<circle /g) ?? []).length, 3 + 2 + 2);
+    assert.equal((html.body.match(/<circle class="chart-point"/g) ?? []).length, 3 + 2 + 2);
+    // A ring for each charted entry that raised an attention item.
+    const marked = q(`SELECT count(DISTINCT entry_id) FROM attention_items WHERE client_id = ${c.id} AND entry_id IS NOT NULL`);
+    assert.equal((html.body.match(/<circle class="chart-mark"/g) ?? []).length, Number(marked));
     assert.equal((html.body.match(/<title id="chart-/g) ?? []).length, 2);
     assert.equal((html.body.match(/<desc id="chart-/g) ?? []).length, 2);
     assert.equal((html.body.match(/<table class="table chart-table">/g) ?? []).length, 2);

@@ -525,6 +525,15 @@ static void test_marks(void **state)
     assert_non_null(strstr(html, "<td>Risk answer, Scores worse</td>"));
     const char *svg = strstr(html, "<svg");
     assert_null(xml_check(svg, (size_t)(strstr(svg, "</svg>") - svg) + 6));
+    /* When a higher score is better, the calmest colour goes to the top. */
+    s.higher_is_better = true;
+    json_t *up = chart_view(&s);
+    json_t *ub = json_object_get(up, "bands");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ub, 0), "class")),
+                        "band-5");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ub, 4), "class")),
+                        "band-1");
+    json_decref(up);
     /* Without marks: no ring, no column. */
     json_t *plain = measure_view();
     assert_false(json_is_true(json_object_get(plain, "has_marks")));

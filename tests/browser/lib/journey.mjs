@@ -6,8 +6,9 @@
 //   → invites a therapist → the therapist accepts, invites two clients
 //   → the clients accept on their phones → the therapist makes a couple
 //   → browses the library (an exercise, the intake form)
-//   → assigns the exercise to the couple with a rhythm and a note, and the
-//     intake form to one client by a due date; changes the rhythm; adapts
+//   → assigns the exercise to the couple with a rhythm and a note, the
+//     intake form to one client by a due date, and a questionnaire to the
+//     other every 2 weeks; changes the rhythm; adapts
 //     an exercise (a draft, its preview)
 //   → the client fills the intake, saves a draft, comes back to it, submits
 //     it; logs a practice and shares it with their partner, who reads it
@@ -339,6 +340,20 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             await press(page, 'Assign');
             assert.equal(new URL(page.url()).pathname, people.anaPath);
             await insp.check(page, 'client with two assignments');
+        });
+
+        step('the therapist gives Ben a questionnaire to repeat every 2 weeks', async () => {
+            const page = people.therapist.page;
+            await page.goto(url('/library?kind=measure'));
+            await press(page, 'Wellbeing questionnaire (WHO-5)', { role: 'link' });
+            await choose(page, 'To whom', /^Ben$/);
+            await press(page, 'Assign…');
+            await insp.check(page, 'assign a questionnaire');
+            assert.ok(await page.getByLabel('Repeat every so many days or weeks, until a date', { exact: true }).isChecked(), 'repeating is proposed for a measure');
+            assert.equal(await page.getByLabel('Every', { exact: true }).inputValue(), '2');
+            await press(page, 'Assign');
+            await insp.check(page, 'client after assigning a questionnaire');
+            assert.match(await page.getByRole('main').innerText(), /every 2 weeks from \S+ until \S+\. Due today\./);
         });
 
         step('the therapist changes the rhythm of the couple\'s homework', async () => {
