@@ -242,6 +242,18 @@ test('inactive: the housekeeping job flags an assignment left untouched for the 
     const settings = await people.T2.post('/account/settings', { inactive_days: '30' });
     assert.equal(settings.status, 303);
     const b = assign(other, people.T2, { slug: 'daily-appreciations', start: 'current_date - 9', due: null, tpw: 3, weeks: 4 });
+    // Repeating every 14 days: one whose current occurrence (begun 9 days
+    // ago) is unanswered, and one whose occurrence begun 13 days ago was
+    // answered 10 days ago: it waits for the next, and is not silent.
+    const rep = (start) => {
+        const id = assign(quiet, people.T1, { slug: 'phq-9', start, due: 'current_date + 60' });
+        q(`UPDATE assignments SET repeat_days = 14 WHERE id = ${id}`);
+        return id;
+    };
+    const repMissed = rep('current_date - 23');
+    const repAnswered = rep('current_date - 27');
+    q(`INSERT INTO entries (assignment_id, client_id, status, answers_enc, idempotency_key, submitted_at)
+       VALUES (${repAnswered}, ${quiet.id}, 'submitted', '\\x00'::bytea, 'bench-like-key-00000001', now() - interval '10 days')`);
     const deadline = Date.now() + 8000;
     while (Date.now() < deadline && q(`SELECT count(*) FROM attention_items WHERE assignment_id = ${a}`) === '0') {
         await new Promise((r) => setTimeout(r, 200));
@@ -249,7 +261,8 @@ test('inactive: the housekeeping job flags an assignment left untouched for the 
     assert.equal(q(`SELECT count(*) FROM attention_items WHERE assignment_id = ${a} AND kind = 'inactive' AND entry_id IS NULL`), '1');
     await new Promise((r) => setTimeout(r, 2500)); // two more ticks
     assert.equal(q(`SELECT count(*) FROM attention_items WHERE assignment_id = ${a}`), '1', 'raised once');
-    assert.equal(q(`SELECT count(*) FROM attention_items WHERE assignment_id IN (${recent}, ${b})`), '0');
+    assert.equal(q(`SELECT count(*) FROM attention_items WHERE assignment_id IN (${recent}, ${b}, ${repAnswered})`), '0');
+    assert.equal(q(`SELECT count(*) FROM attention_items WHERE assignment_id = ${repMissed} AND kind = 'inactive'`), '1');
     const page = await people.T1.get('/clients');
     assert.match(page.body, /No practice lately/);
 });
