@@ -245,15 +245,17 @@ test('inactive: the housekeeping job flags an assignment left untouched for the 
     // Repeating every 14 days: one whose current occurrence (begun 9 days
     // ago) is unanswered, and one whose occurrence begun 13 days ago was
     // answered 10 days ago: it waits for the next, and is not silent.
-    const rep = (start) => {
-        const id = assign(quiet, people.T1, { slug: 'phq-9', start, due: 'current_date + 60' });
-        q(`UPDATE assignments SET repeat_days = 14 WHERE id = ${id}`);
-        return id;
-    };
+    // Each made in one statement, with its entry: the job runs every second.
+    const rep = (start, answeredDaysAgo = null) => q(`WITH a AS (
+        INSERT INTO assignments (activity_id, version_id, therapist_id, client_id, start_date, due_date, repeat_days)
+        SELECT l.id, l.version_id, ${people.T1.id}, ${quiet.id}, ${start}, current_date + 60, 14
+        FROM activity_latest l WHERE l.slug = 'phq-9' AND l.source = 'library' RETURNING id),
+      e AS (INSERT INTO entries (assignment_id, client_id, status, answers_enc, idempotency_key, submitted_at)
+        SELECT id, ${quiet.id}, 'submitted', '\\x00'::bytea, 'repeating-key-' || id, now() - interval '${answeredDaysAgo ?? 0} days'
+        FROM a WHERE ${answeredDaysAgo !== null})
+      SELECT id FROM a`);
     const repMissed = rep('current_date - 23');
-    const repAnswered = rep('current_date - 27');
-    q(`INSERT INTO entries (assignment_id, client_id, status, answers_enc, idempotency_key, submitted_at)
-       VALUES (${repAnswered}, ${quiet.id}, 'submitted', '\\x00'::bytea, 'bench-like-key-00000001', now() - interval '10 days')`);
+    const repAnswered = rep('current_date - 27', 10);
     const deadline = Date.now() + 8000;
     while (Date.now() < deadline && q(`SELECT count(*) FROM attention_items WHERE assignment_id = ${a}`) === '0') {
         await new Promise((r) => setTimeout(r, 200));
