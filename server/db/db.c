@@ -219,11 +219,31 @@ static void notice_to_log(void *arg, const PGresult *res)
     log_event(warning ? LOG_WARN : LOG_DEBUG, "database notice", fields);
 }
 
+static bool prepare_each(struct db_slot *slot);
+
 /* Prepares every declared statement. A statement the server refuses (most
  * often a table that a migration has not created yet, 42P01) is logged and
  * left for exec_stmt to prepare again on first use, so that migrate_run can
  * run on this very connection. Returns false if the connection died. */
 static bool prepare_all(struct db_slot *slot)
+{
+    /* Preparing a statement locks its tables briefly: behind a long lock
+     * (a migration, VACUUM FULL) each would wait lock_timeout, and a
+     * reconnect would take minutes. Not waiting at all here, a statement on
+     * a locked table is left for its first use, which waits as any other. */
+    PGresult *r = exec_fixed(slot->conn, "SET lock_timeout = 1");
+    bool set = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!set)
+        return false;
+    bool ok = prepare_each(slot);
+    r = exec_fixed(slot->conn, "RESET lock_timeout"); /* to the connection's own */
+    ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+}
+
+static bool prepare_each(struct db_slot *slot)
 {
     for (int i = 0; i < STMT__MAX; i++) {
         PGresult *res =
@@ -235,7 +255,8 @@ static bool prepare_all(struct db_slot *slot)
             return false;
         } else {
             const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-            bool missing = state != NULL && strcmp(state, "42P01") == 0;
+            bool missing = state != NULL &&
+                           (strcmp(state, "42P01") == 0 || strcmp(state, "55P03") == 0);
             log_sql_failure(missing ? LOG_DEBUG : LOG_WARN, "statement not prepared on connect",
                             stmt_defs[i].name, res);
         }
