@@ -268,7 +268,7 @@ int config_load(struct config *cfg, char *err, size_t errlen)
             cfg->db_lock_timeout_ms = (unsigned)n;
             break;
         case VAR_DB_STATEMENT_TIMEOUT:
-            cfg->db_statement_timeout_ms = (unsigned)n;
+            cfg->db_stmt_timeout_ms = (unsigned)n;
             break;
         case VAR_DATA_KEY:
             cfg->data_key = *val ? val : NULL;

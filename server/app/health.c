@@ -52,15 +52,14 @@ void view_not_saved_text(struct request *req, const struct unsaved_form *f)
     }
     for (size_t i = 0; i < f->ntexts; i++) {
         const char *v = req_form(req, f->texts[i].name);
-        json_array_append_new(texts, json_pack("{s:s, s:s, s:s}", "name", f->texts[i].name,
-                                               "label", f->texts[i].label, "value",
-                                               v != NULL ? v : ""));
+        json_array_append_new(texts, json_pack("{s:s, s:s, s:s}", "name", f->texts[i].name, "label",
+                                               f->texts[i].label, "value", v != NULL ? v : ""));
     }
     view_not_saved(req, "unsaved",
                    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "title", f->title,
-                             "heading", f->heading, "action", req->path, "keep", f->keep,
-                             "button", f->button, "back_href", f->back_href, "back_label",
-                             f->back_label, "hidden", hidden, "texts", texts));
+                             "heading", f->heading, "action", req->path, "keep", f->keep, "button",
+                             f->button, "back_href", f->back_href, "back_label", f->back_label,
+                             "hidden", hidden, "texts", texts));
 }
 
 /* The process is alive and answering; no dependency is checked. Runs on

@@ -255,8 +255,8 @@ static bool prepare_each(struct db_slot *slot)
             return false;
         } else {
             const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-            bool missing = state != NULL &&
-                           (strcmp(state, "42P01") == 0 || strcmp(state, "55P03") == 0);
+            bool missing =
+                state != NULL && (strcmp(state, "42P01") == 0 || strcmp(state, "55P03") == 0);
             log_sql_failure(missing ? LOG_DEBUG : LOG_WARN, "statement not prepared on connect",
                             stmt_defs[i].name, res);
         }
@@ -298,14 +298,15 @@ static int slot_connect(struct db_slot *slot)
         if (lock_ms == 0)
             lock_ms = config_current->db_lock_timeout_ms;
         if (statement_ms == 0)
-            statement_ms = config_current->db_statement_timeout_ms;
+            statement_ms = config_current->db_stmt_timeout_ms;
     }
     if (lock_ms == DB_NO_TIMEOUT)
         lock_ms = 0;
     if (statement_ms == DB_NO_TIMEOUT)
         statement_ms = 0;
     snprintf(options, sizeof(options), "-c lock_timeout=%u -c statement_timeout=%u%s%s", lock_ms,
-             statement_ms, config_current != NULL && config_current->timezone ? " -c TimeZone=" : "",
+             statement_ms,
+             config_current != NULL && config_current->timezone ? " -c TimeZone=" : "",
              config_current != NULL && config_current->timezone ? config_current->timezone : "");
     const char *const keys[] = {"connect_timeout", "dbname", "application_name", "options", NULL};
     const char *const values[] = {DEFAULT_CONNECT_TIMEOUT, conninfo, "interlude", options, NULL};
@@ -557,9 +558,9 @@ const char *db_readiness(void)
         return "database unreachable";
     if (st != DB_OK) {
         bool slow = strcmp(tls_sqlstate, "57014") == 0 || strcmp(tls_sqlstate, "55P03") == 0;
-        return slow ? "database slow" : strcmp(tls_sqlstate, "42P01") == 0
-                                            ? "migrations pending"
-                                            : "database error";
+        return slow                                 ? "database slow"
+               : strcmp(tls_sqlstate, "42P01") == 0 ? "migrations pending"
+                                                    : "database error";
     }
     pthread_mutex_lock(&registry_lock);
     latest = db_latest_version;
