@@ -42,6 +42,8 @@ enum {
     VAR_LIBRARY,
     VAR_TIMEZONE,
     VAR_TRUST_PROXY,
+    VAR_DB_LOCK_TIMEOUT,
+    VAR_DB_STATEMENT_TIMEOUT,
     VAR_DATA_KEY,
     VAR_DATA_KEY_FILE,
     VAR_DATA_KEYS_OLD,
@@ -98,6 +100,12 @@ static const struct var vars[VAR__MAX] = {
     [VAR_TRUST_PROXY] = {"TRUST_PROXY", "0", V_UINT, 0, 1,
                          "1 behind your own reverse proxy: the client address is the last "
                          "X-Forwarded-For entry (for throttling and the audit log)"},
+    [VAR_DB_LOCK_TIMEOUT] = {"DB_LOCK_TIMEOUT_MS", "2000", V_UINT, 10, 600000,
+                             "longest wait for a row or table lock (ms); then the request "
+                             "answers 503 and keeps what was typed"},
+    [VAR_DB_STATEMENT_TIMEOUT] = {"DB_STATEMENT_TIMEOUT_MS", "5000", V_UINT, 100, 3600000,
+                                  "longest run of one statement of a request (ms); migrations "
+                                  "and rotate-key are not limited"},
     [VAR_DATA_KEY] = {"INTERLUDE_DATA_KEY", "", V_STRING, 0, 0,
                       "key for data at rest: 64 hex digits (or use INTERLUDE_DATA_KEY_FILE)"},
     [VAR_DATA_KEY_FILE] = {"INTERLUDE_DATA_KEY_FILE", "", V_STRING, 0, 0,
@@ -261,6 +269,12 @@ int config_load(struct config *cfg, char *err, size_t errlen)
             break;
         case VAR_TRUST_PROXY:
             cfg->trust_proxy = n == 1;
+            break;
+        case VAR_DB_LOCK_TIMEOUT:
+            cfg->db_lock_timeout_ms = (unsigned)n;
+            break;
+        case VAR_DB_STATEMENT_TIMEOUT:
+            cfg->db_stmt_timeout_ms = (unsigned)n;
             break;
         case VAR_DATA_KEY:
             cfg->data_key = *val ? val : NULL;

@@ -34,6 +34,8 @@ struct config {
     const char *library_dir;      /* INTERLUDE_LIBRARY */
     const char *timezone;         /* TIMEZONE */
     bool trust_proxy;             /* TRUST_PROXY */
+    unsigned db_lock_timeout_ms;  /* DB_LOCK_TIMEOUT_MS */
+    unsigned db_stmt_timeout_ms;  /* DB_STATEMENT_TIMEOUT_MS */
     /* Data keys (crypto/box.c); NULL when unset. Never printed. */
     const char *data_key;           /* INTERLUDE_DATA_KEY */
     const char *data_key_file;      /* INTERLUDE_DATA_KEY_FILE */

@@ -179,6 +179,10 @@ static int cmd_serve(const struct config *cfg)
         rc = EXIT_DATABASE;
         goto cleanup;
     }
+    /* The main thread loads the library (waiting for another process's
+     * advisory lock while it does the same) and runs the housekeeping:
+     * longer limits than a request's, never none. */
+    db_thread_timeouts(30000, 60000);
     db_init(cfg->database_url, cfg->migrations_dir);
     char lerr[512];
     if (library_load(cfg->library_dir, lerr, sizeof(lerr)) != 0) {

@@ -129,6 +129,20 @@ static void invite_refused(struct request *req, json_t *form)
     view_page(req, 422, "admin_users", data);
 }
 
+/* 503 for the invitation form whose write failed: the People page with
+ * the name and address as typed (view_not_saved). */
+static void invite_not_saved(struct request *req, const char *name, const char *email)
+{
+    json_t *data = NULL;
+    if (!req->want_json) {
+        json_t *form = form_new();
+        form_value(form, "display_name", name);
+        form_value(form, "email", email);
+        data = people_data(req, form);
+    }
+    view_not_saved(req, "admin_users", data);
+}
+
 void h_admin_invite(struct request *req)
 {
     const char *name = req_form(req, "display_name");
@@ -169,7 +183,7 @@ void h_admin_invite(struct request *req)
     PGresult *res = NULL;
     if (db_exec(STMT_INVITE_CREATE, 7, params, &res) != DB_OK) {
         sodium_memzero(token, sizeof(token));
-        view_unavailable(req);
+        invite_not_saved(req, name, email);
         return;
     }
     long long invite_id = atoll(PQgetvalue(res, 0, 0));

@@ -102,6 +102,37 @@ void view_unavailable(struct request *req);
 /* Answers 503 with Retry-After when password hashing has no free slot. */
 void view_busy(struct request *req);
 
+/* No typed word lost to a fault. A form that carries text a person typed,
+ * when its write failed for any reason but validation (database down or
+ * read-only, a permission, a lock or statement timeout), answers through
+ * one of these two instead of view_unavailable: 503 with Retry-After and
+ * not_saved_message; as HTML the form again with exactly what was posted
+ * (and the same idempotency key, so a retry stores once), as JSON
+ * {"saved": false, "error": {"code": "not_saved", "message", "saved": false}}.
+ * The layout shows the message at the top of the page (data.not_saved). */
+extern const char not_saved_message[];
+/* The page `template` from data: the caller's own form built from what was
+ * posted (the same builder as its 422 answer). Steals data. A JSON request
+ * gets the JSON answer (data may be NULL then); an HTML request without
+ * data gets view_unavailable, which does not claim the text was kept. */
+void view_not_saved(struct request *req, const char *template, json_t *data);
+/* For a form whose own page cannot be built without the database (the
+ * entry page must audit its read first): the generic page unsaved.html,
+ * posting the same fields back to req->path. */
+struct unsaved_text {
+    const char *name;  /* the form field */
+    const char *label; /* its label, as on the form's own page */
+};
+struct unsaved_form {
+    const char *title, *heading, *button, *keep; /* keep: the form's data-keep */
+    const char *back_href, *back_label;
+    const char *const *hidden; /* fields posted back as they came (besides _csrf) */
+    size_t nhidden;
+    const struct unsaved_text *texts;
+    size_t ntexts;
+};
+void view_not_saved_text(struct request *req, const struct unsaved_form *f);
+
 /* home.c */
 void h_home(struct request *req);
 

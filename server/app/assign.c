@@ -419,7 +419,10 @@ static void assign_page(struct request *req, int status, json_t *form, const cha
     json_object_set_new(form, "title", json_string(assign_title));
     json_object_set_new(form, "activity_groups", groups);
     json_object_set_new(form, "who", targets);
-    view_page(req, status, "assign", form);
+    if (status == 503)
+        view_not_saved(req, "assign", form); /* the write failed: what was typed, again */
+    else
+        view_page(req, status, "assign", form);
 }
 
 static bool today_text(char out[11])
@@ -718,8 +721,15 @@ void h_assign_create(struct request *req)
     enum db_status st = seal_failed ? DB_HARD : db_tx(create_tx, &c);
     free(c.notes[0]);
     free(c.notes[1]);
-    if (st != DB_OK)
-        goto unavailable;
+    if (st != DB_OK) {
+        if (req->want_json) {
+            json_decref(form);
+            view_not_saved(req, NULL, NULL);
+        } else {
+            assign_page(req, 503, form, who, activity_id);
+        }
+        return;
+    }
     json_decref(form);
     if (req->want_json) {
         json_t *ids = json_array();
@@ -778,7 +788,10 @@ static void edit_page(struct request *req, int status, json_t *form, const struc
     if (tpw > 0 && weeks > 0)
         json_object_set_new(form, "suggested",
                             json_pack("{s:i, s:i}", "times_per_week", tpw, "weeks", weeks));
-    view_page(req, status, "assignment_edit", form);
+    if (status == 503)
+        view_not_saved(req, "assignment_edit", form); /* the write failed */
+    else
+        view_page(req, status, "assignment_edit", form);
 }
 
 void h_assignment_edit_form(struct request *req)
@@ -901,7 +914,6 @@ void h_assignment_update(struct request *req)
         homework_assignment_free(&a);
         return;
     }
-    json_decref(form);
     struct change_ctx c = {.req = req, .a = &a, .s = &s};
     bool seal_failed = false;
     c.notes[0] = seal_note(&s, a.client_id, &seal_failed);
@@ -911,11 +923,18 @@ void h_assignment_update(struct request *req)
     free(c.notes[0]);
     free(c.notes[1]);
     long long client_id = a.client_id, id = a.id;
-    homework_assignment_free(&a);
     if (st != DB_OK) {
-        view_unavailable(req);
+        if (req->want_json) {
+            json_decref(form);
+            view_not_saved(req, NULL, NULL);
+        } else {
+            edit_page(req, 503, form, &a);
+        }
+        homework_assignment_free(&a);
         return;
     }
+    json_decref(form);
+    homework_assignment_free(&a);
     if (c.changed == 0) { /* cancelled or moved a moment ago */
         homework_not_found(req);
         return;

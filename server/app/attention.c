@@ -458,6 +458,24 @@ static enum db_status ack_tx(void *arg)
     return audit(c->req, "attention.acknowledged", "attention_item", c->item_id, c->client_id);
 }
 
+/* 503 for an acknowledgement that was not stored: the client page needs
+ * the database too, so the note alone comes back as typed, on the generic
+ * page (view_not_saved_text). */
+static void ack_not_saved(struct request *req, long long client_id, long long item_id)
+{
+    const struct unsaved_text text = {"note", "Note for the record (optional)"};
+    const struct unsaved_form f = {
+        .title = "Client",
+        .heading = "Acknowledge",
+        .button = "Acknowledge",
+        .keep = arena_printf(&req->arena, "attention:%lld", item_id),
+        .back_href = arena_printf(&req->arena, "/clients/%lld#attention", client_id),
+        .back_label = "Back to the client",
+        .texts = &text,
+        .ntexts = 1};
+    view_not_saved_text(req, &f);
+}
+
 static bool only_space(const char *s)
 {
     for (; *s; s++)
@@ -495,7 +513,7 @@ void h_attention_acknowledge(struct request *req)
     struct ack_ctx c = {.req = req, .client_id = client_id, .item_id = item_id, .note = note};
     enum db_status st = db_tx(ack_tx, &c);
     if (st != DB_OK) {
-        view_unavailable(req);
+        ack_not_saved(req, client_id, item_id); /* the note as typed, 503 */
         return;
     }
     if (!c.found) {

@@ -59,15 +59,17 @@ struct draft {
 };
 
 /* Loads draft id of the signed-in therapist (locking it inside a
- * transaction). *found false when it is not theirs or does not exist. */
-static enum db_status draft_load(struct request *req, long long id, struct draft *d, bool *found)
+ * transaction, unless peek). *found false when it is not theirs or does not
+ * exist. */
+static enum db_status draft_read(struct request *req, long long id, struct draft *d, bool *found,
+                                 bool peek)
 {
     char did[24], uid[24];
     id_text(id, did);
     id_text(req->session->user->id, uid);
     const char *params[] = {did, uid};
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_DRAFT_GET, 2, params, &res);
+    enum db_status st = db_exec(peek ? STMT_DRAFT_PEEK : STMT_DRAFT_GET, 2, params, &res);
     *found = false;
     if (st != DB_OK)
         return st;
@@ -82,6 +84,11 @@ static enum db_status draft_load(struct request *req, long long id, struct draft
     }
     PQclear(res);
     return DB_OK;
+}
+
+static enum db_status draft_load(struct request *req, long long id, struct draft *d, bool *found)
+{
+    return draft_read(req, id, d, found, false);
 }
 
 static void draft_clear(struct draft *d)
@@ -114,6 +121,8 @@ static void render_builder(struct request *req, int status, const struct draft *
     json_object_set_new(data, "next_version", json_integer(d->version + 1));
     if (status == 422)
         view_form_errors(req, "draft", page_title, data);
+    else if (status == 503)
+        view_not_saved(req, "draft", data); /* the write failed: what was typed, again */
     else
         view_page(req, status, "draft", data);
 }
@@ -338,6 +347,33 @@ static enum db_status publish(struct action_ctx *a)
     return DB_OK;
 }
 
+/* What a builder action that carries typed text posted, to show again:
+ * the inputs and where (typed_at: "meta", "add" or a field index). NULL for
+ * the other actions. New reference. */
+static json_t *posted_typed(const struct request *req, const char *kind, char typed_at[24])
+{
+    const char *action = req_form(req, "action");
+    size_t index = 0;
+    typed_at[0] = '\0';
+    if (action == NULL)
+        return NULL;
+    if (strcmp(action, "save_meta") == 0) {
+        snprintf(typed_at, 24, "meta");
+        return builder_meta_posted(req, kind);
+    }
+    if (strcmp(action, "add_field") == 0) {
+        const char *type = req_form(req, "type"), *label = req_form(req, "label");
+        snprintf(typed_at, 24, "add");
+        return json_pack("{s:s, s:s}", "type", type != NULL ? type : "", "label",
+                         label != NULL ? label : "");
+    }
+    if (strcmp(action, "save_field") == 0 && parse_index(req_form(req, "field"), &index)) {
+        snprintf(typed_at, 24, "%zu", index);
+        return builder_field_posted(req);
+    }
+    return NULL;
+}
+
 static enum db_status action_tx(void *arg)
 {
     struct action_ctx *a = arg;
@@ -411,20 +447,16 @@ static enum db_status action_tx(void *arg)
     bool ok = false;
     size_t anchor = index;
     if (strcmp(action, "save_meta") == 0) {
-        a->typed = builder_meta_posted(req, kind);
-        snprintf(a->typed_at, sizeof(a->typed_at), "meta");
+        a->typed = posted_typed(req, kind, a->typed_at);
         ok = builder_meta_apply(work, kind, a->typed, false, a->problems);
         snprintf(a->location, sizeof(a->location), "/drafts/%s#details", did);
     } else if (strcmp(action, "add_field") == 0) {
         const char *type = req_form(req, "type"), *label = req_form(req, "label");
-        a->typed = json_pack("{s:s, s:s}", "type", type != NULL ? type : "", "label",
-                             label != NULL ? label : "");
-        snprintf(a->typed_at, sizeof(a->typed_at), "add");
+        a->typed = posted_typed(req, kind, a->typed_at);
         ok = builder_field_add(work, kind, type, label, &anchor, a->problems);
         snprintf(a->location, sizeof(a->location), "/drafts/%s#field-%zu", did, anchor);
     } else if (strcmp(action, "save_field") == 0) {
-        a->typed = builder_field_posted(req);
-        snprintf(a->typed_at, sizeof(a->typed_at), "%zu", index);
+        a->typed = posted_typed(req, kind, a->typed_at);
         ok = builder_field_apply(work, kind, index, a->typed, a->problems);
         snprintf(a->location, sizeof(a->location), "/drafts/%s#field-%zu", did, index);
     } else if (strcmp(action, "move_up") == 0 || strcmp(action, "move_down") == 0) {
@@ -447,12 +479,37 @@ static enum db_status action_tx(void *arg)
     return st;
 }
 
+/* 503 after a failed write: the builder again, from the draft as stored
+ * (read without the lock a read-only database refuses) with what this
+ * action typed shown where it was typed (view_not_saved). */
+static void draft_not_saved(struct request *req, long long draft_id)
+{
+    struct draft d = {0};
+    bool found = false;
+    if (req->want_json) {
+        view_not_saved(req, NULL, NULL);
+        return;
+    }
+    if (draft_read(req, draft_id, &d, &found, true) != DB_OK || !found) {
+        draft_clear(&d);
+        view_unavailable(req); /* no page to put the text in */
+        return;
+    }
+    char typed_at[24];
+    json_t *typed = posted_typed(req, d.kind, typed_at);
+    json_t *problems = json_array();
+    render_builder(req, 503, &d, problems, typed != NULL ? typed_at : NULL, typed);
+    json_decref(problems);
+    json_decref(typed);
+    draft_clear(&d);
+}
+
 void h_draft_post(struct request *req)
 {
     struct action_ctx a = {.req = req, .draft_id = req->ids[0]};
     enum db_status st = db_tx(action_tx, &a);
     if (st != DB_OK)
-        view_unavailable(req);
+        draft_not_saved(req, a.draft_id);
     else if (a.outcome == 404)
         not_found(req);
     else if (a.outcome == 400)

@@ -191,6 +191,21 @@ static void clients_form_errors(struct request *req, json_t *form, const char *s
     view_page(req, 422, "clients", data);
 }
 
+/* 503 for the invitation form whose write failed: the /clients page with
+ * the name and address as typed (view_not_saved). */
+static void invite_not_saved(struct request *req, const char *name, const char *email)
+{
+    json_t *data = NULL;
+    if (!req->want_json) {
+        json_t *form = form_new();
+        form_value(form, "display_name", name);
+        form_value(form, "email", email);
+        enum db_status st;
+        data = clients_data(req, form, NULL, NULL, &st);
+    }
+    view_not_saved(req, "clients", data);
+}
+
 void h_clients(struct request *req)
 {
     enum db_status st;
@@ -244,7 +259,7 @@ void h_client_invite(struct request *req)
     if (db_exec(STMT_INVITE_CREATE, 7, params, &res) != DB_OK || PQntuples(res) != 1) {
         PQclear(res);
         sodium_memzero(token, sizeof(token));
-        view_unavailable(req);
+        invite_not_saved(req, name, email);
         return;
     }
     long long invite_id = atoll(PQgetvalue(res, 0, 0));

@@ -343,6 +343,27 @@ static enum db_status comment_tx(void *arg)
     return DB_OK;
 }
 
+/* 503 for a reply that was not stored: the entry page audits its read
+ * first, which a failing database refuses too, so the reply alone comes
+ * back with what was typed, on the generic page (view_not_saved_text). */
+static void reply_not_saved(struct request *req, const struct hw_entry *e)
+{
+    static const char *const hidden[] = {"idempotency_key"};
+    const struct unsaved_text text = {"body", e->role == HW_OWNER ? "Add a note for your therapist"
+                                                                  : "Reply"};
+    const struct unsaved_form f = {.title = entry_title,
+                                   .heading = "Your note",
+                                   .button = "Send",
+                                   .keep = arena_printf(&req->arena, "reply:%lld", e->id),
+                                   .back_href = arena_printf(&req->arena, "/entries/%lld", e->id),
+                                   .back_label = "Back to the entry",
+                                   .hidden = hidden,
+                                   .nhidden = 1,
+                                   .texts = &text,
+                                   .ntexts = 1};
+    view_not_saved_text(req, &f);
+}
+
 void h_entry_comment(struct request *req)
 {
     struct hw_entry e;
@@ -382,18 +403,19 @@ void h_entry_comment(struct request *req)
     snprintf(aad, sizeof(aad), "comment:%lld:%lld", e.id, req->session->user->id);
     char *sealed = box_seal_hex(body, aad);
     if (sealed == NULL) {
+        reply_not_saved(req, &e);
         homework_entry_free(&e);
-        view_error(req, 500, "internal", "Your note could not be saved. Please try again.");
         return;
     }
     struct comment_ctx c = {.req = req, .e = &e, .sealed = sealed, .key = key};
     enum db_status st = db_tx(comment_tx, &c);
     homework_secret_free(sealed);
-    homework_entry_free(&e);
     if (st != DB_OK) {
-        view_unavailable(req);
+        reply_not_saved(req, &e);
+        homework_entry_free(&e);
         return;
     }
+    homework_entry_free(&e);
     if (c.comment_id == 0) {
         view_error(req, 409, "conflict", "Reload the page and try again.");
         return;

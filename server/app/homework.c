@@ -287,12 +287,16 @@ void h_homework(struct request *req)
 /* ---- the practice form ---- */
 
 /* The practice page's data: the form (fields from form_view of answers,
- * errors), a fresh idempotency key, the share choice for couples. */
+ * errors), the idempotency key (key, or a fresh one when NULL), the share
+ * choice for couples. */
 static json_t *practice_data(struct request *req, const struct hw_assignment *a,
-                             const json_t *answers, const json_t *errors, bool share)
+                             const json_t *answers, const json_t *errors, bool share,
+                             const char *key_in)
 {
     char key[TOKEN_LEN + 1];
     token_new(key);
+    if (key_in != NULL)
+        snprintf(key, sizeof(key), "%s", key_in);
     json_t *fields = form_view(a->form, answers, errors);
     json_t *summary = json_array();
     size_t i;
@@ -367,7 +371,8 @@ void h_practice_form(struct request *req)
         saved_at = arena_strdup(&req->arena, PQgetvalue(res, 0, 3));
     }
     PQclear(res);
-    json_t *data = practice_data(req, &a, answers, NULL, share && a.partner_assignment_id > 0);
+    json_t *data =
+        practice_data(req, &a, answers, NULL, share && a.partner_assignment_id > 0, NULL);
     json_object_set_new(data, "has_draft", json_boolean(draft));
     json_object_set_new(data, "draft_saved_at", saved_at ? json_string(saved_at) : json_null());
     const char *saved = req_query(req, "saved");
@@ -425,12 +430,23 @@ static void practice_invalid(struct request *req, const struct hw_assignment *a,
             json_object_set_new(json_object_get(req->view.data, "error"), "draft_saved",
                                 json_true());
     } else {
-        json_t *data = practice_data(req, a, input, errors, share);
+        json_t *data = practice_data(req, a, input, errors, share, NULL);
         json_object_set_new(data, "notice", notice ? json_string(notice) : json_null());
         view_page(req, 422, "practice", data);
     }
     json_decref(input);
     json_decref(errors);
+}
+
+/* 503: the write failed, the form again with what was typed and the same
+ * idempotency key (view_not_saved). */
+static void practice_not_saved(struct request *req, const struct hw_assignment *a,
+                               const json_t *input, bool share, const char *key)
+{
+    json_t *data = req->want_json ? NULL : practice_data(req, a, input, NULL, share, key);
+    if (data != NULL)
+        json_object_set_new(data, "notice", json_null());
+    view_not_saved(req, "practice", data);
 }
 
 /* Saves the one draft of the assignment. DB_OK with *saved_at (arena,
@@ -566,7 +582,7 @@ void h_practice_post(struct request *req)
         long long submitted = 0;
         enum db_status st = save_draft(req, &a, answers, share, key, &saved_at, &submitted);
         if (st != DB_OK && draft) {
-            view_unavailable(req);
+            practice_not_saved(req, &a, input, share, key);
             goto done;
         }
         if (draft && saved_at == NULL) {
@@ -606,7 +622,7 @@ void h_practice_post(struct request *req)
 
     char *sealed = homework_seal_answers(answers, a.client_id, a.id);
     if (sealed == NULL) {
-        view_error(req, 500, "internal", "Your answers could not be saved. Please try again.");
+        practice_not_saved(req, &a, input, share, key);
         goto done;
     }
     struct submit_ctx c = {
@@ -614,7 +630,7 @@ void h_practice_post(struct request *req)
     enum db_status st = db_tx(submit_tx, &c);
     homework_secret_free(sealed);
     if (st != DB_OK) {
-        view_unavailable(req);
+        practice_not_saved(req, &a, input, share, key);
         goto done;
     }
     if (c.entry_id == 0) {

@@ -16,11 +16,11 @@ const struct route app_routes[R__MAX] = {
     [R_HEALTHZ] = {.method = GET,
                    .pattern = "/healthz",
                    .handler = h_healthz,
-                   .flags = ROUTE_JSON_ONLY | ROUTE_NO_API | ROUTE_NO_SESSION},
+                   .flags = ROUTE_JSON_ONLY | ROUTE_NO_API | ROUTE_NO_SESSION | ROUTE_INLINE},
     [R_READYZ] = {.method = GET,
                   .pattern = "/readyz",
                   .handler = h_readyz,
-                  .flags = ROUTE_JSON_ONLY | ROUTE_NO_API | ROUTE_NO_SESSION},
+                  .flags = ROUTE_JSON_ONLY | ROUTE_NO_API | ROUTE_NO_SESSION | ROUTE_PROBE},
 
     /* login.c */
     [R_LOGIN_FORM] = {.method = GET, .pattern = "/login", .handler = h_login_form},

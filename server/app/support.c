@@ -77,6 +77,44 @@ void h_admin_support(struct request *req)
     support_page(req, 200, NULL);
 }
 
+/* The contact and its audit row, in one transaction. */
+struct add_ctx {
+    struct request *req;
+    const char *params[4];
+    long long id; /* out: 0 when there are already 20 */
+};
+
+static enum db_status add_tx(void *arg)
+{
+    struct add_ctx *c = arg;
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_CRISIS_ADD, 4, c->params, &res);
+    if (st != DB_OK)
+        return st;
+    c->id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
+    if (c->id == 0)
+        return DB_OK;
+    return audit(c->req, "settings.crisis_contact_added", "crisis_contact", c->id, 0);
+}
+
+/* 503 for a contact that was not stored: the page lists the contacts from
+ * the database, so the form alone comes back as typed. */
+static void contact_not_saved(struct request *req)
+{
+    static const struct unsaved_text texts[] = {
+        {"label", "Name"}, {"phone", "Phone number"}, {"url", "Web address"}, {"note", "Note"}};
+    const struct unsaved_form f = {.title = support_title,
+                                   .heading = "Add a contact",
+                                   .button = "Add the contact",
+                                   .keep = "crisis-contact",
+                                   .back_href = "/admin/support",
+                                   .back_label = "Back to the crisis contacts",
+                                   .texts = texts,
+                                   .ntexts = sizeof(texts) / sizeof(texts[0])};
+    view_not_saved_text(req, &f);
+}
+
 void h_admin_support_add(struct request *req)
 {
     const char *label = req_form(req, "label"), *phone = req_form(req, "phone"),
@@ -107,47 +145,48 @@ void h_admin_support_add(struct request *req)
         return;
     }
     json_decref(form);
-    const char *params[] = {label, blank(phone) ? NULL : phone, blank(url) ? NULL : url,
-                            blank(note) ? NULL : note};
-    PGresult *res = NULL;
-    if (db_exec(STMT_CRISIS_ADD, 4, params, &res) != DB_OK) {
-        view_unavailable(req);
+    struct add_ctx c = {.req = req,
+                        .params = {label, blank(phone) ? NULL : phone, blank(url) ? NULL : url,
+                                   blank(note) ? NULL : note}};
+    if (db_tx(add_tx, &c) != DB_OK) {
+        contact_not_saved(req);
         return;
     }
-    long long id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
-    PQclear(res);
-    if (id == 0) {
+    if (c.id == 0) {
         view_error(req, 409, "too_many", "There are already 20 contacts. Remove one first.");
         return;
     }
-    if (audit(req, "settings.crisis_contact_added", "crisis_contact", id, 0) != DB_OK) {
-        view_unavailable(req);
-        return;
-    }
     if (req->want_json)
-        view_page(req, 201, NULL, json_pack("{s:I}", "id", (json_int_t)id));
+        view_page(req, 201, NULL, json_pack("{s:I}", "id", (json_int_t)c.id));
     else
         view_redirect(req, "/admin/support?done=added");
+}
+
+static enum db_status delete_tx(void *arg)
+{
+    struct add_ctx *c = arg;
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_CRISIS_DELETE, 1, c->params, &res);
+    if (st != DB_OK)
+        return st;
+    c->id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
+    if (c->id == 0)
+        return DB_OK;
+    return audit(c->req, "settings.crisis_contact_removed", "crisis_contact", c->id, 0);
 }
 
 void h_admin_support_delete(struct request *req)
 {
     char id[24];
     snprintf(id, sizeof(id), "%lld", req->ids[0]);
-    const char *params[] = {id};
-    PGresult *res = NULL;
-    if (db_exec(STMT_CRISIS_DELETE, 1, params, &res) != DB_OK) {
+    struct add_ctx c = {.req = req, .params = {id}};
+    if (db_tx(delete_tx, &c) != DB_OK) {
         view_unavailable(req);
         return;
     }
-    bool found = PQntuples(res) == 1;
-    PQclear(res);
-    if (!found) {
+    if (c.id == 0) {
         view_error(req, 404, "not_found", "There is no such contact.");
-        return;
-    }
-    if (audit(req, "settings.crisis_contact_removed", "crisis_contact", req->ids[0], 0) != DB_OK) {
-        view_unavailable(req);
         return;
     }
     if (req->want_json)

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -47,6 +48,11 @@ static atomic_ulong db_generation;
 
 static _Thread_local struct db_slot *tls_slot;
 static _Thread_local unsigned long tls_generation;
+/* This thread's lock_timeout and statement_timeout in ms (0: the
+ * configuration's; DB_NO_TIMEOUT: none), applied when it connects. */
+static _Thread_local unsigned tls_lock_ms, tls_statement_ms;
+/* The SQLSTATE of this thread's last failed statement ("" when none). */
+static _Thread_local char tls_sqlstate[6];
 
 /* The key exists only for its destructor: a thread that exits closes its own
  * connection, so thread-per-connection servers do not pile up sessions. */
@@ -124,6 +130,24 @@ static struct db_slot *slot_get(void)
     return slot;
 }
 
+/* Keeps the SQLSTATE of a failed result for db_last_sqlstate (NULL: none). */
+static void remember_state(const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(tls_sqlstate, sizeof(tls_sqlstate), "%s", state ? state : "");
+}
+
+const char *db_last_sqlstate(void)
+{
+    return tls_sqlstate;
+}
+
+void db_thread_timeouts(unsigned lock_ms, unsigned statement_ms)
+{
+    tls_lock_ms = lock_ms;
+    tls_statement_ms = statement_ms;
+}
+
 /* Logs a failed statement by name and SQLSTATE only: the server's message
  * and the parameters may contain user data. */
 static void log_sql_failure(enum log_level level, const char *msg, const char *stmt,
@@ -195,11 +219,31 @@ static void notice_to_log(void *arg, const PGresult *res)
     log_event(warning ? LOG_WARN : LOG_DEBUG, "database notice", fields);
 }
 
+static bool prepare_each(struct db_slot *slot);
+
 /* Prepares every declared statement. A statement the server refuses (most
  * often a table that a migration has not created yet, 42P01) is logged and
  * left for exec_stmt to prepare again on first use, so that migrate_run can
  * run on this very connection. Returns false if the connection died. */
 static bool prepare_all(struct db_slot *slot)
+{
+    /* Preparing a statement locks its tables briefly: behind a long lock
+     * (a migration, VACUUM FULL) each would wait lock_timeout, and a
+     * reconnect would take minutes. Not waiting at all here, a statement on
+     * a locked table is left for its first use, which waits as any other. */
+    PGresult *r = exec_fixed(slot->conn, "SET lock_timeout = 1");
+    bool set = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!set)
+        return false;
+    bool ok = prepare_each(slot);
+    r = exec_fixed(slot->conn, "RESET lock_timeout"); /* to the connection's own */
+    ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+}
+
+static bool prepare_each(struct db_slot *slot)
 {
     for (int i = 0; i < STMT__MAX; i++) {
         PGresult *res =
@@ -211,7 +255,8 @@ static bool prepare_all(struct db_slot *slot)
             return false;
         } else {
             const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-            bool missing = state != NULL && strcmp(state, "42P01") == 0;
+            bool missing =
+                state != NULL && (strcmp(state, "42P01") == 0 || strcmp(state, "55P03") == 0);
             log_sql_failure(missing ? LOG_DEBUG : LOG_WARN, "statement not prepared on connect",
                             stmt_defs[i].name, res);
         }
@@ -243,12 +288,27 @@ static int slot_connect(struct db_slot *slot)
      * entries after it win. So the caller's connect_timeout is kept, and
      * application_name is always ours. */
     /* Every session works in the service's time zone (TIMEZONE), so
-     * current_date means the same day for everyone. */
-    char options[96] = "";
-    if (config_current != NULL && config_current->timezone != NULL)
-        snprintf(options, sizeof(options), "-c TimeZone=%s", config_current->timezone);
-    const char *const keys[] = {"connect_timeout", "dbname", "application_name",
-                                options[0] ? "options" : NULL, NULL};
+     * current_date means the same day for everyone. Its waits are bounded
+     * (DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS, or this thread's own
+     * limits): a statement stuck behind a lock fails with 55P03 or 57014
+     * instead of holding a worker, and the request answers 503. */
+    char options[192] = "";
+    unsigned lock_ms = tls_lock_ms, statement_ms = tls_statement_ms;
+    if (config_current != NULL) {
+        if (lock_ms == 0)
+            lock_ms = config_current->db_lock_timeout_ms;
+        if (statement_ms == 0)
+            statement_ms = config_current->db_stmt_timeout_ms;
+    }
+    if (lock_ms == DB_NO_TIMEOUT)
+        lock_ms = 0;
+    if (statement_ms == DB_NO_TIMEOUT)
+        statement_ms = 0;
+    snprintf(options, sizeof(options), "-c lock_timeout=%u -c statement_timeout=%u%s%s", lock_ms,
+             statement_ms,
+             config_current != NULL && config_current->timezone ? " -c TimeZone=" : "",
+             config_current != NULL && config_current->timezone ? config_current->timezone : "");
+    const char *const keys[] = {"connect_timeout", "dbname", "application_name", "options", NULL};
     const char *const values[] = {DEFAULT_CONNECT_TIMEOUT, conninfo, "interlude", options, NULL};
     conn = PQconnectdbParams(keys, values, 1);
     free(conninfo);
@@ -324,6 +384,7 @@ static enum db_status exec_stmt(enum stmt_id id, int nparams, const char *const 
 
     if (res != NULL)
         *res = NULL;
+    tls_sqlstate[0] = '\0';
     if ((int)id < 0 || id >= STMT__MAX || nparams != stmt_defs[id].nparams ||
         (nparams > 0 && params == NULL)) {
         json_t *fields = json_object();
@@ -351,6 +412,7 @@ static enum db_status exec_stmt(enum stmt_id id, int nparams, const char *const 
     st = db_classify(conn, r);
 
 done:
+    remember_state(st == DB_OK ? NULL : r);
     if (st == DB_OK) {
         if (res != NULL) {
             *res = r;
@@ -481,13 +543,25 @@ enum db_status db_tx(enum db_status (*fn)(void *ctx), void *ctx)
 
 bool db_ready(void)
 {
+    return db_readiness() == NULL;
+}
+
+const char *db_readiness(void)
+{
     PGresult *res = NULL;
     bool ready = false;
     int latest;
 
     /* Before the first migration the table does not exist: expected, quiet. */
-    if (exec_stmt(STMT_MIGRATION_LATEST, 0, NULL, &res, "42P01") != DB_OK)
-        return false;
+    enum db_status st = exec_stmt(STMT_MIGRATION_LATEST, 0, NULL, &res, "42P01");
+    if (st == DB_UNAVAILABLE || st == DB_SOFT)
+        return "database unreachable";
+    if (st != DB_OK) {
+        bool slow = strcmp(tls_sqlstate, "57014") == 0 || strcmp(tls_sqlstate, "55P03") == 0;
+        return slow                                 ? "database slow"
+               : strcmp(tls_sqlstate, "42P01") == 0 ? "migrations pending"
+                                                    : "database error";
+    }
     pthread_mutex_lock(&registry_lock);
     latest = db_latest_version;
     pthread_mutex_unlock(&registry_lock);
@@ -496,7 +570,7 @@ bool db_ready(void)
         ready = applied == latest;
     }
     PQclear(res);
-    return ready;
+    return ready ? NULL : "migrations pending";
 }
 
 int db_init(const char *conninfo, const char *migrations_dir)

@@ -66,5 +66,21 @@ enum db_status db_tx(enum db_status (*fn)(void *ctx), void *ctx);
  * current (max(version) in schema_migrations equals the newest version found
  * in migrations_dir at db_init). False while schema_migrations is missing. */
 bool db_ready(void);
+/* The same check with its reason: NULL when ready, else a static string:
+ * "database unreachable", "database slow" (the check hit this thread's
+ * statement or lock timeout), "migrations pending" or "database error". */
+const char *db_readiness(void);
+
+/* Sets the calling thread's lock_timeout and statement_timeout (ms) for the
+ * connections it opens from now on: 0 takes DB_LOCK_TIMEOUT_MS /
+ * DB_STATEMENT_TIMEOUT_MS from the configuration (the default),
+ * DB_NO_TIMEOUT sets none. Call before the thread's first statement: a
+ * connection already open keeps its limits. */
+#define DB_NO_TIMEOUT 0xFFFFFFFFu
+void db_thread_timeouts(unsigned lock_ms, unsigned statement_ms);
+
+/* The SQLSTATE of the calling thread's last failed db_exec ("" when it
+ * had none, e.g. the connection was lost). Never NULL. */
+const char *db_last_sqlstate(void);
 
 #endif

@@ -348,6 +348,15 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                "activity_drafts d LEFT JOIN activities a ON a.id = d.activity_id "
                                "WHERE d.id = $1 AND d.owner_id = $2 FOR UPDATE OF d",
                         .nparams = 2},
+    /* The same without the lock, to show the builder again after a failed
+     * write (a read-only database refuses FOR UPDATE). */
+    [STMT_DRAFT_PEEK] = {.name = "draft_peek",
+                         .sql = "SELECT d.id, coalesce(d.activity_id, 0), d.kind, d.content::text, "
+                                "coalesce(a.slug, ''), coalesce((SELECT max(v.version) FROM "
+                                "activity_versions v WHERE v.activity_id = d.activity_id), 0) FROM "
+                                "activity_drafts d LEFT JOIN activities a ON a.id = d.activity_id "
+                                "WHERE d.id = $1 AND d.owner_id = $2",
+                         .nparams = 2},
     [STMT_DRAFT_UPDATE] = {.name = "draft_update",
                            .sql = "UPDATE activity_drafts SET content = $3::jsonb, updated_at = "
                                   "now() WHERE id = $1 AND owner_id = $2",

@@ -152,6 +152,13 @@ int router_check(const struct route *table, size_t n, char *err, size_t errlen)
             snprintf(err, errlen, "route %zu is malformed", i);
             return -1;
         }
+        /* An inline route runs on an HTTP event thread, where a database
+         * wait would stall every connection of that thread. */
+        if ((r->flags & ROUTE_INLINE) &&
+            (!(r->flags & ROUTE_NO_SESSION) || (r->flags & (ROUTE_HEAVY | ROUTE_PROBE)))) {
+            snprintf(err, errlen, "route %s is inline but needs a session or a pool", r->pattern);
+            return -1;
+        }
         int nparams = 0;
         for (const char *p = r->pattern; *p;) {
             p++;

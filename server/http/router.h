@@ -13,9 +13,13 @@ enum {
     ROUTE_JSON_ONLY = 1 << 0,  /* machine endpoint: always answers JSON */
     ROUTE_NO_API = 1 << 1,     /* not mounted under /api/v1 */
     ROUTE_NO_SESSION = 1 << 2, /* needs no session (health checks) */
-    ROUTE_HEAVY = 1 << 3,      /* runs on the bounded worker pool (password
-                                  hashing), not on an HTTP event thread */
+    ROUTE_HEAVY = 1 << 3,      /* runs on the password-hashing pool */
+    ROUTE_INLINE = 1 << 4,     /* answered on the HTTP event thread: touches
+                                  no database (needs ROUTE_NO_SESSION) */
+    ROUTE_PROBE = 1 << 5,      /* runs on the readiness pool, whose statements
+                                  give up after a second */
 };
+/* Every other route runs on the database pool (server.c). */
 
 /* A pattern is a path whose segments are literals or typed parameters:
  *   {id}     a positive decimal integer (fits in long long; no leading 0)

@@ -30,23 +30,74 @@ enum body_kind { BODY_NONE, BODY_URLENCODED, BODY_MULTIPART, BODY_JSON };
 /* Requests between their first callback and their completion. */
 static atomic_int inflight;
 
-/* The worker pool for ROUTE_HEAVY handlers (password hashing). An HTTP
- * event thread serves many connections; a handler that computes an Argon2id
- * hash there would stall all of them. Heavy requests are suspended, run
- * here, and resumed. A job that waited longer than HEAVY_MAX_WAIT, or finds
- * the queue full, is answered 503 with Retry-After. */
-#define HEAVY_MAX_QUEUE 256
-#define HEAVY_MAX_WAIT 2.0
+/* Worker pools. An HTTP event thread serves many connections: a handler
+ * that waited there on a database lock or computed an Argon2id hash would
+ * stall all of them, /healthz included. So the event threads only read
+ * requests, answer what needs no database (/healthz, static files, 404,
+ * 405) and write answers; every routed request is suspended, run (guard and
+ * handler) on a pool thread, and resumed. Each pool thread holds its own
+ * database connection (db.c). A job that waited longer than the pool's
+ * max_wait, or finds its queue full, is answered 503 with Retry-After.
+ *   POOL_DB     every other route: THREADS threads
+ *   POOL_HASH   ROUTE_HEAVY (password hashing): HASH_SLOTS threads at nice
+ *               10, so a flood of sign-ins cannot starve the pages
+ *   POOL_PROBE  ROUTE_PROBE (/readyz): one thread whose statements give up
+ *               after a second, so readiness answers while the others wait */
+enum pool_id { POOL_DB, POOL_HASH, POOL_PROBE, POOL__MAX };
 
-static struct {
+struct pool {
+    const char *name;
+    unsigned max_queue;
+    double max_wait;                /* seconds in the queue; then 503 */
+    int nice;                       /* of its threads */
+    unsigned lock_ms, statement_ms; /* db_thread_timeouts; 0: the configuration's */
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    struct request *head, *tail;
+    struct request *head, *tail; /* guarded by lock, as all below */
     unsigned queued;
     bool stopping;
     pthread_t *threads;
+    double *busy_since; /* per thread: when its job started, 0 when idle */
     unsigned nthreads;
-} heavy = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+};
+
+/* Readiness gives up on the database after this long (POOL_PROBE). */
+#define PROBE_LOCK_MS 500u
+#define PROBE_STATEMENT_MS 1000u
+
+static struct pool pools[POOL__MAX] = {
+    [POOL_DB] = {.name = "database",
+                 .max_queue = 1024,
+                 .max_wait = 10.0,
+                 .lock = PTHREAD_MUTEX_INITIALIZER,
+                 .wake = PTHREAD_COND_INITIALIZER},
+    [POOL_HASH] = {.name = "hashing",
+                   .max_queue = 256,
+                   .max_wait = 2.0,
+                   .nice = 10,
+                   .lock = PTHREAD_MUTEX_INITIALIZER,
+                   .wake = PTHREAD_COND_INITIALIZER},
+    [POOL_PROBE] = {.name = "readiness",
+                    .max_queue = 64,
+                    .max_wait = 2.0,
+                    .lock_ms = PROBE_LOCK_MS,
+                    .statement_ms = PROBE_STATEMENT_MS,
+                    .lock = PTHREAD_MUTEX_INITIALIZER,
+                    .wake = PTHREAD_COND_INITIALIZER},
+};
+
+/* One pool thread's argument. */
+struct worker {
+    struct pool *pool;
+    unsigned index;
+};
+
+/* The application the pools run routes for (set by server_run). */
+static const struct app *pool_app;
+
+/* HTTP event threads: they only parse, dispatch and write, so two keep up
+ * with the pools on the 2-core machine of docs/PERFORMANCE.md. */
+#define IO_THREADS 2u
 
 static double now_mono(void)
 {
@@ -292,83 +343,140 @@ static enum MHD_Result intake(const struct app *app, struct request *req, const 
     return MHD_YES;
 }
 
-/* Nice value of the pool's threads: when the CPU is contended, hashing
- * yields to the HTTP threads and PostgreSQL (CFS weight 110 against 1024),
- * so a flood of sign-ins costs pages little latency and sign-ins still
- * progress (make bench: the dashboard during a sign-in flood). */
-#define HEAVY_NICE 10
-
-static void *heavy_main(void *arg)
+static void answer_busy(struct request *req)
 {
-    (void)arg;
-    /* Linux: PRIO_PROCESS with a thread id sets that thread's nice value. */
-    if (setpriority(PRIO_PROCESS, (id_t)gettid(), HEAVY_NICE) != 0)
-        log_msg(LOG_WARN, "the worker pool keeps its priority (setpriority failed)");
-    for (;;) {
-        pthread_mutex_lock(&heavy.lock);
-        while (heavy.head == NULL && !heavy.stopping)
-            pthread_cond_wait(&heavy.wake, &heavy.lock);
-        struct request *req = heavy.head;
-        if (req == NULL) {
-            pthread_mutex_unlock(&heavy.lock);
-            return NULL;
-        }
-        heavy.head = req->next_job;
-        if (heavy.head == NULL)
-            heavy.tail = NULL;
-        heavy.queued--;
-        pthread_mutex_unlock(&heavy.lock);
-        if (now_mono() - req->queued_at > HEAVY_MAX_WAIT) {
-            view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
-            req->view.retry_after = "2";
-        } else {
-            req->route->handler(req);
-        }
-        MHD_resume_connection(req->conn);
-    }
+    view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
+    req->view.retry_after = "2";
 }
 
-/* Queues req for the pool; false when the queue is full. */
-static bool heavy_submit(struct request *req)
+/* The guard, then the handler: on a pool thread, or on the event thread for
+ * ROUTE_INLINE. */
+static void run_route(const struct app *app, struct request *req)
 {
-    pthread_mutex_lock(&heavy.lock);
-    bool ok = !heavy.stopping && heavy.queued < HEAVY_MAX_QUEUE;
+    if (app->guard != NULL && !app->guard(req))
+        return;
+    req->route->handler(req);
+}
+
+static void *pool_main(void *arg)
+{
+    struct worker *w = arg;
+    struct pool *p = w->pool;
+    /* Linux: PRIO_PROCESS with a thread id sets that thread's nice value.
+     * When the CPU is contended, hashing yields to the HTTP threads and
+     * PostgreSQL (CFS weight 110 against 1024; make bench: the dashboard
+     * during a sign-in flood). */
+    if (p->nice != 0 && setpriority(PRIO_PROCESS, (id_t)gettid(), p->nice) != 0)
+        log_msg(LOG_WARN, "the %s pool keeps its priority (setpriority failed)", p->name);
+    db_thread_timeouts(p->lock_ms, p->statement_ms);
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        while (p->head == NULL && !p->stopping)
+            pthread_cond_wait(&p->wake, &p->lock);
+        struct request *req = p->head;
+        if (req == NULL) {
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+        p->head = req->next_job;
+        if (p->head == NULL)
+            p->tail = NULL;
+        p->queued--;
+        double now = now_mono();
+        p->busy_since[w->index] = now;
+        pthread_mutex_unlock(&p->lock);
+        if (now - req->queued_at > p->max_wait)
+            answer_busy(req);
+        else
+            run_route(pool_app, req);
+        pthread_mutex_lock(&p->lock);
+        p->busy_since[w->index] = 0;
+        pthread_mutex_unlock(&p->lock);
+        /* The event thread answers and may free req at once: not touched after. */
+        MHD_resume_connection(req->conn);
+    }
+    free(w);
+    return NULL;
+}
+
+/* Queues req on p; false when the queue is full or the pool stopping. */
+static bool pool_submit(struct pool *p, struct request *req)
+{
+    pthread_mutex_lock(&p->lock);
+    bool ok = !p->stopping && p->queued < p->max_queue;
     if (ok) {
         req->queued_at = now_mono();
         req->next_job = NULL;
-        if (heavy.tail != NULL)
-            heavy.tail->next_job = req;
+        if (p->tail != NULL)
+            p->tail->next_job = req;
         else
-            heavy.head = req;
-        heavy.tail = req;
-        heavy.queued++;
-        pthread_cond_signal(&heavy.wake);
+            p->head = req;
+        p->tail = req;
+        p->queued++;
+        pthread_cond_signal(&p->wake);
     }
-    pthread_mutex_unlock(&heavy.lock);
+    pthread_mutex_unlock(&p->lock);
     return ok;
 }
 
-static int heavy_start(unsigned n)
+static int pool_start(struct pool *p, unsigned n)
 {
-    heavy.stopping = false;
-    heavy.threads = xcalloc(n, sizeof(*heavy.threads));
-    for (heavy.nthreads = 0; heavy.nthreads < n; heavy.nthreads++)
-        if (pthread_create(&heavy.threads[heavy.nthreads], NULL, heavy_main, NULL) != 0)
+    p->stopping = false;
+    p->threads = xcalloc(n, sizeof(*p->threads));
+    p->busy_since = xcalloc(n, sizeof(*p->busy_since));
+    for (p->nthreads = 0; p->nthreads < n; p->nthreads++) {
+        struct worker *w = xcalloc(1, sizeof(*w));
+        w->pool = p;
+        w->index = p->nthreads;
+        if (pthread_create(&p->threads[p->nthreads], NULL, pool_main, w) != 0) {
+            free(w);
             return -1;
+        }
+    }
     return 0;
 }
 
-static void heavy_stop(void)
+/* Lets the threads finish every queued job (each bounded by the database
+ * timeouts), then joins them. */
+static void pool_stop(struct pool *p)
 {
-    pthread_mutex_lock(&heavy.lock);
-    heavy.stopping = true;
-    pthread_cond_broadcast(&heavy.wake);
-    pthread_mutex_unlock(&heavy.lock);
-    for (unsigned i = 0; i < heavy.nthreads; i++)
-        pthread_join(heavy.threads[i], NULL);
-    free(heavy.threads);
-    heavy.threads = NULL;
-    heavy.nthreads = 0;
+    pthread_mutex_lock(&p->lock);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    for (unsigned i = 0; i < p->nthreads; i++)
+        pthread_join(p->threads[i], NULL);
+    free(p->threads);
+    free(p->busy_since);
+    p->threads = NULL;
+    p->busy_since = NULL;
+    p->nthreads = 0;
+}
+
+static void pools_stop(void)
+{
+    for (int i = 0; i < POOL__MAX; i++)
+        pool_stop(&pools[i]);
+}
+
+double server_db_stall(void)
+{
+    struct pool *p = &pools[POOL_DB];
+    double now = now_mono(), stall = 0, latest = 0;
+    bool all_busy = true;
+    pthread_mutex_lock(&p->lock);
+    for (unsigned i = 0; i < p->nthreads; i++) {
+        if (p->busy_since[i] == 0)
+            all_busy = false;
+        else if (p->busy_since[i] > latest)
+            latest = p->busy_since[i];
+    }
+    if (p->nthreads > 0 && all_busy)
+        stall = now - latest;
+    if (p->head != NULL && now - p->head->queued_at > stall)
+        stall = now - p->head->queued_at;
+    pthread_mutex_unlock(&p->lock);
+    return stall;
 }
 
 static void dispatch(const struct app *app, struct request *req)
@@ -379,21 +487,21 @@ static void dispatch(const struct app *app, struct request *req)
     char allow[128];
     switch (router_match(app->routes, app->nroutes, req, allow, sizeof(allow))) {
     case ROUTE_FOUND:
-        if (app->guard != NULL && !app->guard(req))
-            break;
-        if (req->route->flags & ROUTE_HEAVY) {
-            /* Suspend before queueing: the worker may finish at once. */
-            req->deferred = true;
-            MHD_suspend_connection(req->conn);
-            if (!heavy_submit(req)) {
-                req->deferred = false;
-                MHD_resume_connection(req->conn);
-                view_error(req, 503, "busy", "The service is busy. Please try again in a moment.");
-                req->view.retry_after = "2";
-            }
+        if (req->route->flags & ROUTE_INLINE) {
+            run_route(app, req);
             break;
         }
-        req->route->handler(req);
+        struct pool *p = &pools[(req->route->flags & ROUTE_HEAVY)   ? POOL_HASH
+                                : (req->route->flags & ROUTE_PROBE) ? POOL_PROBE
+                                                                    : POOL_DB];
+        /* Suspend before queueing: the worker may finish at once. */
+        req->deferred = true;
+        MHD_suspend_connection(req->conn);
+        if (!pool_submit(p, req)) {
+            req->deferred = false;
+            MHD_resume_connection(req->conn);
+            answer_busy(req);
+        }
         break;
     case ROUTE_NOT_FOUND:
         view_error(req, 404, "not_found", "There is no page at this address.");
@@ -617,15 +725,18 @@ int server_run(const struct app *app)
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    if (heavy_start(app->heavy_workers ? app->heavy_workers : 1) != 0) {
-        log_msg(LOG_ERROR, "cannot start the worker pool");
-        heavy_stop();
+    pool_app = app;
+    if (pool_start(&pools[POOL_DB], cfg->threads) != 0 ||
+        pool_start(&pools[POOL_HASH], app->heavy_workers ? app->heavy_workers : 1) != 0 ||
+        pool_start(&pools[POOL_PROBE], 1) != 0) {
+        log_msg(LOG_ERROR, "cannot start the worker pools");
+        pools_stop();
         return -1;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, cfg->listen_port, NULL, NULL, on_request, (void *)app, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
+        MHD_OPTION_THREAD_POOL_SIZE, IO_THREADS, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->connection_timeout,
@@ -638,7 +749,7 @@ int server_run(const struct app *app)
         NULL, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
     if (d == NULL) {
         log_msg(LOG_ERROR, "cannot listen on %s:%u", cfg->listen_host, cfg->listen_port);
-        heavy_stop();
+        pools_stop();
         return -1;
     }
     log_event(LOG_INFO, "listening",
@@ -672,8 +783,10 @@ int server_run(const struct app *app)
     if (atomic_load(&inflight) > 0)
         log_event(LOG_WARN, "drain timeout",
                   json_pack("{s:i}", "in_flight", atomic_load(&inflight)));
+    /* The pools first: a job still running resumes its connection, which
+     * needs the daemon. */
+    pools_stop();
     MHD_stop_daemon(d);
-    heavy_stop();
     log_msg(LOG_INFO, "stopped");
     return 0;
 }

@@ -37,6 +37,12 @@ struct app {
 int server_run(const struct app *app);
 void server_block_signals(void);
 
+/* Seconds the database pool has been unable to start a request: 0 while one
+ * of its threads is idle; else how long every thread has been on its
+ * current request, or how long the oldest queued request has waited,
+ * whichever is longer. For /readyz; safe from any thread. */
+double server_db_stall(void);
+
 /* Renders req->view into a libmicrohttpd response (render.c). Sets *status. */
 struct MHD_Response;
 struct MHD_Response *render_view(const struct app *app, struct request *req, int *status);

@@ -31,6 +31,7 @@
             return;
         }
         inFlight = true;
+        var sentAt = Date.now();
         var body = new URLSearchParams(new FormData(form));
         body.set('action', 'draft');
         fetch(url, {
@@ -51,10 +52,16 @@
         }).then(function (r) {
             if (r.status === 200 && r.data && r.data.saved) {
                 say('Draft saved at ' + r.data.saved_at);
+                // keep-text.js may drop its copy of what was saved.
+                if (window.CustomEvent) {
+                    form.dispatchEvent(new CustomEvent('interlude:saved', { detail: { sentAt: sentAt } }));
+                }
             } else if (r.status === 422) {
                 say('Draft saved, but some answers need a look before you submit.');
             } else if (r.status === 401 || r.status === 403) {
                 say('Not saved: you may have been signed out. Use "Save draft" to try again.');
+            } else if (r.status === 503 && r.data && r.data.saved === false) {
+                say('Not saved yet: your text is still here, and it will try again when you type.');
             } else if (r.status === 409) {
                 say('This form was already submitted. Reload the page to start a new entry.');
             } else {

@@ -11,8 +11,15 @@
 
     function leave(event) {
         if (event) event.preventDefault();
-        // Hide the page at once, before the next one loads.
+        // Hide the page at once, before the next one loads, and forget the
+        // unsent text keep-text.js holds for this tab.
         document.documentElement.style.visibility = 'hidden';
+        try {
+            for (var i = window.sessionStorage.length - 1; i >= 0; i--) {
+                var k = window.sessionStorage.key(i);
+                if (k && k.indexOf('interlude-keep') === 0) window.sessionStorage.removeItem(k);
+            }
+        } catch (e) { /* no storage: nothing kept */ }
         try {
             document.title = 'Loading';
         } catch (e) { /* ignore */ }

@@ -32,13 +32,15 @@ test('/readyz is 503 while PostgreSQL is down and 200 once it is back, without a
 });
 
 test('SIGTERM during a slow request: the request completes, then exit 0', async () => {
-    const srv = await startServer();
-    // Hold a lock that /readyz's query must wait for: a real slow request.
+    // A lock timeout longer than the test, so the request really waits.
+    const srv = await startServer({ env: { DB_LOCK_TIMEOUT_MS: '15000', DB_STATEMENT_TIMEOUT_MS: '15000' } });
+    // Hold a lock that the sign-in page's new anonymous session must wait
+    // for: a real slow request. (/readyz gives up after a second by design.)
     const locker = spawn('psql', ['-X', '-q', '-d', srv.dbUrl], { stdio: ['pipe', 'pipe', 'pipe'] });
-    locker.stdin.write('BEGIN; LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE; SELECT \'locked\';\n');
+    locker.stdin.write('BEGIN; LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE; SELECT \'locked\';\n');
     await new Promise((resolve) => locker.stdout.on('data', (d) => { if (String(d).includes('locked')) resolve(); }));
     let answeredAt = 0;
-    const slow = request(`${srv.url}/readyz`, { timeoutMs: 15000 }).then((r) => { answeredAt = Date.now(); return r; });
+    const slow = request(`${srv.url}/login`, { timeoutMs: 15000 }).then((r) => { answeredAt = Date.now(); return r; });
     await sleep(300);
     const exited = srv.stop('SIGTERM');
     await sleep(700);

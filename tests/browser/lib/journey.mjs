@@ -22,7 +22,7 @@
 // page routes no journey visits yet.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startServer } from '../../lib/harness.mjs';
+import { psql, startServer } from '../../lib/harness.mjs';
 import { Inspector, launch } from './browser.mjs';
 import { keyboardJourney } from './keyboard.mjs';
 
@@ -424,8 +424,34 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             await page.getByRole('group', { name: /^How warm does the relationship feel/ }).getByRole('radio', { name: /^7\b/ }).check();
             await page.getByLabel(/^Which appreciation meant the most to you/).fill('The tea on Tuesday morning.');
             await page.getByLabel('Share this entry with my partner', { exact: true }).check();
+
+            // The database turns read-only (a failover, a full disk) as she
+            // submits: the form comes back with her text and the message.
+            const readOnly = (on) => {
+                const admin = process.env.PG_SUPERUSER_URL;
+                const db = psql(srv.dbUrl, 'SELECT current_database()').trim();
+                psql(admin, on ? `ALTER DATABASE "${db}" SET default_transaction_read_only = on` : `ALTER DATABASE "${db}" RESET default_transaction_read_only`);
+                psql(admin, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${db}' AND pid <> pg_backend_pid()`);
+            };
+            readOnly(true);
+            try {
+                await press(page, 'Submit');
+                await insp.check(page, 'practice not saved (database read-only)', { status: 503 });
+                assert.match(await page.getByRole('alert').first().innerText(), /Not saved yet — your text is still here/);
+                assert.equal(await page.getByLabel(/^Which appreciation meant the most to you/).inputValue(), 'The tea on Tuesday morning.', 'the text is kept');
+                if (javaScript) {
+                    const kept = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('interlude-keep:')).map((k) => sessionStorage.getItem(k)));
+                    assert.ok(kept.some((v) => v.includes('The tea on Tuesday morning.')), 'a copy is kept in the tab');
+                }
+            } finally {
+                readOnly(false);
+            }
             await press(page, 'Submit');
             await insp.check(page, 'practice submitted');
+            if (javaScript) {
+                const left = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('interlude-keep')).length);
+                assert.equal(left, 0, 'the copy is gone once the entry is saved');
+            }
             await press(page, 'See what you sent', { role: 'link' });
             assert.match(new URL(page.url()).pathname, /^\/entries\/\d+$/);
             people.entryPath = new URL(page.url()).pathname;
