@@ -200,6 +200,38 @@ const FORMS = [
             };
         },
     },
+    {
+        name: 'acknowledge an attention item with a note',
+        tables: ['attention_items'],
+        async make() {
+            const a = assignPractice(people.D, people.T);
+            const item = q(`INSERT INTO attention_items (client_id, kind, assignment_id) VALUES (${people.D.id}, 'inactive', ${a}) RETURNING id`);
+            const text = typed('acknowledged');
+            return {
+                who: people.T,
+                path: `/clients/${people.D.id}/attention/${item}/acknowledge`,
+                fields: { note: text },
+                text,
+                stored: () => Number(q(`SELECT count(*) FROM attention_items WHERE id = ${item} AND acknowledged_at IS NOT NULL`)),
+                done: (r) => assert.match(r.headers.location ?? '', /done=acknowledged/),
+            };
+        },
+    },
+    {
+        name: 'add a crisis contact',
+        tables: ['crisis_contacts'],
+        async make() {
+            const text = typed('Crisis line');
+            return {
+                who: people.admin,
+                path: '/admin/support',
+                fields: { label: text.replace(/\n/g, ' ').slice(0, 100), phone: '0800 111 222', url: '', note: text.slice(0, 280) },
+                text: text.slice(0, 280),
+                stored: () => Number(q('SELECT count(*) FROM crisis_contacts')),
+                done: (r) => assert.match(r.headers.location ?? '', /done=added/),
+            };
+        },
+    },
 ];
 
 before(async () => {
@@ -218,6 +250,7 @@ before(async () => {
     people.T = await invitedPerson(srv, { kind: 'therapist', createdBy: adminId, name: 'Tess' });
     people.C = await invitedPerson(srv, { kind: 'client', createdBy: people.T.id, name: 'Cam' });
     people.D = await invitedPerson(srv, { kind: 'client', createdBy: people.T.id, name: 'Dee' });
+    people.admin = await new Client(srv).signIn('admin@example.org');
 });
 
 after(async () => {
