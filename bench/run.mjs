@@ -440,7 +440,7 @@ async function main() {
     const tl3 = Date.now();
     psql(pgUrl, 'DROP TABLE bench_entry_src');
     // The caseload page's therapist: 100 clients, 20,000 entries (issue 14).
-    sh('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', `hash=${hash}`, '-d', pgUrl, '-f', 'bench/sql/caseload.sql']);
+    sh('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', `hash=${hash}`, '-d', pgUrl, '-f', 'bench/sql/caseload_dataset.sql']);
     sh('psql', ['-X', '-q', '-d', pgUrl, '-c', 'VACUUM ANALYZE']);
     const tl4 = Date.now();
     const count = (t) => Number(psql(pgUrl, `SELECT count(*) FROM ${t}`));

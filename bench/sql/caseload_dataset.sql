@@ -1,4 +1,4 @@
--- caseload.sql: a therapist with a full caseload for the /clients page
+-- caseload_dataset.sql: a therapist with a full caseload for the /clients page
 -- (issue 14): 100 clients, 2 assignments each, 100 submitted entries per
 -- assignment (20,000 entries), replies, and attention items (10 risk, 30
 -- other kinds open, 60 acknowledged). The entries' ciphertexts are copied
