@@ -718,6 +718,10 @@ json_t *builder_field_posted(const struct request *req)
     json_t *in = json_object();
     for (const char *const *n = FIELD_INPUTS; *n != NULL; n++) {
         const char *v = req_form(req, *n);
+        /* A post without the flag's inputs (a form of a question that
+         * cannot flag, an older page) leaves the flag as it is. */
+        if (v == NULL && strncmp(*n, "alert_", 6) == 0)
+            continue;
         json_object_set_new(in, *n, json_string(v != NULL ? v : ""));
     }
     return in;
@@ -1416,8 +1420,22 @@ bool builder_field_apply(json_t *content, const char *kind, size_t index, const 
                          json_t *problems)
 {
     json_t *fields = builder_fields(content, kind);
-    json_t *rule = NULL;
+    json_t *rule = NULL, *with_flag = NULL;
+    if (json_object_get(in, "alert_on") == NULL && json_object_get(in, "alert_message") == NULL &&
+        json_object_get(in, "alert_client_message") == NULL) {
+        /* No flag inputs: the stored flag, checked against the new field. */
+        json_t *stored =
+            builder_field_stored(form_holder(content, kind), json_array_get(fields, index));
+        with_flag = json_deep_copy(in);
+        json_object_set(with_flag, "alert_on", json_object_get(stored, "alert_on"));
+        json_object_set(with_flag, "alert_message", json_object_get(stored, "alert_message"));
+        json_object_set(with_flag, "alert_client_message",
+                        json_object_get(stored, "alert_client_message"));
+        json_decref(stored);
+        in = with_flag;
+    }
     json_t *f = field_check(fields, index, in, &rule, problems);
+    json_decref(with_flag);
     if (f == NULL)
         return false;
     alerts_set(form_holder(content, kind), key_of(f), rule);

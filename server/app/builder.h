@@ -70,7 +70,9 @@ json_t *builder_field_stored(const json_t *form, const json_t *field);
  * take (an option that exists, a number within the scale or the number's
  * bounds) replace them with one rule ("values" or "min"), or each bad
  * input gets its problem and nothing changes. Only yes_no, choices, scale
- * and number fields take a flag. */
+ * and number fields take a flag. When in has none of the three alert
+ * inputs (builder_field_posted leaves out those not posted), the stored
+ * flag is kept, and checked against the new settings like a typed one. */
 bool builder_field_apply(json_t *content, const char *kind, size_t index, const json_t *in,
                          json_t *problems);
 

@@ -236,6 +236,29 @@ static void test_choice_scale_number(void **state)
     json_decref(c);
 }
 
+/* Inputs without the flag's (a post of an older page) keep the flag, and
+ * it is still checked against the new settings. */
+static void test_no_flag_inputs_keep_it(void **state)
+{
+    (void)state;
+    json_t *c = intake(), *problems = json_array();
+    assert_true(apply(c, 2, flag_in(c, 2, "7", "m", "c"), problems));
+    json_t *in = flag_in(c, 2, "", "", "");
+    json_object_del(in, "alert_on");
+    json_object_del(in, "alert_message");
+    json_object_del(in, "alert_client_message");
+    json_object_set_new(in, "label", json_string("Distress now"));
+    assert_true(builder_field_apply(c, "intake", 2, in, problems));
+    assert_json(json_object_get(c, "alerts"),
+                "[{'item': 'distress', 'min': 7, 'message': 'm', 'client_message': 'c'}]");
+    json_object_set_new(in, "max", json_string("6"));
+    assert_false(builder_field_apply(c, "intake", 2, in, problems));
+    assert_non_null(strstr(problem(problems, "2", "alert_on"), "from 0 to 6"));
+    json_decref(in);
+    json_decref(problems);
+    json_decref(c);
+}
+
 /* A min_weight rule (a copied measure) is shown as the options it covers. */
 static void test_min_weight_shown_as_options(void **state)
 {
@@ -300,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_yes_no_add_replace_remove),
         cmocka_unit_test(test_bad_inputs_named),
         cmocka_unit_test(test_choice_scale_number),
+        cmocka_unit_test(test_no_flag_inputs_keep_it),
         cmocka_unit_test(test_min_weight_shown_as_options),
         cmocka_unit_test(test_view_and_exercise),
     };
