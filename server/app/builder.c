@@ -93,8 +93,12 @@ static const char *const META_EXERCISE[] = {
 };
 static const char *const META_INTAKE[] = {"title", "summary", NULL};
 static const char *const FIELD_INPUTS[] = {
-    "label",     "help",    "required", "text",          "min",           "max", "min_label",
-    "max_label", "options", "decimals", "show_if_field", "show_if_value", NULL,
+    "label",     "help",          "required",
+    "text",      "min",           "max",
+    "min_label", "max_label",     "options",
+    "decimals",  "show_if_field", "show_if_value",
+    "alert_on",  "alert_message", "alert_client_message",
+    NULL,
 };
 
 static bool is_exercise(const char *kind)
@@ -714,12 +718,331 @@ json_t *builder_field_posted(const struct request *req)
     json_t *in = json_object();
     for (const char *const *n = FIELD_INPUTS; *n != NULL; n++) {
         const char *v = req_form(req, *n);
+        /* A post without the flag's inputs (a form of a question that
+         * cannot flag, an older page) leaves the flag as it is. */
+        if (v == NULL && strncmp(*n, "alert_", 6) == 0)
+            continue;
         json_object_set_new(in, *n, json_string(v != NULL ? v : ""));
     }
     return in;
 }
 
-json_t *builder_field_stored(const json_t *field)
+/* ---- alerts ---- */
+
+/* Can a field of type t raise a flag (an alert rule with values or min)? */
+static bool can_alert(enum ftype t)
+{
+    return t == T_YES_NO || t == T_SINGLE_CHOICE || t == T_MULTIPLE_CHOICE || t == T_SCALE ||
+           t == T_NUMBER;
+}
+
+/* The definition that holds the fields and the alerts of a draft (created
+ * when missing, like builder_fields). Borrowed. */
+static json_t *form_holder(json_t *content, const char *kind)
+{
+    builder_fields(content, kind);
+    return is_exercise(kind) ? json_object_get(content, "reflection") : content;
+}
+
+/* The first alert rule of form for the field keyed key, or NULL. */
+static const json_t *alert_for(const json_t *form, const char *key)
+{
+    size_t i;
+    const json_t *a;
+    json_array_foreach(json_object_get(form, "alerts"), i, a)
+    {
+        const char *item = json_string_value(json_object_get(a, "item"));
+        if (item != NULL && key != NULL && strcmp(item, key) == 0)
+            return a;
+    }
+    return NULL;
+}
+
+/* Replaces the rules of form for key with rule (stolen; NULL: none), in
+ * the place of the first one; removes "alerts" when it ends up empty. */
+static void alerts_set(json_t *form, const char *key, json_t *rule)
+{
+    json_t *old = json_object_get(form, "alerts");
+    json_t *out = json_array();
+    size_t i;
+    json_t *a;
+    json_array_foreach(old, i, a)
+    {
+        const char *item = json_string_value(json_object_get(a, "item"));
+        if (item == NULL || strcmp(item, key) != 0)
+            json_array_append(out, a);
+        else if (rule != NULL) {
+            json_array_append_new(out, rule);
+            rule = NULL;
+        }
+    }
+    if (rule != NULL)
+        json_array_append_new(out, rule);
+    if (json_array_size(out) > 0)
+        json_object_set_new(form, "alerts", out);
+    else {
+        json_decref(out);
+        json_object_del(form, "alerts");
+    }
+}
+
+/* How an option is named in the builder's "which answers" input: its
+ * label, unless that contains a comma (the separator), then its value. */
+static const char *option_name(const json_t *o)
+{
+    const char *l = json_string_value(json_object_get(o, "label"));
+    const char *v = json_string_value(json_object_get(o, "value"));
+    return l != NULL && strchr(l, ',') == NULL ? l : v != NULL ? v : "";
+}
+
+/* Does the alert rule's condition include option o? (values, or a
+ * min_weight that o's weight reaches: shown, and saved, as the options.) */
+static bool rule_has_option(const json_t *rule, const json_t *o)
+{
+    const char *v = json_string_value(json_object_get(o, "value"));
+    const json_t *mw = json_object_get(rule, "min_weight");
+    if (json_is_number(mw)) {
+        const json_t *w = json_object_get(o, "weight");
+        return json_is_number(w) && json_number_value(w) >= json_number_value(mw);
+    }
+    size_t i;
+    const json_t *x;
+    json_array_foreach(json_object_get(rule, "values"), i, x)
+    {
+        if (v != NULL && json_is_string(x) && strcmp(json_string_value(x), v) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The "alert_on" input for a stored rule of field: "yes", "Often, Always",
+ * "7". Caller frees. */
+static char *alert_on_text(const json_t *field, const json_t *rule)
+{
+    enum ftype t = type_of(field);
+    if (t == T_SCALE || t == T_NUMBER)
+        return num_text(json_object_get(rule, "min"));
+    if (t == T_YES_NO) {
+        const json_t *v = json_array_get(json_object_get(rule, "values"), 0);
+        return xstrdup(json_is_string(v) ? json_string_value(v) : "");
+    }
+    struct buf b = BUF_INIT;
+    size_t i;
+    const json_t *o;
+    json_array_foreach(json_object_get(field, "options"), i, o)
+    {
+        if (rule_has_option(rule, o))
+            buf_printf(&b, "%s%s", b.len > 0 ? ", " : "", option_name(o));
+    }
+    char *s = xstrdup(buf_cstr(&b));
+    buf_free(&b);
+    return s;
+}
+
+/* The alert rule for the new field f (type t, key set) from the inputs
+ * alert_on, alert_message and alert_client_message: *rule is a new
+ * reference, or NULL when all three are empty (no flag). False after
+ * adding problems. Settings of f that failed their own checks (no options,
+ * no scale range) are not checked against. */
+static bool alert_check(const json_t *f, enum ftype t, const json_t *in, const char *at,
+                        json_t **rule, json_t *problems)
+{
+    *rule = NULL;
+    char *on = clean(in_get(in, "alert_on"));
+    char *msg = clean(in_get(in, "alert_message"));
+    char *cmsg = clean(in_get(in, "alert_client_message"));
+    json_t *cond = NULL; /* {"values": [...]} or {"min": n} */
+    bool ok = true;
+    if (*on == '\0' && *msg == '\0' && *cmsg == '\0')
+        goto cleanup;
+    if (!can_alert(t)) {
+        ok = fail(problems, at, "field",
+                  "Only a yes or no, choice, scale or number question can "
+                  "raise a flag.");
+        goto cleanup;
+    }
+    if (*msg == '\0')
+        ok = fail(problems, at, "alert_message",
+                  "Write what you want to be reminded of when this answer comes in.");
+    else
+        ok &= text_ok(problems, at, "alert_message", msg, MAX_TEXT);
+    if (*cmsg == '\0')
+        ok = fail(problems, at, "alert_client_message",
+                  "Write what the client reads right after answering.");
+    else
+        ok &= text_ok(problems, at, "alert_client_message", cmsg, MAX_TEXT);
+
+    if (*on == '\0') {
+        ok = fail(problems, at, "alert_on",
+                  t == T_YES_NO ? "Choose the answer that raises the flag, or empty both "
+                                  "messages for no flag."
+                  : t == T_SCALE || t == T_NUMBER
+                      ? "Enter the number at or above which the flag is raised, or empty both "
+                        "messages for no flag."
+                      : "Write the options that raise the flag, or empty both messages for no "
+                        "flag.");
+        goto cleanup;
+    }
+    switch (t) {
+    case T_YES_NO:
+        if (strcasecmp(on, "yes") == 0 || strcasecmp(on, "no") == 0)
+            cond = json_pack("{s:[s]}", "values", strcasecmp(on, "yes") == 0 ? "yes" : "no");
+        else
+            ok = fail(problems, at, "alert_on", "Choose Yes or No.");
+        break;
+    case T_SINGLE_CHOICE:
+    case T_MULTIPLE_CHOICE: {
+        const json_t *opts = json_object_get(f, "options");
+        if (!json_is_array(opts))
+            break; /* the options' own problem comes first */
+        size_t nopt = json_array_size(opts);
+        bool *chosen = xcalloc(nopt > 0 ? nopt : 1, sizeof(bool));
+        bool any = false;
+        for (char *p = on, *next; p != NULL && ok; p = next) {
+            char *comma = strchr(p, ',');
+            next = comma != NULL ? comma + 1 : NULL;
+            if (comma != NULL)
+                *comma = '\0';
+            char *w = trim_in_place(p);
+            if (*w == '\0')
+                continue;
+            size_t hit = nopt;
+            for (size_t k = 0; k < nopt && hit == nopt; k++) {
+                const char *v =
+                    json_string_value(json_object_get(json_array_get(opts, k), "value"));
+                if (v != NULL && strcmp(v, w) == 0)
+                    hit = k;
+            }
+            for (size_t k = 0; k < nopt && hit == nopt; k++) {
+                const char *l =
+                    json_string_value(json_object_get(json_array_get(opts, k), "label"));
+                if (l != NULL && strcasecmp(l, w) == 0)
+                    hit = k;
+            }
+            if (hit == nopt) {
+                struct buf names = BUF_INIT;
+                for (size_t k = 0; k < nopt; k++)
+                    buf_printf(&names, "%s%s", k > 0 ? ", " : "",
+                               option_name(json_array_get(opts, k)));
+                ok = fail(problems, at, "alert_on",
+                          "\"%s\" is not one of the options. Write options of this question, "
+                          "separated by commas: %s.",
+                          w, buf_cstr(&names));
+                buf_free(&names);
+            } else {
+                chosen[hit] = any = true;
+            }
+        }
+        if (ok && !any)
+            ok = fail(problems, at, "alert_on", "Write at least one option, like \"%s\".",
+                      option_name(json_array_get(opts, 0)));
+        if (ok) {
+            json_t *vals = json_array();
+            for (size_t k = 0; k < nopt; k++)
+                if (chosen[k])
+                    json_array_append(vals, json_object_get(json_array_get(opts, k), "value"));
+            cond = json_pack("{s:o}", "values", vals);
+        }
+        free(chosen);
+        break;
+    }
+    case T_SCALE: {
+        const json_t *jlo = json_object_get(f, "min"), *jhi = json_object_get(f, "max");
+        if (!json_is_integer(jlo) || !json_is_integer(jhi))
+            break; /* the range's own problem comes first */
+        long long n, lo = json_integer_value(jlo), hi = json_integer_value(jhi);
+        if (parse_int(on, &n) && n >= lo && n <= hi)
+            cond = json_pack("{s:I}", "min", (json_int_t)n);
+        else
+            ok = fail(problems, at, "alert_on",
+                      "Enter a whole number from %lld to %lld (the scale's range): answers at or "
+                      "above it raise the flag.",
+                      lo, hi);
+        break;
+    }
+    case T_NUMBER: {
+        bool decimals = json_object_get(f, "step") != NULL, integral;
+        const json_t *jlo = json_object_get(f, "min"), *jhi = json_object_get(f, "max");
+        double d;
+        if (!parse_num(on, &d, &integral) || (!decimals && !integral))
+            ok = fail(problems, at, "alert_on",
+                      decimals ? "Enter a number: answers at or above it raise the flag."
+                               : "Enter a whole number: answers at or above it raise the flag.");
+        else if ((jlo != NULL && d < json_number_value(jlo)) ||
+                 (jhi != NULL && d > json_number_value(jhi))) {
+            char *tlo = jlo != NULL ? num_text(jlo) : NULL,
+                 *thi = jhi != NULL ? num_text(jhi) : NULL;
+            if (tlo != NULL && thi != NULL)
+                ok = fail(problems, at, "alert_on",
+                          "Enter a number from %s to %s (the answers allowed): answers at or "
+                          "above it raise the flag.",
+                          tlo, thi);
+            else
+                ok = fail(problems, at, "alert_on",
+                          "Enter a number %s %s (the answers allowed): answers at or above it "
+                          "raise the flag.",
+                          tlo != NULL ? "of at least" : "of at most", tlo != NULL ? tlo : thi);
+            free(tlo);
+            free(thi);
+        } else
+            cond = json_pack("{s:o}", "min", num_json(d, integral));
+        break;
+    }
+    default:
+        break;
+    }
+    if (ok && cond != NULL) {
+        *rule =
+            json_pack("{s:s, s:s, s:s}", "item", key_of(f), "message", msg, "client_message", cmsg);
+        json_object_update(*rule, cond);
+    }
+
+cleanup:
+    json_decref(cond);
+    free(on);
+    free(msg);
+    free(cmsg);
+    return ok;
+}
+
+/* What a stored rule flags, for the field's summary: "answers \"Yes\"",
+ * "answers \"Often\" or \"Always\"", "answers of 7 or more". Caller frees. */
+static char *alert_summary(const json_t *field, const json_t *rule)
+{
+    enum ftype t = type_of(field);
+    struct buf b = BUF_INIT;
+    if (t == T_SCALE || t == T_NUMBER) {
+        char *n = num_text(json_object_get(rule, "min"));
+        buf_printf(&b, "answers of %s or more", n);
+        free(n);
+    } else if (t == T_YES_NO) {
+        const char *v = json_string_value(json_array_get(json_object_get(rule, "values"), 0));
+        buf_printf(&b, "answers \"%s\"", v != NULL && strcmp(v, "no") == 0 ? "No" : "Yes");
+    } else {
+        size_t i, n = 0, total = 0;
+        const json_t *o;
+        json_array_foreach(json_object_get(field, "options"), i, o) total +=
+            rule_has_option(rule, o);
+        buf_puts(&b, "answers ");
+        json_array_foreach(json_object_get(field, "options"), i, o)
+        {
+            if (!rule_has_option(rule, o))
+                continue;
+            const char *l = json_string_value(json_object_get(o, "label"));
+            n++;
+            buf_printf(&b, "%s\"%s\"",
+                       n == 1       ? ""
+                       : n == total ? " or "
+                                    : ", ",
+                       l != NULL ? l : "");
+        }
+    }
+    char *s = xstrdup(buf_cstr(&b));
+    buf_free(&b);
+    return s;
+}
+
+json_t *builder_field_stored(const json_t *form, const json_t *field)
 {
     json_t *in = json_object();
     static const char *const TEXTS[] = {"label", "help", "text", "min_label", "max_label", NULL};
@@ -752,6 +1075,12 @@ json_t *builder_field_stored(const json_t *field)
     char *eqt = eq != NULL ? value_text(eq) : xstrdup("");
     json_object_set_new(in, "show_if_value", json_string(eqt));
     free(eqt);
+    const json_t *rule = alert_for(form, key_of(field));
+    char *on = rule != NULL ? alert_on_text(field, rule) : xstrdup("");
+    json_object_set_new(in, "alert_on", json_string(on));
+    free(on);
+    json_object_set_new(in, "alert_message", stored_text(rule, "message"));
+    json_object_set_new(in, "alert_client_message", stored_text(rule, "client_message"));
     return in;
 }
 
@@ -941,9 +1270,11 @@ static bool field_text(json_t *f, const json_t *in, const char *name, size_t max
     return ok;
 }
 
-/* The field at index rebuilt from in (see builder_field_apply). New
- * reference, or NULL after adding problems. */
-static json_t *field_check(const json_t *fields, size_t index, const json_t *in, json_t *problems)
+/* The field at index rebuilt from in (see builder_field_apply), and its
+ * alert rule (*rule: a new reference, or NULL for none; rule may be NULL
+ * when it is not wanted). New reference, or NULL after adding problems. */
+static json_t *field_check(const json_t *fields, size_t index, const json_t *in, json_t **rule,
+                           json_t *problems)
 {
     char at[24];
     snprintf(at, sizeof(at), "%zu", index);
@@ -1028,6 +1359,9 @@ static json_t *field_check(const json_t *fields, size_t index, const json_t *in,
         break;
     }
 
+    json_t *r = NULL;
+    ok &= alert_check(f, t, in, at, &r, problems);
+
     const char *dep = in_get(in, "show_if_field");
     if (*dep != '\0') {
         const json_t *rf = NULL;
@@ -1072,8 +1406,13 @@ static json_t *field_check(const json_t *fields, size_t index, const json_t *in,
     }
     if (!ok) {
         json_decref(f);
+        json_decref(r);
         return NULL;
     }
+    if (rule != NULL)
+        *rule = r;
+    else
+        json_decref(r);
     return f;
 }
 
@@ -1081,9 +1420,25 @@ bool builder_field_apply(json_t *content, const char *kind, size_t index, const 
                          json_t *problems)
 {
     json_t *fields = builder_fields(content, kind);
-    json_t *f = field_check(fields, index, in, problems);
+    json_t *rule = NULL, *with_flag = NULL;
+    if (json_object_get(in, "alert_on") == NULL && json_object_get(in, "alert_message") == NULL &&
+        json_object_get(in, "alert_client_message") == NULL) {
+        /* No flag inputs: the stored flag, checked against the new field. */
+        json_t *stored =
+            builder_field_stored(form_holder(content, kind), json_array_get(fields, index));
+        with_flag = json_deep_copy(in);
+        json_object_set(with_flag, "alert_on", json_object_get(stored, "alert_on"));
+        json_object_set(with_flag, "alert_message", json_object_get(stored, "alert_message"));
+        json_object_set(with_flag, "alert_client_message",
+                        json_object_get(stored, "alert_client_message"));
+        json_decref(stored);
+        in = with_flag;
+    }
+    json_t *f = field_check(fields, index, in, &rule, problems);
+    json_decref(with_flag);
     if (f == NULL)
         return false;
+    alerts_set(form_holder(content, kind), key_of(f), rule);
     json_array_set_new(fields, index, f);
     return true;
 }
@@ -1167,6 +1522,8 @@ bool builder_field_remove(json_t *content, const char *kind, size_t index, json_
                         "change that first.",
                         j + 1, label_of(json_array_get(fields, j)));
     }
+    if (key != NULL)
+        alerts_set(form_holder(content, kind), key, NULL);
     json_array_remove(fields, index);
     return true;
 }
@@ -1180,7 +1537,7 @@ bool builder_check_all(const json_t *content, const char *kind, json_t *problems
     json_t *fields = builder_fields(copy, kind);
     bool fields_ok = true;
     for (size_t i = 0; i < json_array_size(fields); i++) {
-        json_t *in = builder_field_stored(json_array_get(fields, i));
+        json_t *in = builder_field_stored(form_holder(copy, kind), json_array_get(fields, i));
         fields_ok &= builder_field_apply(copy, kind, i, in, problems);
         json_decref(in);
     }
@@ -1231,8 +1588,42 @@ static json_t *meta_view(const json_t *in, const char *kind, const json_t *probl
     return meta;
 }
 
-static json_t *field_view(const json_t *fields, size_t i, const json_t *in, const json_t *problems,
-                          bool typed)
+/* The alert part of a field's view: can_alert, alert_yes_no (the select's
+ * options), alert_options (the option names a therapist can write) and
+ * alert_summary (what the stored rule flags, when the field is not shown
+ * as typed), or null. */
+static void alert_view(json_t *v, const json_t *form, const json_t *field, const json_t *in,
+                       bool typed)
+{
+    enum ftype t = type_of(field);
+    json_object_set_new(v, "can_alert", json_boolean(can_alert(t)));
+    const char *on = in_get(in, "alert_on");
+    json_object_set_new(
+        v, "alert_yes_no",
+        t != T_YES_NO ? json_null()
+                      : json_pack("[{s:s, s:s, s:b}, {s:s, s:s, s:b}, {s:s, s:s, s:b}]", "value",
+                                  "", "label", "No flag", "selected", *on == '\0', "value", "yes",
+                                  "label", "Yes", "selected", strcasecmp(on, "yes") == 0, "value",
+                                  "no", "label", "No", "selected", strcasecmp(on, "no") == 0));
+    json_t *names = json_null();
+    if (t == T_SINGLE_CHOICE || t == T_MULTIPLE_CHOICE) {
+        struct buf b = BUF_INIT;
+        size_t k;
+        const json_t *o;
+        json_array_foreach(json_object_get(field, "options"), k, o)
+            buf_printf(&b, "%s%s", k > 0 ? ", " : "", option_name(o));
+        names = b.len > 0 ? json_string(buf_cstr(&b)) : json_null();
+        buf_free(&b);
+    }
+    json_object_set_new(v, "alert_options", names);
+    const json_t *rule = typed ? NULL : alert_for(form, key_of(field));
+    char *summary = rule != NULL ? alert_summary(field, rule) : NULL;
+    json_object_set_new(v, "alert_summary", summary != NULL ? json_string(summary) : json_null());
+    free(summary);
+}
+
+static json_t *field_view(const json_t *form, const json_t *fields, size_t i, const json_t *in,
+                          const json_t *problems, bool typed)
 {
     const json_t *field = json_array_get(fields, i);
     size_t n = json_array_size(fields);
@@ -1304,8 +1695,8 @@ static json_t *field_view(const json_t *fields, size_t i, const json_t *in, cons
     json_t *todo = json_null();
     if (!typed && !has_problem_at(problems, at)) {
         json_t *scratch = json_array();
-        json_t *stored = builder_field_stored(field);
-        json_t *f = field_check(fields, i, stored, scratch);
+        json_t *stored = builder_field_stored(form, field);
+        json_t *f = field_check(fields, i, stored, NULL, scratch);
         if (f == NULL && json_array_size(scratch) > 0)
             todo = json_incref(json_object_get(json_array_get(scratch, 0), "message"));
         json_decref(f);
@@ -1313,6 +1704,7 @@ static json_t *field_view(const json_t *fields, size_t i, const json_t *in, cons
         json_decref(scratch);
     }
     json_object_set_new(v, "todo", todo);
+    alert_view(v, form, field, in, typed);
     return v;
 }
 
@@ -1355,13 +1747,14 @@ json_t *builder_view(const json_t *content, const char *kind, const json_t *prob
 
     json_t *fields = json_array();
     const json_t *stored = fields_of(content, kind);
+    const json_t *form = activity_form(kind, content);
     char at[24];
     for (i = 0; i < json_array_size(stored); i++) {
         snprintf(at, sizeof(at), "%zu", i);
         bool is_typed = typed_at != NULL && strcmp(typed_at, at) == 0;
         json_t *in = is_typed ? json_incref((json_t *)typed)
-                              : builder_field_stored(json_array_get(stored, i));
-        json_array_append_new(fields, field_view(stored, i, in, problems, is_typed));
+                              : builder_field_stored(form, json_array_get(stored, i));
+        json_array_append_new(fields, field_view(form, stored, i, in, problems, is_typed));
         json_decref(in);
     }
     json_object_set_new(data, "field_count", json_integer((json_int_t)json_array_size(fields)));

@@ -50,15 +50,29 @@ json_t *builder_meta_stored(const json_t *content, const char *kind);
 bool builder_meta_apply(json_t *content, const char *kind, const json_t *in, bool complete,
                         json_t *problems);
 
-/* One field's form: its inputs as posted, or as stored. New references. */
+/* One field's form: its inputs as posted, or as stored (form: the
+ * definition that holds field and its "alerts", may be NULL). Besides the
+ * field's settings, the inputs of its flag (its alert rule, docs/CONTENT.md):
+ * alert_on ("yes"/"no"; option labels or values separated by commas; the
+ * number at or above which it fires), alert_message (the clinician's) and
+ * alert_client_message. A stored min_weight rule is shown as the options it
+ * covers. New references. */
 json_t *builder_field_posted(const struct request *req);
-json_t *builder_field_stored(const json_t *field);
+json_t *builder_field_stored(const json_t *form, const json_t *field);
 /* Checks the inputs for field index (which must exist) and replaces it,
  * keeping its key and type, or adds problems (at the index). Checked: the
  * label, type settings (scale min < max with both end labels, at least two
  * options with unique values, number bounds), show_if naming an EARLIER
- * field with a value it can take, and that no later field's show_if is
- * broken by the change. */
+ * field with a value it can take, that no later field's show_if is
+ * broken by the change, and the flag: all three alert inputs empty removes
+ * the field's rules from the definition's "alerts" (the object holding
+ * "fields"); otherwise both messages and an alert_on the NEW settings can
+ * take (an option that exists, a number within the scale or the number's
+ * bounds) replace them with one rule ("values" or "min"), or each bad
+ * input gets its problem and nothing changes. Only yes_no, choices, scale
+ * and number fields take a flag. When in has none of the three alert
+ * inputs (builder_field_posted leaves out those not posted), the stored
+ * flag is kept, and checked against the new settings like a typed one. */
 bool builder_field_apply(json_t *content, const char *kind, size_t index, const json_t *in,
                          json_t *problems);
 
@@ -69,7 +83,8 @@ bool builder_field_add(json_t *content, const char *kind, const char *type, cons
 /* Moves field index one place up (dir < 0) or down; refused when a show_if
  * would then name a later field. Moving past either end changes nothing. */
 bool builder_field_move(json_t *content, const char *kind, size_t index, int dir, json_t *problems);
-/* Removes field index; refused while a later field's show_if names it. */
+/* Removes field index and its alert rules; refused while a later field's
+ * show_if names it. */
 bool builder_field_remove(json_t *content, const char *kind, size_t index, json_t *problems);
 
 /* Everything publishing needs: complete details, every field as

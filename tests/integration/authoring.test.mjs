@@ -2,7 +2,8 @@
 // a library exercise, change it in the builder with plain form posts only,
 // publish a new version (assigned homework keeps its version), build an
 // intake form with every field type, refuse bad input with the message next
-// to the input, archive, and keep it all away from other people.
+// to the input, archive, and keep it all away from other people. A
+// question's flag: builder-alerts.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -53,6 +54,7 @@ function fieldForm(f, changes = {}) {
         min: f.min, max: f.max, min_label: f.min_label, max_label: f.max_label, options: f.options,
         show_if_field: f.show_if_field, show_if_value: f.show_if_value,
     };
+    if (f.can_alert) Object.assign(body, { alert_on: f.alert_on, alert_message: f.alert_message, alert_client_message: f.alert_client_message });
     if (f.required) body.required = 'on';
     if (f.decimals) body.decimals = 'on';
     return { ...body, ...changes };

@@ -9,7 +9,7 @@
 //   → assigns the exercise to the couple with a rhythm and a note, the
 //     intake form to one client by a due date, and a questionnaire to the
 //     other every 2 weeks; changes the rhythm; adapts
-//     an exercise (a draft, its preview)
+//     an exercise (a draft with a flag on a question, its preview)
 //   → the client fills the intake, saves a draft, comes back to it, submits
 //     it; logs a practice and shares it with their partner, who reads it
 //   → the therapist reads the entry, replies, marks it reviewed
@@ -375,10 +375,27 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             await press(page, 'Duplicate to adapt it');
             assert.match(new URL(page.url()).pathname, /^\/drafts\/\d+$/);
             await insp.check(page, 'a draft of an exercise');
+            people.draftPath = new URL(page.url()).pathname;
             await press(page, 'Preview exactly what the client will see', { role: 'link' });
             await insp.check(page, 'the draft previewed');
             await page.goto(url('/drafts'));
             await insp.check(page, 'drafts');
+        });
+
+        step('the therapist flags an answer of a question in the draft', async () => {
+            const page = people.therapist.page;
+            await page.goto(url(people.draftPath));
+            // A flag on the warmth scale: refused out of range, then saved.
+            const warmth = page.locator('#field-1');
+            await warmth.getByLabel('Raise the flag at or above', { exact: true }).fill('99');
+            await warmth.getByLabel('What to remind you of', { exact: true }).fill('Ask what made it feel so warm this week.');
+            await warmth.getByLabel('What the client reads right after answering', { exact: true }).fill('Thank you for sharing this.');
+            await press(page, 'Save field 2', { within: warmth });
+            await insp.check(page, 'a draft with a flag refused', { status: 422 });
+            await expectFormErrors(page, 1);
+            await page.locator('#field-1').getByLabel('Raise the flag at or above', { exact: true }).fill('8');
+            await press(page, 'Save field 2', { within: page.locator('#field-1') });
+            assert.match(await page.locator('#field-1').innerText(), /Flags: answers of 8 or more/);
         });
 
         step('the client fills the intake, saves a draft, comes back to it and submits it', async () => {
