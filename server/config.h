@@ -8,34 +8,34 @@
 #include "util/log.h"
 
 struct config {
-    const char *database_url;     /* DATABASE_URL */
-    char listen_host[64];         /* from LISTEN host:port */
-    unsigned short listen_port;   /* from LISTEN */
-    const char *base_url;         /* BASE_URL, no trailing slash */
-    bool https;                   /* BASE_URL starts with https:// */
-    unsigned threads;             /* THREADS */
-    const char *templates_dir;    /* INTERLUDE_TEMPLATES */
-    const char *static_dir;       /* INTERLUDE_STATIC */
-    const char *migrations_dir;   /* INTERLUDE_MIGRATIONS */
-    enum log_level log_level;     /* LOG_LEVEL */
-    size_t max_body;              /* MAX_BODY_BYTES */
-    unsigned max_connections;     /* MAX_CONNECTIONS */
-    unsigned per_ip_connections;  /* PER_IP_CONNECTIONS */
-    unsigned connection_timeout;  /* CONNECTION_TIMEOUT seconds */
-    unsigned drain_timeout;       /* DRAIN_TIMEOUT seconds */
+    const char *database_url;       /* DATABASE_URL */
+    char listen_host[64];           /* from LISTEN host:port */
+    unsigned short listen_port;     /* from LISTEN */
+    const char *base_url;           /* BASE_URL, no trailing slash */
+    bool https;                     /* BASE_URL starts with https:// */
+    unsigned threads;               /* THREADS */
+    const char *templates_dir;      /* INTERLUDE_TEMPLATES */
+    const char *static_dir;         /* INTERLUDE_STATIC */
+    const char *migrations_dir;     /* INTERLUDE_MIGRATIONS */
+    enum log_level log_level;       /* LOG_LEVEL */
+    size_t max_body;                /* MAX_BODY_BYTES */
+    unsigned max_connections;       /* MAX_CONNECTIONS */
+    unsigned per_ip_connections;    /* PER_IP_CONNECTIONS */
+    unsigned connection_timeout;    /* CONNECTION_TIMEOUT seconds */
+    unsigned drain_timeout;         /* DRAIN_TIMEOUT seconds */
     unsigned housekeeping_interval; /* HOUSEKEEPING_INTERVAL seconds */
-    unsigned session_idle;        /* SESSION_IDLE_SECONDS */
-    unsigned session_max_hours;   /* SESSION_MAX_HOURS */
-    unsigned argon2_memory_kib;   /* ARGON2_MEMORY_KIB */
-    unsigned argon2_iterations;   /* ARGON2_ITERATIONS */
-    unsigned argon2_parallelism;  /* ARGON2_PARALLELISM */
-    unsigned hash_slots;          /* HASH_SLOTS */
-    const char *common_passwords; /* INTERLUDE_COMMON_PASSWORDS */
-    const char *library_dir;      /* INTERLUDE_LIBRARY */
-    const char *timezone;         /* TIMEZONE */
-    bool trust_proxy;             /* TRUST_PROXY */
-    unsigned db_lock_timeout_ms;  /* DB_LOCK_TIMEOUT_MS */
-    unsigned db_stmt_timeout_ms;  /* DB_STATEMENT_TIMEOUT_MS */
+    unsigned session_idle;          /* SESSION_IDLE_SECONDS */
+    unsigned session_max_hours;     /* SESSION_MAX_HOURS */
+    unsigned argon2_memory_kib;     /* ARGON2_MEMORY_KIB */
+    unsigned argon2_iterations;     /* ARGON2_ITERATIONS */
+    unsigned argon2_parallelism;    /* ARGON2_PARALLELISM */
+    unsigned hash_slots;            /* HASH_SLOTS */
+    const char *common_passwords;   /* INTERLUDE_COMMON_PASSWORDS */
+    const char *library_dir;        /* INTERLUDE_LIBRARY */
+    const char *timezone;           /* TIMEZONE */
+    bool trust_proxy;               /* TRUST_PROXY */
+    unsigned db_lock_timeout_ms;    /* DB_LOCK_TIMEOUT_MS */
+    unsigned db_stmt_timeout_ms;    /* DB_STATEMENT_TIMEOUT_MS */
     /* Data keys (crypto/box.c); NULL when unset. Never printed. */
     const char *data_key;           /* INTERLUDE_DATA_KEY */
     const char *data_key_file;      /* INTERLUDE_DATA_KEY_FILE */

@@ -162,8 +162,8 @@ static void housekeeping(void)
     db_exec(STMT_LOGIN_FAILURES_PURGE, 0, NULL, NULL);
     long raised = 0;
     if (attention_raise_inactive(&raised) == DB_OK && raised > 0)
-        log_event(LOG_INFO, "attention raised", json_pack("{s:s, s:i}", "kind", "inactive",
-                                                          "count", (int)raised));
+        log_event(LOG_INFO, "attention raised",
+                  json_pack("{s:s, s:i}", "kind", "inactive", "count", (int)raised));
 }
 
 static int cmd_serve(const struct config *cfg)

@@ -37,9 +37,8 @@ static json_t *account_data(struct request *req, json_t *form, enum db_status *s
             json_decref(data);
             return NULL;
         }
-        const json_t *typed = json_object_get(json_object_get(json_object_get(data, "fields"),
-                                                               "inactive_days"),
-                                              "value");
+        const json_t *typed = json_object_get(
+            json_object_get(json_object_get(data, "fields"), "inactive_days"), "value");
         if (typed == NULL && PQntuples(res) == 1)
             form_value(data, "inactive_days", PQgetvalue(res, 0, 0));
         PQclear(res);

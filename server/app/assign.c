@@ -971,8 +971,22 @@ void h_assignment_cancel(struct request *req)
 /* ---- the caseload (GET /clients) ---- */
 
 /* Columns of STMT_CLIENTS_OVERVIEW. */
-enum { CL_ID, CL_NAME, CL_EMAIL, CL_SINCE, CL_OVERDUE, CL_UNREAD, CL_LAST, CL_NEXT, CL_NEEDS,
-       CL_UNREAD_REPLIES, CL_RISK, CL_OPEN, CL_ITEMS, CL_ADHERENCE };
+enum {
+    CL_ID,
+    CL_NAME,
+    CL_EMAIL,
+    CL_SINCE,
+    CL_OVERDUE,
+    CL_UNREAD,
+    CL_LAST,
+    CL_NEXT,
+    CL_NEEDS,
+    CL_UNREAD_REPLIES,
+    CL_RISK,
+    CL_OPEN,
+    CL_ITEMS,
+    CL_ADHERENCE
+};
 
 /* One badge per kind of the open items, in words, risk first. */
 static json_t *attention_badges(const json_t *items)
@@ -989,11 +1003,10 @@ static json_t *attention_badges(const json_t *items)
     json_t *badges = json_array();
     for (int k = 0; k < ATTN__MAX; k++)
         if (count[k] > 0)
-            json_array_append_new(badges,
-                                  json_pack("{s:s, s:s, s:i, s:b}", "kind",
-                                            attention_kind_name((enum attn_kind)k), "label",
-                                            attention_kind_label((enum attn_kind)k), "count",
-                                            count[k], "is_risk", k == ATTN_RISK));
+            json_array_append_new(badges, json_pack("{s:s, s:s, s:i, s:b}", "kind",
+                                                    attention_kind_name((enum attn_kind)k), "label",
+                                                    attention_kind_label((enum attn_kind)k),
+                                                    "count", count[k], "is_risk", k == ATTN_RISK));
     return badges;
 }
 

@@ -19,8 +19,10 @@
 #define ATTN_NOTE_MAX 2000
 
 static const char *const kind_names[ATTN__MAX] = {
-    [ATTN_RISK] = "risk",       [ATTN_WORSENING] = "worsening",
-    [ATTN_DISTRESS_RISING] = "distress_rising", [ATTN_PAUSED] = "paused",
+    [ATTN_RISK] = "risk",
+    [ATTN_WORSENING] = "worsening",
+    [ATTN_DISTRESS_RISING] = "distress_rising",
+    [ATTN_PAUSED] = "paused",
     [ATTN_INACTIVE] = "inactive",
 };
 
@@ -130,8 +132,7 @@ static bool rule_risk(const json_t *def, const json_t *answers, struct attn_foun
     {
         if (i > 0)
             append(out->detail, sizeof(out->detail), " ");
-        append(out->detail, sizeof(out->detail),
-               json_string_value(json_object_get(al, "message")));
+        append(out->detail, sizeof(out->detail), json_string_value(json_object_get(al, "message")));
     }
     json_decref(fired);
     return n > 0;
@@ -163,7 +164,8 @@ static bool rule_worsening(const json_t *def, const json_t *answers, const struc
         double rc = json_number_value(json_object_get(scoring, "reliable_change"));
         double delta = json_number_value(json_object_get(cur, "total")) -
                        json_number_value(json_object_get(old, "total"));
-        const json_t *cb = json_object_get(cur, "band_index"), *ob = json_object_get(old, "band_index");
+        const json_t *cb = json_object_get(cur, "band_index"),
+                     *ob = json_object_get(old, "band_index");
         bool band_worse = json_is_integer(cb) && json_is_integer(ob) &&
                           (better_high ? json_integer_value(cb) < json_integer_value(ob)
                                        : json_integer_value(cb) > json_integer_value(ob));
@@ -242,8 +244,8 @@ static void idtxt(char out[24], long long id)
     snprintf(out, 24, "%lld", id);
 }
 
-static void detail_aad(char *out, size_t n, long long client, long long assignment,
-                       long long entry, const char *kind)
+static void detail_aad(char *out, size_t n, long long client, long long assignment, long long entry,
+                       const char *kind)
 {
     snprintf(out, n, "attention:%lld:%lld:%lld:%s", client, assignment, entry, kind);
 }
@@ -287,7 +289,8 @@ enum db_status attention_on_entry(const struct hw_assignment *a, long long entry
     for (int r = 0; r < nrows && nprev < ATTN_HISTORY; r++, nprev++) {
         contents[nprev] =
             activity_version_content(atoll(PQgetvalue(res, r, 2)), PQgetvalue(res, r, 3));
-        opened[nprev] = homework_open_answers(res, r, 1, a->client_id, atoll(PQgetvalue(res, r, 0)));
+        opened[nprev] =
+            homework_open_answers(res, r, 1, a->client_id, atoll(PQgetvalue(res, r, 0)));
         prev[nprev].def = activity_form(PQgetvalue(res, r, 4), contents[nprev]);
         prev[nprev].answers = opened[nprev];
     }
@@ -349,8 +352,19 @@ enum db_status attention_raise_inactive(long *raised)
 
 /* ---- the client page's list ---- */
 
-enum { AI_ID, AI_KIND, AI_RAISED, AI_ENTRY, AI_ASSIGNMENT, AI_DETAIL, AI_OPEN, AI_ACKED_AT,
-       AI_ACKED_BY, AI_NOTE, AI_TITLE };
+enum {
+    AI_ID,
+    AI_KIND,
+    AI_RAISED,
+    AI_ENTRY,
+    AI_ASSIGNMENT,
+    AI_DETAIL,
+    AI_OPEN,
+    AI_ACKED_AT,
+    AI_ACKED_BY,
+    AI_NOTE,
+    AI_TITLE
+};
 
 json_t *attention_client_items_err(struct request *req, long long client_id, long long err_item,
                                    const char *err_msg, const char *typed)
@@ -381,8 +395,8 @@ json_t *attention_client_items_err(struct request *req, long long client_id, lon
         bool err_here = err_item == id && err_msg != NULL;
         json_t *it = json_pack(
             "{s:I, s:s, s:s, s:s, s:o, s:I, s:s, s:o, s:b, s:b, s:o, s:o, s:o, s:s, s:o, s:o}",
-            "id", (json_int_t)id, "kind", kind_s, "label", attention_kind_label(kind),
-            "raised_at", PQgetvalue(res, r, AI_RAISED), "entry_id",
+            "id", (json_int_t)id, "kind", kind_s, "label", attention_kind_label(kind), "raised_at",
+            PQgetvalue(res, r, AI_RAISED), "entry_id",
             entry > 0 ? json_integer(entry) : json_null(), "assignment_id", (json_int_t)assignment,
             "activity_title", PQgetvalue(res, r, AI_TITLE), "detail",
             detail != NULL ? json_string(detail) : json_null(), "open", open, "is_risk",
@@ -529,8 +543,8 @@ void h_attention_acknowledge(struct request *req)
         view_page(req, 200, NULL,
                   json_pack("{s:b, s:I}", "acknowledged", 1, "id", (json_int_t)item_id));
     else
-        view_redirect(req, arena_printf(&req->arena, "/clients/%lld?done=acknowledged#attention",
-                                        client_id));
+        view_redirect(
+            req, arena_printf(&req->arena, "/clients/%lld?done=acknowledged#attention", client_id));
 }
 
 /* ---- crisis contacts ---- */
@@ -556,9 +570,8 @@ json_t *attention_crisis_contacts(void)
         }
         json_array_append_new(
             out, json_pack("{s:I, s:s, s:o, s:o, s:o, s:o}", "id",
-                           (json_int_t)atoll(PQgetvalue(res, r, 0)), "label",
-                           PQgetvalue(res, r, 1), "phone",
-                           phone[0] ? json_string(phone) : json_null(), "phone_href",
+                           (json_int_t)atoll(PQgetvalue(res, r, 0)), "label", PQgetvalue(res, r, 1),
+                           "phone", phone[0] ? json_string(phone) : json_null(), "phone_href",
                            phone[0] ? json_string(href) : json_null(), "url",
                            url[0] ? json_string(url) : json_null(), "note",
                            note[0] ? json_string(note) : json_null()));
@@ -594,6 +607,6 @@ json_t *attention_support(const json_t *def, const json_t *answers, bool therapi
     if (contacts == NULL)
         contacts = json_array(); /* the panel still shows the emergency line */
     return json_pack("{s:o, s:b, s:b, s:o}", "messages", messages, "therapist_notified",
-                     therapist_notified, "has_contacts", json_array_size(contacts) > 0,
-                     "contacts", contacts);
+                     therapist_notified, "has_contacts", json_array_size(contacts) > 0, "contacts",
+                     contacts);
 }

@@ -179,10 +179,10 @@ json_t *chart_view(const struct chart_spec *s)
             double x = round1(map_x(s->x[i], tmin, tmax)), y = round1(map_y(v, s->ymin, s->ymax));
             chart_format_value(v, text, sizeof(text));
             const char *mark = s->row_marks != NULL ? s->row_marks[i] : NULL;
-            json_array_append_new(points, json_pack("{s:f, s:f, s:f, s:s, s:s, s:o}", "x", x, "y",
-                                                    y, "value", v, "text", text, "label",
-                                                    s->row_labels[i] ? s->row_labels[i] : "",
-                                                    "mark", mark ? json_string(mark) : json_null()));
+            json_array_append_new(
+                points, json_pack("{s:f, s:f, s:f, s:s, s:s, s:o}", "x", x, "y", y, "value", v,
+                                  "text", text, "label", s->row_labels[i] ? s->row_labels[i] : "",
+                                  "mark", mark ? json_string(mark) : json_null()));
             buf_printf(&attr, "%s%.1f,%.1f", attr.len ? " " : "", x, y);
         }
         char cls[32];
@@ -215,11 +215,11 @@ json_t *chart_view(const struct chart_spec *s)
             json_array_append_new(cells, json_pack("{s:s}", "text", text));
         }
         const char *href = s->row_hrefs != NULL ? s->row_hrefs[i] : NULL;
-        json_array_append_new(
-            rows, json_pack("{s:s, s:o, s:o, s:o}", "label",
-                            s->row_labels[i] ? s->row_labels[i] : "", "href",
-                            href ? json_string(href) : json_null(), "mark",
-                            mark ? json_string(mark) : json_null(), "cells", cells));
+        json_array_append_new(rows,
+                              json_pack("{s:s, s:o, s:o, s:o}", "label",
+                                        s->row_labels[i] ? s->row_labels[i] : "", "href",
+                                        href ? json_string(href) : json_null(), "mark",
+                                        mark ? json_string(mark) : json_null(), "cells", cells));
     }
 
     char title_id[96], desc_id[96];

@@ -287,12 +287,12 @@ void h_entry_submitted(struct request *req)
         support = answers != NULL ? attention_support(e.a.form, answers, sees) : NULL;
         json_decref(answers);
     }
-    json_t *data = json_pack(
-        "{s:s, s:I, s:s, s:s, s:s, s:o}", "title", "Saved", "entry_id", (json_int_t)e.id,
-        "message", sees ? "Saved. Your therapist will see it." : "Saved.", "entry_href",
-        arena_printf(&req->arena, "/entries/%lld", e.id), "homework_href",
-        arena_printf(&req->arena, "/homework/%lld", e.a.id), "support",
-        support != NULL ? support : json_null());
+    json_t *data =
+        json_pack("{s:s, s:I, s:s, s:s, s:s, s:o}", "title", "Saved", "entry_id", (json_int_t)e.id,
+                  "message", sees ? "Saved. Your therapist will see it." : "Saved.", "entry_href",
+                  arena_printf(&req->arena, "/entries/%lld", e.id), "homework_href",
+                  arena_printf(&req->arena, "/homework/%lld", e.a.id), "support",
+                  support != NULL ? support : json_null());
     homework_entry_free(&e);
     view_page(req, 200, "submitted", data);
 }

@@ -344,9 +344,8 @@ static const char *check_bands(struct chk *c, const json_t *bands, double lo, do
 
 static const char *check_scoring(struct chk *c, const json_t *def, const json_t *fields)
 {
-    static const char *const SCORING_KEYS[] = {"method",    "items",           "multiplier",
-                                               "bands",     "higher_is_better", "reliable_change",
-                                               NULL};
+    static const char *const SCORING_KEYS[] = {
+        "method", "items", "multiplier", "bands", "higher_is_better", "reliable_change", NULL};
     const json_t *s = json_object_get(def, "scoring");
     const json_t *items = json_object_get(s, "items");
     const json_t *mult = json_object_get(s, "multiplier");
@@ -409,7 +408,7 @@ static const char *check_scoring(struct chk *c, const json_t *def, const json_t 
  * "yes"/"no"), or "min" (a scale or number at or above it)}. */
 static const char *check_alert(struct chk *c, size_t i, const json_t *a, const json_t *fields)
 {
-    static const char *const ALERT_KEYS[] = {"item", "min_weight", "values",         "min",
+    static const char *const ALERT_KEYS[] = {"item",    "min_weight",     "values", "min",
                                              "message", "client_message", NULL};
     if (!json_is_object(a))
         return bad(c, "Alert #%zu must be an object.", i + 1);
@@ -445,8 +444,8 @@ static const char *check_alert(struct chk *c, size_t i, const json_t *a, const j
         }
     } else if (mn != NULL) {
         if ((t != FT_SCALE && t != FT_NUMBER) || !is_finite_number(mn))
-            return bad(c, "Alert #%zu (%s): min needs a number and a scale or number field.",
-                       i + 1, item);
+            return bad(c, "Alert #%zu (%s): min needs a number and a scale or number field.", i + 1,
+                       item);
     } else {
         if (t != FT_SINGLE_CHOICE && t != FT_MULTIPLE_CHOICE && t != FT_YES_NO)
             return bad(c, "Alert #%zu (%s): values need a choice or yes/no field.", i + 1, item);
@@ -458,8 +457,9 @@ static const char *check_alert(struct chk *c, size_t i, const json_t *a, const j
         json_array_foreach(vals, k, v)
         {
             const char *s = json_string_value(v);
-            bool known = s != NULL && (t == FT_YES_NO ? strcmp(s, "yes") == 0 || strcmp(s, "no") == 0
-                                                      : form_option(f, s) != NULL);
+            bool known =
+                s != NULL && (t == FT_YES_NO ? strcmp(s, "yes") == 0 || strcmp(s, "no") == 0
+                                             : form_option(f, s) != NULL);
             if (!known)
                 return bad(c, "Alert #%zu (%s): value #%zu is not one of the field's answers.",
                            i + 1, item, k + 1);

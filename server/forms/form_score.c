@@ -94,9 +94,9 @@ static json_t *alerts_of(const json_t *def, const struct fres *r, size_t n)
         const char *message = json_string_value(json_object_get(a, "message"));
         const char *client = json_string_value(json_object_get(a, "client_message"));
         if (message != NULL && alert_fires(a, find(r, n, item)))
-            json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "item", item, "message",
-                                                 message, "client_message",
-                                                 client != NULL ? client : ""));
+            json_array_append_new(out,
+                                  json_pack("{s:s, s:s, s:s}", "item", item, "message", message,
+                                            "client_message", client != NULL ? client : ""));
     }
     return out;
 }
@@ -150,17 +150,15 @@ json_t *form_score(const json_t *def, const json_t *answers)
     max *= m;
     int band = complete ? band_of(json_object_get(scoring, "bands"), total) : -1;
     const char *band_label =
-        band >= 0 ? json_string_value(
-                        json_object_get(json_array_get(json_object_get(scoring, "bands"),
-                                                       (size_t)band),
-                                        "label"))
+        band >= 0 ? json_string_value(json_object_get(
+                        json_array_get(json_object_get(scoring, "bands"), (size_t)band), "label"))
                   : NULL;
     json_t *alerts = alerts_of(def, r, n);
     form_resolve_free(r, n);
-    return json_pack("{s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:o}", "total", number_json(total),
-                     "max", number_json(max), "band",
+    return json_pack("{s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:o}", "total", number_json(total), "max",
+                     number_json(max), "band",
                      band_label != NULL ? json_string(band_label) : json_null(), "band_index",
-                     band >= 0 ? json_integer(band) : json_null(), "complete", complete,
-                     "answered", (json_int_t)answered, "items", (json_int_t)json_array_size(items),
-                     "alerts", alerts);
+                     band >= 0 ? json_integer(band) : json_null(), "complete", complete, "answered",
+                     (json_int_t)answered, "items", (json_int_t)json_array_size(items), "alerts",
+                     alerts);
 }

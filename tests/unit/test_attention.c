@@ -155,8 +155,8 @@ static void test_worsening_when_higher_is_better(void **state)
 {
     (void)state;
     json_t *def = load("library/measures/who-5.json"); /* x4, higher is better */
-    static const int good[5] = {3, 3, 3, 3, 3};       /* 60: no low wellbeing */
-    static const int low[5] = {2, 2, 2, 2, 2};        /* 40: possible low wellbeing */
+    static const int good[5] = {3, 3, 3, 3, 3};        /* 60: no low wellbeing */
+    static const int low[5] = {2, 2, 2, 2, 2};         /* 40: possible low wellbeing */
     json_t *g = measure("who5", good, 5), *l = measure("who5", low, 5);
     struct attn_prev prev[1] = {{def, g}};
     struct attn_found f[ATTN__MAX];
@@ -185,8 +185,9 @@ static void test_incomplete_scores_are_not_compared(void **state)
     json_decref(def);
 }
 
-#define SCALE(k) "{'key':'" k "','type':'scale','label':'L','min':0,'max':10,'min_label':'a'," \
-                 "'max_label':'b','required':true}"
+#define SCALE(k)                                                                                   \
+    "{'key':'" k "','type':'scale','label':'L','min':0,'max':10,'min_label':'a',"                  \
+    "'max_label':'b','required':true}"
 static const char exercise[] = "{'fields':[" SCALE("distress_before") "," SCALE(
     "distress_after") ",{'key':'paused','type':'yes_no','label':'Paused?'}]}";
 

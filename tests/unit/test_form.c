@@ -408,7 +408,7 @@ static const struct broken BROKEN[] = {
      "Alert #1 (q1) needs a client_message"},
     {"alert with two conditions",
      "{'fields':[" SCORED("q1") "],'alerts':[{'item':'q1','min_weight':1,'values':['1'],"
-     "'message':'m','client_message':'c'}]}",
+                                "'message':'m','client_message':'c'}]}",
      "exactly one condition"},
     {"alert values not among the options",
      "{'fields':[{'key':'y','type':'yes_no','label':'Y'}],'alerts':[{'item':'y',"
@@ -416,15 +416,15 @@ static const struct broken BROKEN[] = {
      "value #1 is not one of"},
     {"alert min on a choice",
      "{'fields':[" SCORED("q1") "],'alerts':[{'item':'q1','min':1,'message':'m',"
-     "'client_message':'c'}]}",
+                                "'client_message':'c'}]}",
      "min needs a number and a scale"},
     {"alert naming no field",
      "{'fields':[" SCORED("q1") "],'alerts':[{'item':'zz','min':1,'message':'m',"
-     "'client_message':'c'}]}",
+                                "'client_message':'c'}]}",
      "Alert #1 must name a field"},
     {"reliable change not positive",
      "{'fields':[" SCORED("q1") "],'scoring':{'method':'sum','items':['q1'],'multiplier':1,"
-     "'reliable_change':0,'bands':[{'min':0,'max':3,'label':'All'}]}}",
+                                "'reliable_change':0,'bands':[{'min':0,'max':3,'label':'All'}]}}",
      "reliable_change must be"},
 };
 
@@ -1699,9 +1699,10 @@ static void test_score_edge_cases(void **state)
     (void)state;
     json_t *def = load("library/measures/gad-7.json");
     json_t *s = form_score(def, NULL);
-    assert_json(s, "{'total':0,'max':21,'band':null,'band_index':null,'complete':false,'answered':0,"
-                   "'items':7,"
-                   "'alerts':[]}");
+    assert_json(s,
+                "{'total':0,'max':21,'band':null,'band_index':null,'complete':false,'answered':0,"
+                "'items':7,"
+                "'alerts':[]}");
     json_decref(s);
     /* stored values that are not options count as unanswered */
     json_t *answers = J("{'gad7_1':'7','gad7_2':2,'gad7_3':'2'}");
