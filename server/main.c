@@ -365,6 +365,13 @@ int main(int argc, char **argv)
         box_shutdown();
         return EXIT_CONFIG;
     }
+    /* liboath's one-time set-up, before any thread (two-step codes). */
+    if (totp_init() != 0) {
+        fprintf(stderr, "interlude: liboath could not start\n");
+        password_shutdown();
+        box_shutdown();
+        return EXIT_CONFIG;
+    }
     if (strcmp(cmd, "create-admin") == 0) {
         int rc = cmd_create_admin(&cfg, argc, argv);
         password_shutdown();

@@ -30,6 +30,16 @@ const struct route app_routes[R__MAX] = {
                    .pattern = "/session",
                    .handler = h_session,
                    .flags = ROUTE_JSON_ONLY},
+    /* twostep.c: the second step of signing in, for a half-signed-in
+     * session (the guard lets it reach these two and /logout only) */
+    [R_LOGIN_CODE_FORM] = {.method = GET,
+                           .pattern = "/login/code",
+                           .handler = h_login_code_form,
+                           .roles = ROLE_ANY},
+    [R_LOGIN_CODE] = {.method = POST,
+                      .pattern = "/login/code",
+                      .handler = h_login_code,
+                      .roles = ROLE_ANY},
 
     /* setup.c */
     [R_SETUP_FORM] = {.method = GET, .pattern = "/setup/{token}", .handler = h_setup_form},
@@ -49,6 +59,22 @@ const struct route app_routes[R__MAX] = {
                               .pattern = "/account/sessions/end-others",
                               .handler = h_account_end_others,
                               .roles = ROLE_ANY},
+    [R_ACCOUNT_SESSION_END] = {.method = POST,
+                               .pattern = "/account/sessions/{id}/end",
+                               .handler = h_account_session_end,
+                               .roles = ROLE_ANY},
+    [R_TWO_STEP_START] = {.method = POST,
+                          .pattern = "/account/two-step",
+                          .handler = h_two_step_start,
+                          .roles = ROLE_ANY},
+    [R_TWO_STEP_CONFIRM] = {.method = POST,
+                            .pattern = "/account/two-step/confirm",
+                            .handler = h_two_step_confirm,
+                            .roles = ROLE_ANY},
+    [R_TWO_STEP_DISABLE] = {.method = POST,
+                            .pattern = "/account/two-step/disable",
+                            .handler = h_two_step_disable,
+                            .roles = ROLE_ANY},
 
     /* admin.c */
     [R_ACCOUNT_SETTINGS] = {.method = POST,

@@ -182,7 +182,7 @@ void h_setup(struct request *req)
     }
     json_decref(form);
     audit_as(req, c.user_id, "setup.admin_created", "user", c.user_id, 0);
-    if (session_login(req, c.user_id) != DB_OK) {
+    if (session_login(req, c.user_id, false) != DB_OK) {
         view_unavailable(req);
         return;
     }

@@ -24,6 +24,15 @@ const MATRIX = {
     'POST /login': all(422),
     'POST /logout': all(303),
     'GET /session': all(200),
+    // twostep.c: nobody here is half-signed-in, so the code step sends
+    // everyone on; starting an enrolment sends back to /account, confirming
+    // it without a code is 422, switching off what is not on is 409.
+    'GET /login/code': all(303),
+    'POST /login/code': all(303),
+    'POST /account/two-step': signedIn(303, 303),
+    'POST /account/two-step/confirm': signedIn(303, 422),
+    'POST /account/two-step/disable': signedIn(303, 409),
+    'POST /account/sessions/{id}/end': signedIn(303, 404),
     'GET /setup/{token}': all(404),
     'POST /setup/{token}': all(404),
     'GET /account': signedIn(303, 200),
@@ -192,6 +201,7 @@ function paramsFor(r) {
         '/assignments/{id}/cancel': ids.assignCancel,
         '/clients/{id}/attention/{id}/acknowledge': [ids.A, ids.attention],
         '/admin/support/{id}/delete': ids.crisis,
+        '/account/sessions/{id}/end': '999999999', // nobody's session
     };
     let path = r.pattern.replace('{token}', 'NoSuchToken0000000000000000000000000000000x');
     if (path.includes('{id}')) {
