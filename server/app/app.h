@@ -30,6 +30,8 @@ enum route_id {
     R_TWO_STEP_CONFIRM,
     R_TWO_STEP_DISABLE,
     R_ACCOUNT_SESSION_END,
+    R_ADMIN_TWO_STEP_RESET,
+    R_CLIENT_TWO_STEP_RESET,
     /* admin.c */
     R_ADMIN_USERS,
     R_ADMIN_INVITE,
@@ -173,6 +175,10 @@ void h_two_step_start(struct request *req);
 void h_two_step_confirm(struct request *req);
 void h_two_step_disable(struct request *req);
 void h_account_session_end(struct request *req);
+/* A lost device: an admin resets anyone else's second factor, a therapist
+ * their client's (audited; the person's sessions end). */
+void h_admin_two_step_reset(struct request *req);
+void h_client_two_step_reset(struct request *req);
 /* Adds the two-step part of the account page to data (state, QR code while
  * enrolling, recovery codes left). */
 enum db_status two_step_account_data(struct request *req, json_t *data);

@@ -75,6 +75,14 @@ const struct route app_routes[R__MAX] = {
                             .pattern = "/account/two-step/disable",
                             .handler = h_two_step_disable,
                             .roles = ROLE_ANY},
+    [R_ADMIN_TWO_STEP_RESET] = {.method = POST,
+                                .pattern = "/admin/users/{id}/two-step/reset",
+                                .handler = h_admin_two_step_reset,
+                                .roles = ROLE_ADMIN},
+    [R_CLIENT_TWO_STEP_RESET] = {.method = POST,
+                                 .pattern = "/clients/{id}/two-step/reset",
+                                 .handler = h_client_two_step_reset,
+                                 .roles = ROLE_THERAPIST},
 
     /* admin.c */
     [R_ACCOUNT_SETTINGS] = {.method = POST,

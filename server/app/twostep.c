@@ -561,3 +561,84 @@ enum db_status two_step_is_on(long long user_id, bool *on)
     PQclear(res);
     return DB_OK;
 }
+
+/* ---- a lost device: someone else resets the second factor ---- */
+
+struct reset_ctx {
+    struct request *req;
+    long long user_id;
+    long long subject_id; /* the client, when it is one (for the audit row) */
+};
+
+static enum db_status reset_tx(void *arg)
+{
+    struct reset_ctx *c = arg;
+    char uid[24];
+    snprintf(uid, sizeof(uid), "%lld", c->user_id);
+    const char *p[] = {uid};
+    enum db_status st = db_exec(STMT_TOTP_DISABLE, 1, p, NULL);
+    if (st == DB_OK)
+        st = db_exec(STMT_RECOVERY_DELETE, 1, p, NULL);
+    if (st == DB_OK)
+        st = session_end_all(c->user_id, 0);
+    if (st == DB_OK)
+        st = audit(c->req, "account.two_step_reset", "user", c->user_id, c->subject_id);
+    return st;
+}
+
+/* Switches user_id's two-step sign-in off, deletes their recovery codes and
+ * ends every session of theirs, with an audit row; then answers. */
+static void reset_and_answer(struct request *req, long long user_id, long long subject_id,
+                             const char *back)
+{
+    struct reset_ctx c = {.req = req, .user_id = user_id, .subject_id = subject_id};
+    if (db_tx(reset_tx, &c) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    if (req->want_json)
+        view_page(req, 200, NULL, json_pack("{s:b}", "ok", 1));
+    else
+        view_redirect(req, back);
+}
+
+/* POST /admin/users/{id}/two-step/reset: an administrator, for anyone but
+ * themself (one's own factor is reset with a recovery code). */
+void h_admin_two_step_reset(struct request *req)
+{
+    long long id = req->ids[0];
+    if (id == req->session->user->id) {
+        view_error(req, 403, "own_factor",
+                   "You cannot reset your own two-step sign-in. Use a recovery code, or ask "
+                   "another administrator.");
+        return;
+    }
+    struct totp_state t;
+    if (totp_load(id, &t) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    bool known = t.email != NULL;
+    totp_state_free(&t);
+    if (!known) {
+        view_error(req, 404, "not_found", "There is no such account.");
+        return;
+    }
+    reset_and_answer(req, id, 0, "/admin/users");
+}
+
+/* POST /clients/{id}/two-step/reset: a therapist of the client's care team. */
+void h_client_two_step_reset(struct request *req)
+{
+    long long id = req->ids[0];
+    bool mine = false;
+    if (access_is_my_client(req, id, &mine) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    if (!mine) {
+        view_error(req, 404, "not_found", "There is no such client on your list.");
+        return;
+    }
+    reset_and_answer(req, id, id, arena_printf(&req->arena, "/clients/%lld", id));
+}

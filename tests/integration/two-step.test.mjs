@@ -31,6 +31,11 @@ function code(secret, offset = 0) {
     return execFileSync('/usr/bin/oathtool', ['--totp', '-b', '-N', `@${at}`, secret], { encoding: 'utf8' }).trim();
 }
 
+// The code of a given 30-second step (its middle), from oathtool.
+function codeAt(secret, step) {
+    return execFileSync('/usr/bin/oathtool', ['--totp', '-b', '-N', `@${step * 30 + 15}`, secret], { encoding: 'utf8' }).trim();
+}
+
 // Waits, if needed, so that the next few seconds stay inside one 30-second
 // step (a code computed now is then judged in the same step by the server).
 async function midStep() {
@@ -136,7 +141,8 @@ test('with two-step on, the password alone reaches nothing but the code step', a
     }
     q("DELETE FROM login_failures");
     await midStep();
-    const ok = await c.post('/login/code', { code: code(secret) });
+    // One step ahead: the enrolment may have used the current step's code.
+    const ok = await c.post('/login/code', { code: code(secret, 30) });
     assert.equal(ok.status, 303);
     assert.equal(ok.headers.location, '/');
     assert.notEqual(c.cookieHeader(), halfCookie, 'the session token is rotated');
@@ -153,21 +159,24 @@ test('with two-step on, the password alone reaches nothing but the code step', a
 test('a code, or an earlier step, is never accepted twice; one step of skew either way, not two', async () => {
     const t = await therapist('Tess Replay');
     const { secret } = await enrol(t);
-    await midStep();
-    // The enrolment used the current step: the same code does not sign in.
+    const last = Number(q(`SELECT totp_last_step FROM users WHERE id = ${t.id}`));
+    const now = () => Math.floor(Date.now() / 30000);
     let c = await half(t.email);
-    assert.equal((await c.post('/login/code', { code: code(secret) })).status, 422, 'replay of the confirming code');
-    assert.equal((await c.post('/login/code', { code: code(secret, -30) })).status, 422, 'an earlier step');
-    assert.equal((await c.post('/login/code', { code: code(secret, 60) })).status, 422, 'two steps ahead');
-    assert.equal((await c.post('/login/code', { code: code(secret, 30) })).status, 303, 'one step ahead');
+    assert.equal((await c.post('/login/code', { code: codeAt(secret, last) })).status, 422, 'replay of the confirming code');
+    assert.equal((await c.post('/login/code', { code: codeAt(secret, last - 1) })).status, 422, 'an earlier step');
+    await midStep();
+    let cur = now();
+    assert.equal((await c.post('/login/code', { code: codeAt(secret, cur + 2) })).status, 422, 'two steps ahead');
+    assert.equal((await c.post('/login/code', { code: codeAt(secret, cur + 1) })).status, 303, 'one step ahead');
     q('DELETE FROM login_failures');
     c = await half(t.email);
-    assert.equal((await c.post('/login/code', { code: code(secret, 30) })).status, 422, 'the same code again');
+    assert.equal((await c.post('/login/code', { code: codeAt(secret, cur + 1) })).status, 422, 'the same code again');
     // One step behind, once the last step used is put back (as if a minute had passed).
     q(`UPDATE users SET totp_last_step = 0 WHERE id = ${t.id}`);
     await midStep();
-    assert.equal((await c.post('/login/code', { code: code(secret, -60) })).status, 422, 'two steps behind');
-    assert.equal((await c.post('/login/code', { code: code(secret, -30) })).status, 303, 'one step behind');
+    cur = now();
+    assert.equal((await c.post('/login/code', { code: codeAt(secret, cur - 2) })).status, 422, 'two steps behind');
+    assert.equal((await c.post('/login/code', { code: codeAt(secret, cur - 1) })).status, 303, 'one step behind');
     q('DELETE FROM login_failures');
 });
 
@@ -264,4 +273,32 @@ test('wrong current passwords count as sign-in failures and are audited; a chang
     const res = await copied.get('/account');
     assert.equal(res.status, 303, 'a cookie copied before the change no longer works');
     assert.equal(res.headers.location, '/login');
+});
+
+test('a lost device: an admin resets another person\'s second factor, a therapist their client\'s; audited, sessions end', async () => {
+    const t = await therapist('Tess Lost');
+    await enrol(t);
+    const admin = await new Client(srv).signIn('admin@example.org');
+    const res = await admin.post(`/admin/users/${t.id}/two-step/reset`);
+    assert.equal(res.status, 303);
+    assert.equal(q(`SELECT totp_secret IS NULL AND totp_enabled_at IS NULL FROM users WHERE id = ${t.id}`), 't');
+    assert.equal(q(`SELECT count(*) FROM recovery_codes WHERE user_id = ${t.id}`), '0');
+    assert.equal(q(`SELECT count(*) FROM sessions WHERE user_id = ${t.id}`), '0', 'their sessions end');
+    assert.equal((await t.get('/clients')).headers.location, '/login');
+    assert.equal(q(`SELECT count(*) FROM audit_log WHERE actor_id = ${adminId} AND action = 'account.two_step_reset' AND object_id = ${t.id}`), '1');
+    assert.equal((await admin.post(`/admin/users/${adminId}/two-step/reset`)).status, 403, 'not one\'s own');
+
+    const t2 = await therapist('Tess Care');
+    const client = await invitedPerson(srv, { kind: 'client', createdBy: t2.id, name: 'Cal Client' });
+    await enrol(client);
+    const other = await therapist('Tess Other');
+    assert.equal((await other.post(`/clients/${client.id}/two-step/reset`)).status, 404, 'not another therapist\'s client');
+    assert.equal(q(`SELECT totp_enabled_at IS NOT NULL FROM users WHERE id = ${client.id}`), 't');
+    const ok = await t2.post(`/clients/${client.id}/two-step/reset`);
+    assert.equal(ok.status, 303);
+    assert.equal(q(`SELECT totp_enabled_at IS NULL FROM users WHERE id = ${client.id}`), 't');
+    assert.equal(q(`SELECT count(*) FROM audit_log WHERE action = 'account.two_step_reset' AND object_id = ${client.id} AND subject_id = ${client.id}`), '1');
+    const c = new Client(srv);
+    await c.signIn(client.email);
+    assert.equal((await c.get('/')).status, 200, 'the password alone signs in again, to enrol anew');
 });
