@@ -2,6 +2,8 @@
 #ifndef INTERLUDE_APP_H
 #define INTERLUDE_APP_H
 
+#include <stdio.h>
+
 #include "db/db.h"
 #include "http/router.h"
 
@@ -157,7 +159,8 @@ void h_setup(struct request *req);
 /* At start: when no admin exists, logs a one-time /setup/<token> link. */
 int setup_announce(const char *base_url);
 /* `interlude create-admin --email E [--name N]`, password on stdin. */
-int setup_create_admin(const char *email, const char *name, const char *password);
+/* totp: also switch two-step sign-in on and print its secret. */
+int setup_create_admin(const char *email, const char *name, const char *password, bool totp);
 
 /* account.c */
 void h_account(struct request *req);
@@ -179,6 +182,10 @@ void h_account_session_end(struct request *req);
  * their client's (audited; the person's sessions end). */
 void h_admin_two_step_reset(struct request *req);
 void h_client_two_step_reset(struct request *req);
+/* `interlude create-admin --totp`: switches two-step sign-in on for
+ * user_id with a new secret and prints the secret, its otpauth URI and ten
+ * recovery codes to out. 0, or 1 when it could not. */
+int two_step_enrol_cli(long long user_id, const char *email, FILE *out);
 /* Adds the two-step part of the account page to data (state, QR code while
  * enrolling, recovery codes left). */
 enum db_status two_step_account_data(struct request *req, json_t *data);

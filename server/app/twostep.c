@@ -642,3 +642,68 @@ void h_client_two_step_reset(struct request *req)
     }
     reset_and_answer(req, id, id, arena_printf(&req->arena, "/clients/%lld", id));
 }
+
+/* ---- scripted deploys: `interlude create-admin --totp` ---- */
+
+static enum db_status cli_enable_tx(void *arg)
+{
+    struct enable_ctx *c = arg;
+    char uid[24];
+    snprintf(uid, sizeof(uid), "%lld", c->user_id);
+    const char *p_en[] = {uid, "0"};
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_TOTP_ENABLE, 2, p_en, &res);
+    if (st != DB_OK)
+        return st;
+    c->taken = PQntuples(res) != 1;
+    PQclear(res);
+    if (c->taken)
+        return DB_OK;
+    for (int i = 0; i < RECOVERY_CODES; i++) {
+        const char *p_add[] = {uid, c->hashes[i]};
+        if ((st = db_exec(STMT_RECOVERY_ADD, 2, p_add, NULL)) != DB_OK)
+            return st;
+    }
+    return audit_as(NULL, c->user_id, "account.two_step_enabled", "user", c->user_id, 0);
+}
+
+int two_step_enrol_cli(long long user_id, const char *email, FILE *out)
+{
+    char secret[TOTP_SECRET_B32_LEN + 1], aad[48], uid[24];
+    char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1];
+    struct enable_ctx c = {.req = NULL, .user_id = user_id};
+    int rc = 1;
+    totp_new_secret(secret);
+    aad_for(user_id, aad);
+    snprintf(uid, sizeof(uid), "%lld", user_id);
+    char *sealed = secret[0] != '\0' ? box_seal_hex(secret, aad) : NULL;
+    if (sealed == NULL)
+        goto cleanup;
+    const char *params[] = {uid, sealed};
+    PGresult *res = NULL;
+    if (db_exec(STMT_TOTP_SET_PENDING, 2, params, &res) != DB_OK)
+        goto cleanup;
+    PQclear(res);
+    for (int i = 0; i < RECOVERY_CODES; i++) {
+        recovery_code_new(codes[i]);
+        recovery_code_hash(codes[i], c.hashes[i]);
+    }
+    if (db_tx(cli_enable_tx, &c) != DB_OK || c.taken)
+        goto cleanup;
+    /* The one place a secret is printed: to the operator who asked for it,
+     * on standard output, never to the log. */
+    struct arena a = {0};
+    fprintf(out, "two-step secret (base32): %s\n", secret);
+    fprintf(out, "otpauth URI: %s\n", totp_uri(&a, secret, email));
+    arena_free(&a);
+    fprintf(out, "recovery codes:");
+    for (int i = 0; i < RECOVERY_CODES; i++)
+        fprintf(out, " %s", codes[i]);
+    fprintf(out, "\n");
+    rc = 0;
+cleanup:
+    sodium_memzero(secret, sizeof(secret));
+    sodium_memzero(codes, sizeof(codes));
+    free(sealed);
+    return rc;
+}

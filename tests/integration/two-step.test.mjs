@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startServer, psql } from '../lib/harness.mjs';
+import { startServer, psql, ROOT, DATA_KEY_ENV } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson, PASSWORD } from '../lib/client.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -301,4 +301,25 @@ test('a lost device: an admin resets another person\'s second factor, a therapis
     const c = new Client(srv);
     await c.signIn(client.email);
     assert.equal((await c.get('/')).status, 200, 'the password alone signs in again, to enrol anew');
+});
+
+test('create-admin --totp prints an enrolment secret that signs in, and recovery codes', async () => {
+    const out = execFileSync(process.env.INTERLUDE_BIN, ['create-admin', '--email', 'scripted@example.org', '--name', 'Scripted Admin', '--totp'], {
+        cwd: ROOT,
+        input: `${PASSWORD}\n`,
+        env: { ...process.env, ...DATA_KEY_ENV, DATABASE_URL: srv.dbUrl },
+        encoding: 'utf8',
+        stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const secret = /two-step secret \(base32\): ([A-Z2-7]{32})/.exec(out)?.[1];
+    assert.ok(secret, out);
+    assert.match(out, /otpauth:\/\/totp\/Interlude:scripted%40example\.org\?secret=/);
+    assert.equal(out.match(/[a-z2-9]{5}-[a-z2-9]{5}/g).length, 10);
+    const c = await half('scripted@example.org');
+    await midStep();
+    const ok = await c.post('/login/code', { code: code(secret) });
+    assert.equal(ok.status, 303);
+    assert.equal((await c.get('/admin/users')).status, 200);
+    // The log never carries the secret.
+    assert.ok(!srv.logs.some((l) => l.includes(secret)));
 });
