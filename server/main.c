@@ -282,8 +282,7 @@ static int cmd_create_admin(const struct config *cfg, int argc, char **argv)
             bad = true;
     }
     if (email == NULL || bad) {
-        fprintf(stderr,
-                "usage: interlude create-admin --email E [--name N] [--totp] < password\n");
+        fprintf(stderr, "usage: interlude create-admin --email E [--name N] [--totp] < password\n");
         return EXIT_USAGE;
     }
     char *pw = read_password_line();
