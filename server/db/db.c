@@ -292,7 +292,10 @@ static int slot_connect(struct db_slot *slot)
      * (DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS, or this thread's own
      * limits): a statement stuck behind a lock fails with 55P03 or 57014
      * instead of holding a worker, and the request answers 503. */
-    char options[192] = "";
+    /* An explicit "options" replaces PGOPTIONS from the environment, which
+     * the db tests use for their schema (search_path): keep it, after ours. */
+    const char *env_options = getenv("PGOPTIONS");
+    char options[448] = "";
     unsigned lock_ms = tls_lock_ms, statement_ms = tls_statement_ms;
     if (config_current != NULL) {
         if (lock_ms == 0)
@@ -304,10 +307,11 @@ static int slot_connect(struct db_slot *slot)
         lock_ms = 0;
     if (statement_ms == DB_NO_TIMEOUT)
         statement_ms = 0;
-    snprintf(options, sizeof(options), "-c lock_timeout=%u -c statement_timeout=%u%s%s", lock_ms,
-             statement_ms,
-             config_current != NULL && config_current->timezone ? " -c TimeZone=" : "",
-             config_current != NULL && config_current->timezone ? config_current->timezone : "");
+    snprintf(
+        options, sizeof(options), "-c lock_timeout=%u -c statement_timeout=%u%s%s%s%.200s", lock_ms,
+        statement_ms, config_current != NULL && config_current->timezone ? " -c TimeZone=" : "",
+        config_current != NULL && config_current->timezone ? config_current->timezone : "",
+        env_options != NULL && *env_options ? " " : "", env_options != NULL ? env_options : "");
     const char *const keys[] = {"connect_timeout", "dbname", "application_name", "options", NULL};
     const char *const values[] = {DEFAULT_CONNECT_TIMEOUT, conninfo, "interlude", options, NULL};
     conn = PQconnectdbParams(keys, values, 1);
