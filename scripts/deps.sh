@@ -23,6 +23,7 @@ set -euo pipefail
 packages=(
     gcc make libc6-dev pkg-config
     libmicrohttpd-dev libjansson-dev libargon2-dev libsodium-dev libpq-dev libcmocka-dev
+    liboath-dev libqrencode-dev oathtool
     postgresql-15 postgresql-client-15
     curl ca-certificates
 )

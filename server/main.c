@@ -44,7 +44,7 @@ static void usage(void)
            "  migrate   apply pending database migrations and exit\n"
            "  check     check configuration (exit 2), templates and static files (exit 3),\n"
            "            and the database and its migrations (exit 4); 0 when all is well\n"
-           "  create-admin --email E [--name N]\n"
+           "  create-admin --email E [--name N] [--totp]\n"
            "            create an administrator; the password is read from standard input\n"
            "  healthcheck\n"
            "            GET /healthz on LISTEN; exit 0 when it answers 200 (for Docker)\n"
@@ -270,16 +270,19 @@ static char *read_password_line(void)
 static int cmd_create_admin(const struct config *cfg, int argc, char **argv)
 {
     const char *email = NULL, *name = "Administrator";
-    for (int i = 2; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--email") == 0)
-            email = argv[i + 1];
-        else if (strcmp(argv[i], "--name") == 0)
-            name = argv[i + 1];
+    bool totp = false, bad = false;
+    for (int i = 2; i < argc && !bad; i++) {
+        if (strcmp(argv[i], "--totp") == 0)
+            totp = true;
+        else if (i + 1 < argc && strcmp(argv[i], "--email") == 0)
+            email = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--name") == 0)
+            name = argv[++i];
         else
-            email = NULL, i = argc;
+            bad = true;
     }
-    if (email == NULL || argc % 2 != 0) {
-        fprintf(stderr, "usage: interlude create-admin --email E [--name N] < password\n");
+    if (email == NULL || bad) {
+        fprintf(stderr, "usage: interlude create-admin --email E [--name N] [--totp] < password\n");
         return EXIT_USAGE;
     }
     char *pw = read_password_line();
@@ -290,7 +293,7 @@ static int cmd_create_admin(const struct config *cfg, int argc, char **argv)
     if (run_migrations(cfg, 30) != 0)
         return EXIT_DATABASE;
     db_init(cfg->database_url, cfg->migrations_dir);
-    int rc = setup_create_admin(email, name, pw);
+    int rc = setup_create_admin(email, name, pw, totp);
     sodium_memzero(pw, strlen(pw));
     db_shutdown();
     return rc;
@@ -362,6 +365,13 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "check") != 0 && password_init(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "interlude: %s\n", err);
+        box_shutdown();
+        return EXIT_CONFIG;
+    }
+    /* liboath's one-time set-up, before any thread (two-step codes). */
+    if (totp_init() != 0) {
+        fprintf(stderr, "interlude: liboath could not start\n");
+        password_shutdown();
         box_shutdown();
         return EXIT_CONFIG;
     }

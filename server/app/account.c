@@ -7,8 +7,12 @@
 #include "app/formview.h"
 #include "auth/auth.h"
 
+/* The sign-in limits (login.c), shared by wrong current passwords. */
+#define ACCOUNT_MAX_FAILS 5
+#define ADDRESS_MAX_FAILS 30
+
 /* The account page's data, with form (stolen) merged in when given. */
-static json_t *account_data(struct request *req, json_t *form, enum db_status *st)
+json_t *account_data(struct request *req, json_t *form, enum db_status *st)
 {
     const struct user *u = req->session->user;
     char uid[24], idle[16];
@@ -24,7 +28,8 @@ static json_t *account_data(struct request *req, json_t *form, enum db_status *s
     json_t *sessions = json_array();
     for (int i = 0; i < PQntuples(res); i++)
         json_array_append_new(
-            sessions, json_pack("{s:b, s:s, s:s, s:s, s:s}", "current",
+            sessions, json_pack("{s:I, s:b, s:s, s:s, s:s, s:s}", "id",
+                                (json_int_t)atoll(PQgetvalue(res, i, 0)), "current",
                                 atoll(PQgetvalue(res, i, 0)) == req->session->id, "started",
                                 PQgetvalue(res, i, 1), "last_seen", PQgetvalue(res, i, 2), "ip",
                                 PQgetvalue(res, i, 3), "agent", PQgetvalue(res, i, 4)));
@@ -49,6 +54,10 @@ static json_t *account_data(struct request *req, json_t *form, enum db_status *s
                         json_pack("{s:s, s:s, s:s}", "display_name", u->display_name, "email",
                                   u->email, "role", role_name(u->role)));
     json_object_set_new(data, "sessions", sessions);
+    if ((*st = two_step_account_data(req, data)) != DB_OK) {
+        json_decref(data);
+        return NULL;
+    }
     json_object_set_new(data, "other_sessions", json_boolean(json_array_size(sessions) > 1));
     const char *done = req_query(req, "done");
     if (done != NULL && strcmp(done, "password") == 0)
@@ -58,6 +67,10 @@ static json_t *account_data(struct request *req, json_t *form, enum db_status *s
         json_object_set_new(data, "notice", json_string("Your settings were saved."));
     else if (done != NULL && strcmp(done, "sessions") == 0)
         json_object_set_new(data, "notice", json_string("Your other sessions were ended."));
+    else if (done != NULL && strcmp(done, "session") == 0)
+        json_object_set_new(data, "notice", json_string("That session was ended."));
+    else if (done != NULL && strcmp(done, "two-step-off") == 0)
+        json_object_set_new(data, "notice", json_string("Two-step sign-in is off."));
     return data;
 }
 
@@ -91,6 +104,37 @@ void h_account_password(struct request *req)
     }
     char *stored = strdup(PQgetvalue(res, 0, 0));
     PQclear(res);
+    /* Guessing here counts as guessing at the sign-in form: the same
+     * per-account and per-address limits (login.c). */
+    const char *p_count[] = {u->email, req->client_ip};
+    if (db_exec(STMT_LOGIN_FAILURES_COUNT, 2, p_count, &res) != DB_OK) {
+        free(stored);
+        json_decref(form);
+        view_unavailable(req);
+        return;
+    }
+    bool locked = atol(PQgetvalue(res, 0, 0)) >= ACCOUNT_MAX_FAILS ||
+                  atol(PQgetvalue(res, 0, 1)) >= ADDRESS_MAX_FAILS;
+    PQclear(res);
+    if (locked) {
+        free(stored);
+        form_error(form, "current_password",
+                   "Too many wrong passwords. Please wait 15 minutes, then try again.");
+        if (req->want_json) {
+            view_form_errors(req, "account", "Your account", form);
+        } else {
+            enum db_status st;
+            json_t *data = account_data(req, form, &st);
+            if (data == NULL) {
+                view_unavailable(req);
+                return;
+            }
+            view_page(req, 429, "account", data);
+        }
+        req->view.status = 429;
+        req->view.retry_after = "900";
+        return;
+    }
     enum pw_result pr =
         current != NULL && *current ? password_verify(stored, current, NULL) : PW_MISMATCH;
     free(stored);
@@ -99,8 +143,12 @@ void h_account_password(struct request *req)
         view_busy(req);
         return;
     }
-    if (pr != PW_OK)
+    if (pr != PW_OK) {
+        const char *p_fail[] = {u->email, req->client_ip};
+        db_exec(STMT_LOGIN_FAILURE_ADD, 2, p_fail, NULL);
+        audit(req, "account.password_failure", "user", u->id, 0);
         form_error(form, "current_password", "Your current password is not right.");
+    }
     check_new_password(form, "new_password", "new_password_confirm", pw, pw2, u->email,
                        u->display_name);
     if (form_has_errors(form)) {
@@ -130,8 +178,14 @@ void h_account_password(struct request *req)
         return;
     }
     audit(req, "account.password_changed", "user", u->id, 0);
+    /* A cookie copied before the change must not outlive it: this session
+     * gets a new token too, as at sign-in. */
+    if (session_login(req, u->id, false) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
     if (req->want_json)
-        view_page(req, 200, NULL, json_pack("{s:b}", "ok", 1));
+        view_page(req, 200, NULL, json_pack("{s:b, s:s}", "ok", 1, "csrf", req->session->csrf));
     else
         view_redirect(req, "/account?done=password");
 }

@@ -40,12 +40,13 @@ static json_t *people_data(struct request *req, json_t *form)
     json_t *users = json_array();
     for (int i = 0; i < PQntuples(res); i++) {
         long long id = atoll(PQgetvalue(res, i, 0));
-        json_array_append_new(users,
-                              json_pack("{s:I, s:s, s:s, s:s, s:b, s:s, s:b}", "id", (json_int_t)id,
-                                        "display_name", PQgetvalue(res, i, 1), "email",
-                                        PQgetvalue(res, i, 2), "role", PQgetvalue(res, i, 3),
-                                        "disabled", PQgetvalue(res, i, 4)[0] == 't', "created",
-                                        PQgetvalue(res, i, 5), "is_me", id == me));
+        json_array_append_new(
+            users,
+            json_pack("{s:I, s:s, s:s, s:s, s:b, s:s, s:b, s:b}", "id", (json_int_t)id,
+                      "display_name", PQgetvalue(res, i, 1), "email", PQgetvalue(res, i, 2), "role",
+                      PQgetvalue(res, i, 3), "disabled", PQgetvalue(res, i, 4)[0] == 't', "created",
+                      PQgetvalue(res, i, 5), "is_me", id == me, "is_client",
+                      strcmp(PQgetvalue(res, i, 3), "client") == 0));
     }
     PQclear(res);
 
@@ -308,7 +309,18 @@ void h_admin_user_reset_link(struct request *req)
     bool disabled = PQgetvalue(res, 0, 0)[0] == 't';
     const char *name = arena_strdup(&req->arena, PQgetvalue(res, 0, 1));
     const char *email = arena_strdup(&req->arena, PQgetvalue(res, 0, 2));
+    bool client = strcmp(PQgetvalue(res, 0, 3), "client") == 0;
     PQclear(res);
+    /* A reset link for a client would let the administrator sign in as them
+     * and read their reflections: clients' passwords are reset by their
+     * therapist or by mail; an administrator can only disable the account. */
+    if (client) {
+        audit(req, "account.reset_link_refused", "user", id, 0);
+        view_error(req, 403, "client_reset_refused",
+                   "Administrators cannot reset a client's password. The client's therapist can "
+                   "do it, or the client can by e-mail. You can disable the account.");
+        return;
+    }
     if (disabled) {
         view_error(req, 422, "account_disabled",
                    "This account is disabled. Enable it before creating a reset link.");

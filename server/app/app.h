@@ -2,6 +2,9 @@
 #ifndef INTERLUDE_APP_H
 #define INTERLUDE_APP_H
 
+#include <stdio.h>
+
+#include "db/db.h"
 #include "http/router.h"
 
 /* Every route, indexed by name (routes.c). Tests enumerate this table
@@ -23,6 +26,14 @@ enum route_id {
     R_ACCOUNT_PASSWORD,
     R_ACCOUNT_END_OTHERS,
     R_ACCOUNT_SETTINGS,
+    R_LOGIN_CODE_FORM,
+    R_LOGIN_CODE,
+    R_TWO_STEP_START,
+    R_TWO_STEP_CONFIRM,
+    R_TWO_STEP_DISABLE,
+    R_ACCOUNT_SESSION_END,
+    R_ADMIN_TWO_STEP_RESET,
+    R_CLIENT_TWO_STEP_RESET,
     /* admin.c */
     R_ADMIN_USERS,
     R_ADMIN_INVITE,
@@ -148,13 +159,39 @@ void h_setup(struct request *req);
 /* At start: when no admin exists, logs a one-time /setup/<token> link. */
 int setup_announce(const char *base_url);
 /* `interlude create-admin --email E [--name N]`, password on stdin. */
-int setup_create_admin(const char *email, const char *name, const char *password);
+/* totp: also switch two-step sign-in on and print its secret. */
+int setup_create_admin(const char *email, const char *name, const char *password, bool totp);
 
 /* account.c */
 void h_account(struct request *req);
 void h_account_password(struct request *req);
 void h_account_end_others(struct request *req);
 void h_account_settings(struct request *req);
+/* The account page's data (sessions, two-step state), with form (stolen)
+ * merged in when given; NULL with *st set when the database failed. */
+json_t *account_data(struct request *req, json_t *form, enum db_status *st);
+
+/* twostep.c: two-step sign-in (TOTP), recovery codes, ending one session */
+void h_login_code_form(struct request *req);
+void h_login_code(struct request *req);
+void h_two_step_start(struct request *req);
+void h_two_step_confirm(struct request *req);
+void h_two_step_disable(struct request *req);
+void h_account_session_end(struct request *req);
+/* A lost device: an admin resets anyone else's second factor, a therapist
+ * their client's (audited; the person's sessions end). */
+void h_admin_two_step_reset(struct request *req);
+void h_client_two_step_reset(struct request *req);
+/* `interlude create-admin --totp`: switches two-step sign-in on for
+ * user_id with a new secret and prints the secret, its otpauth URI and ten
+ * recovery codes to out. 0, or 1 when it could not. */
+int two_step_enrol_cli(long long user_id, const char *email, FILE *out);
+/* Adds the two-step part of the account page to data (state, QR code while
+ * enrolling, recovery codes left). */
+enum db_status two_step_account_data(struct request *req, json_t *data);
+/* Has user_id switched two-step sign-in on? (Their password alone then
+ * makes a half-signed-in session.) */
+enum db_status two_step_is_on(long long user_id, bool *on);
 
 /* admin.c */
 void h_admin_users(struct request *req);

@@ -16,6 +16,19 @@ bool app_guard(struct request *req)
         view_unavailable(req);
         return false;
     }
+    /* A half-signed-in session (password accepted, code not yet) reaches
+     * the code step and signing out, nothing else: this is the one place
+     * that enforces it. */
+    if (req->session != NULL && req->session->second_factor_pending &&
+        req->route != &app_routes[R_LOGIN_CODE_FORM] && req->route != &app_routes[R_LOGIN_CODE] &&
+        req->route != &app_routes[R_LOGOUT]) {
+        if (req->want_json || (req->route->flags & ROUTE_JSON_ONLY))
+            view_error(req, 403, "second_step_required",
+                       "Enter the code from your authenticator app first.");
+        else
+            view_redirect(req, "/login/code");
+        return false;
+    }
     if (unsafe(req->method) && !csrf_valid(req)) {
         view_error(req, 403, "csrf",
                    "This form has expired or did not come from this site. Go back, reload the "
@@ -47,7 +60,9 @@ static json_t *nav_item(const char *href, const char *label)
 void app_decorate(struct request *req, json_t *data)
 {
     const struct session *s = req->session;
-    const struct user *u = s ? s->user : NULL;
+    /* A half-signed-in session gets no navigation (login_code.html has its
+     * own sign-out button). */
+    const struct user *u = s && !s->second_factor_pending ? s->user : NULL;
     if (s != NULL)
         json_object_set_new(data, "csrf", json_string(s->csrf));
     json_t *nav = json_array();

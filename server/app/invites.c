@@ -208,7 +208,7 @@ void h_invite_accept(struct request *req)
     }
     audit_as(req, c.user_id, "invite.accepted", "invite", inv.id,
              inv.role == ROLE_CLIENT ? c.user_id : 0);
-    if (session_login(req, c.user_id) != DB_OK) {
+    if (session_login(req, c.user_id, false) != DB_OK) {
         view_unavailable(req);
         return;
     }

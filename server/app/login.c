@@ -42,6 +42,7 @@ static void refuse(struct request *req, const char *email)
 struct login_ctx {
     struct request *req;
     long long user_id;
+    bool pending;           /* two-step on: the password makes a half session */
     struct session *before; /* the pre-login session, restored for each attempt */
 };
 
@@ -50,10 +51,11 @@ static enum db_status login_tx(void *arg)
     struct login_ctx *c = arg;
     c->req->session = c->before;
     c->req->set_cookie = NULL;
-    enum db_status st = session_login(c->req, c->user_id);
+    enum db_status st = session_login(c->req, c->user_id, c->pending);
     if (st != DB_OK)
         return st;
-    return audit_as(c->req, c->user_id, "login.success", "user", c->user_id, 0);
+    return audit_as(c->req, c->user_id, c->pending ? "login.password_ok" : "login.success", "user",
+                    c->user_id, 0);
 }
 
 void h_login(struct request *req)
@@ -135,8 +137,13 @@ void h_login(struct request *req)
     }
     /* The new session and its audit row in one transaction: no sign-in
      * without its row, no row without its session. */
+    bool pending = false;
+    if (two_step_is_on(user_id, &pending) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
     struct session *before = req->session;
-    struct login_ctx lc = {.req = req, .user_id = user_id, .before = before};
+    struct login_ctx lc = {.req = req, .user_id = user_id, .pending = pending, .before = before};
     if (db_tx(login_tx, &lc) != DB_OK) {
         req->session = before; /* rolled back: the pre-login session stays */
         req->set_cookie = NULL;
@@ -144,9 +151,11 @@ void h_login(struct request *req)
         return;
     }
     if (req->want_json)
-        view_page(req, 200, NULL, json_pack("{s:b, s:s}", "ok", 1, "csrf", req->session->csrf));
+        view_page(req, 200, NULL,
+                  json_pack("{s:b, s:s, s:b}", "ok", 1, "csrf", req->session->csrf, "second_step",
+                            pending));
     else
-        view_redirect(req, "/");
+        view_redirect(req, pending ? "/login/code" : "/");
 }
 
 void h_logout(struct request *req)

@@ -142,12 +142,16 @@ void h_reset(struct request *req)
         return;
     }
     audit_as(req, l.user_id, "account.password_reset", "user", l.user_id, 0);
-    if (session_login(req, l.user_id) != DB_OK) {
+    /* A reset link replaces the password, not the second factor: with
+     * two-step on, the code step still follows. */
+    bool pending = false;
+    if (two_step_is_on(l.user_id, &pending) != DB_OK ||
+        session_login(req, l.user_id, pending) != DB_OK) {
         view_unavailable(req);
         return;
     }
     if (req->want_json)
         view_page(req, 200, NULL, json_pack("{s:b, s:s}", "ok", 1, "csrf", req->session->csrf));
     else
-        view_redirect(req, "/");
+        view_redirect(req, pending ? "/login/code" : "/");
 }

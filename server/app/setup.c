@@ -182,7 +182,7 @@ void h_setup(struct request *req)
     }
     json_decref(form);
     audit_as(req, c.user_id, "setup.admin_created", "user", c.user_id, 0);
-    if (session_login(req, c.user_id) != DB_OK) {
+    if (session_login(req, c.user_id, false) != DB_OK) {
         view_unavailable(req);
         return;
     }
@@ -192,7 +192,7 @@ void h_setup(struct request *req)
         view_redirect(req, "/");
 }
 
-int setup_create_admin(const char *email, const char *name, const char *password)
+int setup_create_admin(const char *email, const char *name, const char *password, bool totp)
 {
     const char *problem;
     if ((problem = check_email(email)) != NULL || (problem = check_display_name(name)) != NULL ||
@@ -216,5 +216,10 @@ int setup_create_admin(const char *email, const char *name, const char *password
     }
     audit_as(NULL, c.user_id, "account.created_by_cli", "user", c.user_id, 0);
     printf("administrator %s created\n", email);
+    if (totp && two_step_enrol_cli(c.user_id, email, stdout) != 0) {
+        fprintf(stderr, "interlude: the administrator was created, but two-step sign-in could "
+                        "not be switched on\n");
+        return 4;
+    }
     return 0;
 }

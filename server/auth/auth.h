@@ -34,6 +34,9 @@ struct session {
     long long id;
     char csrf[48];
     struct user *user;
+    /* Password accepted, second step (code) not yet: the guard lets such a
+     * session reach /login/code and /logout only. */
+    bool second_factor_pending;
 };
 
 /* ---- tokens (token.c) ---- */
@@ -56,8 +59,10 @@ enum db_status session_load(struct request *req);
  * request already has one. */
 enum db_status session_ensure(struct request *req);
 /* Signs user_id in: the current session (if any) is deleted and a new one,
- * with a new token and CSRF secret, is created and set as the cookie. */
-enum db_status session_login(struct request *req, long long user_id);
+ * with a new token and CSRF secret, is created and set as the cookie.
+ * pending: only the password step is done (a half-signed-in session of a
+ * few minutes, see guard.c); also used to rotate a session's token. */
+enum db_status session_login(struct request *req, long long user_id, bool pending);
 /* Deletes the current session and clears the cookie. */
 enum db_status session_logout(struct request *req);
 /* Ends every session of user_id except except_id (0: all). */
@@ -67,6 +72,36 @@ enum db_status session_end_all(long long user_id, long long except_id);
 bool csrf_valid(const struct request *req);
 /* The cookie's name: "__Host-interlude" over https, else "interlude". */
 const char *session_cookie_name(void);
+
+/* ---- two-step sign-in (totp.c) ---- */
+
+#define TOTP_SECRET_B32_LEN 32 /* 20 random bytes in base32 */
+#define RECOVERY_CODES 10
+#define RECOVERY_CODE_LEN 11 /* "xxxxx-xxxxx" */
+
+/* Calls oath_init once, at start (before any thread). 0 or -1. */
+int totp_init(void);
+/* A new random secret in base32 (out: TOTP_SECRET_B32_LEN + 1 bytes). */
+void totp_new_secret(char out[TOTP_SECRET_B32_LEN + 1]);
+/* Checks a six-digit code against the base32 secret at the current time,
+ * with one 30-second step of skew either way. Returns 1 and sets *step to
+ * the matching step when the code is right and its step is later than
+ * last_step (a code or an earlier step is never accepted twice); 0 when not;
+ * -1 when the secret does not decode. */
+int totp_check(const char *secret_b32, const char *code, long long last_step, long long *step);
+/* The otpauth:// URI authenticator apps read, in the request's arena. */
+const char *totp_uri(struct arena *a, const char *secret_b32, const char *email);
+/* The QR code of text as an SVG path ("M x y h1v1h-1z..." for each dark
+ * module, in module units, with no quiet zone) in the arena; *size is the
+ * number of modules per side. NULL when text does not fit. The template
+ * draws it (no HTML from C). */
+const char *totp_qr_path(struct arena *a, const char *text, int *size);
+/* A new recovery code "xxxxx-xxxxx" (out: RECOVERY_CODE_LEN + 1 bytes). */
+void recovery_code_new(char out[RECOVERY_CODE_LEN + 1]);
+/* Normalises what a person typed as a recovery code (case, dashes and
+ * spaces ignored) and writes its hash as a bytea parameter (as
+ * token_hash_param). Returns false when it cannot be a recovery code. */
+bool recovery_code_hash(const char *typed, char out[67]);
 
 /* ---- passwords (password.c) ---- */
 

@@ -67,6 +67,7 @@ enum db_status session_load(struct request *req)
             s->user = u;
         }
         bool stale = PQgetvalue(res, 0, 6)[0] == 't';
+        s->second_factor_pending = PQgetvalue(res, 0, 7)[0] == 't';
         req->session = s;
         if (stale) {
             char id[24];
@@ -79,14 +80,19 @@ enum db_status session_load(struct request *req)
     return DB_OK;
 }
 
-static enum db_status session_create(struct request *req, long long user_id)
+/* A half-signed-in session (password accepted, code not yet) lasts this
+ * many minutes at most. */
+#define PENDING_MINUTES 10
+
+static enum db_status session_create(struct request *req, long long user_id, bool pending)
 {
-    char token[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1], hash[67], uid[24], hours[16];
+    char token[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1], hash[67], uid[24], minutes[16];
     token_new(token);
     token_new(csrf);
     token_hash_param(token, hash);
     snprintf(uid, sizeof(uid), "%lld", user_id);
-    snprintf(hours, sizeof(hours), "%u", config_current->session_max_hours);
+    snprintf(minutes, sizeof(minutes), "%u",
+             pending ? PENDING_MINUTES : config_current->session_max_hours * 60);
     /* The agent string helps a person recognise their sessions; keep 120
      * bytes of it, cut at a character boundary, and only if it is text. */
     const char *ua = req_header(req, "User-Agent");
@@ -99,15 +105,17 @@ static enum db_status session_create(struct request *req, long long user_id)
             n--;
     }
     const char *ua_short = arena_strndup(&req->arena, ua, n);
-    const char *params[] = {hash, user_id > 0 ? uid : NULL, csrf, hours, req->client_ip, ua_short};
+    const char *params[] = {hash,     user_id > 0 ? uid : NULL, csrf, minutes, req->client_ip,
+                            ua_short, pending ? "t" : "f"};
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_SESSION_CREATE, 6, params, &res);
+    enum db_status st = db_exec(STMT_SESSION_CREATE, 7, params, &res);
     if (st != DB_OK)
         return st;
     struct session *s = arena_alloc(&req->arena, sizeof(*s));
     s->id = atoll(PQgetvalue(res, 0, 0));
     PQclear(res);
     snprintf(s->csrf, sizeof(s->csrf), "%s", csrf);
+    s->second_factor_pending = pending;
     req->session = s;
     set_cookie(req, token);
     sodium_memzero(token, sizeof(token));
@@ -120,7 +128,7 @@ static enum db_status anonymous_tx(void *arg)
     req->session = NULL;
     req->set_cookie = NULL;
     enum db_status st = db_exec(STMT_SESSION_ASYNC_COMMIT, 0, NULL, NULL);
-    return st != DB_OK ? st : session_create(req, 0);
+    return st != DB_OK ? st : session_create(req, 0, false);
 }
 
 /* An anonymous session is committed without waiting for the WAL flush: a
@@ -151,12 +159,12 @@ static enum db_status delete_current(struct request *req)
     return st;
 }
 
-enum db_status session_login(struct request *req, long long user_id)
+enum db_status session_login(struct request *req, long long user_id, bool pending)
 {
     enum db_status st = delete_current(req);
     if (st != DB_OK)
         return st;
-    st = session_create(req, user_id);
+    st = session_create(req, user_id, pending);
     if (st != DB_OK)
         return st;
     /* The user record for this request's own page (role, names) is loaded

@@ -44,6 +44,8 @@ const struct sealed_column sealed_columns[] = {
      "'attention:' || client_id || ':' || assignment_id || ':' || coalesce(entry_id, 0) || ':' || "
      "kind"},
     {"attention_items", "id", "ack_note_enc", "'attention:' || client_id || ':' || id || ':note'"},
+    /* migrations/0010_two_step.sql (app/twostep.c aad_for) */
+    {"users", "id", "totp_secret", "'totp:' || id"},
     {NULL, NULL, NULL, NULL},
 };
 

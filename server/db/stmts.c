@@ -13,7 +13,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     [STMT_SESSION_LOAD] = {.name = "session_load",
                            .sql = "SELECT s.id, s.csrf_token, s.user_id, u.role, u.email, "
                                   "u.display_name, "
-                                  "s.last_seen_at < now() - $3::int * interval '1 second' "
+                                  "s.last_seen_at < now() - $3::int * interval '1 second', "
+                                  "s.second_factor_pending "
                                   "FROM sessions s LEFT JOIN users u ON u.id = s.user_id "
                                   "WHERE s.token_hash = $1 AND s.expires_at > now() "
                                   "AND s.last_seen_at > now() - $2::int * interval '1 second' "
@@ -24,9 +25,10 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                             .nparams = 1},
     [STMT_SESSION_CREATE] = {.name = "session_create",
                              .sql = "INSERT INTO sessions (token_hash, user_id, csrf_token, "
-                                    "expires_at, ip, user_agent) VALUES ($1, $2, $3, "
-                                    "now() + $4::int * interval '1 hour', $5, $6) RETURNING id",
-                             .nparams = 6},
+                                    "expires_at, ip, user_agent, second_factor_pending) "
+                                    "VALUES ($1, $2, $3, now() + $4::int * interval '1 minute', "
+                                    "$5, $6, $7) RETURNING id",
+                             .nparams = 7},
     /* An anonymous session (a form's CSRF token) is not worth a WAL flush:
      * lost in a crash, it costs a reload of the form (session_ensure). */
     [STMT_SESSION_ASYNC_COMMIT] = {.name = "session_async_commit",
@@ -143,8 +145,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                            "BY i.created_at DESC, i.id DESC",
                                     .nparams = 1},
     [STMT_ADMIN_USER_GET] = {.name = "admin_user_get",
-                             .sql = "SELECT disabled_at IS NOT NULL, display_name, email FROM "
-                                    "users WHERE id = $1",
+                             .sql = "SELECT disabled_at IS NOT NULL, display_name, email, role "
+                                    "FROM users WHERE id = $1",
                              .nparams = 1},
     /* Keeps the first disabled_at when repeated; no row: unknown id. */
     [STMT_ADMIN_USER_DISABLE] = {.name = "admin_user_disable",
@@ -942,4 +944,53 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                                  "id = $1 AND role = 'therapist' RETURNING id",
                                           .nparams = 2},
     /* @attention-sql */
+
+    /* two-step sign-in. $1 user: the sealed secret (or NULL), whether it is
+     * switched on, the last step accepted, and the e-mail address (for the
+     * throttle). */
+    [STMT_TOTP_GET] = {.name = "totp_get",
+                       .sql = "SELECT totp_secret, totp_enabled_at IS NOT NULL, totp_last_step, "
+                              "email FROM users WHERE id = $1",
+                       .nparams = 1},
+    /* $1 user, $2 sealed secret: enrolment started (not while switched on). */
+    [STMT_TOTP_SET_PENDING] = {.name = "totp_set_pending",
+                               .sql = "UPDATE users SET totp_secret = $2 WHERE id = $1 AND "
+                                      "totp_enabled_at IS NULL RETURNING id",
+                               .nparams = 2},
+    /* $1 user, $2 step of the confirming code. */
+    [STMT_TOTP_ENABLE] = {.name = "totp_enable",
+                          .sql = "UPDATE users SET totp_enabled_at = now(), totp_last_step = $2 "
+                                 "WHERE id = $1 AND totp_secret IS NOT NULL AND totp_enabled_at "
+                                 "IS NULL RETURNING id",
+                          .nparams = 2},
+    [STMT_TOTP_DISABLE] = {.name = "totp_disable",
+                           .sql = "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL "
+                                  "WHERE id = $1 RETURNING id",
+                           .nparams = 1},
+    /* $1 user, $2 step: accepted only when later than every step accepted
+     * before (no code is used twice, even by two requests at once). */
+    [STMT_TOTP_USE_STEP] = {.name = "totp_use_step",
+                            .sql = "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND "
+                                   "totp_last_step < $2 RETURNING id",
+                            .nparams = 2},
+    [STMT_RECOVERY_DELETE] = {.name = "recovery_delete",
+                              .sql = "DELETE FROM recovery_codes WHERE user_id = $1",
+                              .nparams = 1},
+    [STMT_RECOVERY_ADD] = {.name = "recovery_add",
+                           .sql = "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, "
+                                  "$2)",
+                           .nparams = 2},
+    [STMT_RECOVERY_USE] = {.name = "recovery_use",
+                           .sql = "UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 "
+                                  "AND code_hash = $2 AND used_at IS NULL RETURNING id",
+                           .nparams = 2},
+    [STMT_RECOVERY_LEFT] = {.name = "recovery_left",
+                            .sql = "SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND "
+                                   "used_at IS NULL",
+                            .nparams = 1},
+    /* $1 user, $2 session: one of one's own sessions ends. */
+    [STMT_SESSION_END_ONE] = {.name = "session_end_one",
+                              .sql = "DELETE FROM sessions WHERE user_id = $1 AND id = $2 "
+                                     "RETURNING id",
+                              .nparams = 2},
 };

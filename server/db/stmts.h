@@ -139,6 +139,18 @@ enum stmt_id {
     STMT_THERAPIST_SET_INACTIVE_DAYS,
     /* @attention-statements */
 
+    /* two-step sign-in (auth/totp.c, app/twostep.c) */
+    STMT_TOTP_GET,
+    STMT_TOTP_SET_PENDING,
+    STMT_TOTP_ENABLE,
+    STMT_TOTP_DISABLE,
+    STMT_TOTP_USE_STEP,
+    STMT_RECOVERY_DELETE,
+    STMT_RECOVERY_ADD,
+    STMT_RECOVERY_USE,
+    STMT_RECOVERY_LEFT,
+    STMT_SESSION_END_ONE,
+
     STMT__MAX
 };
 

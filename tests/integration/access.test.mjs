@@ -24,6 +24,19 @@ const MATRIX = {
     'POST /login': all(422),
     'POST /logout': all(303),
     'GET /session': all(200),
+    // twostep.c: nobody here is half-signed-in, so the code step sends
+    // everyone on; starting an enrolment sends back to /account, confirming
+    // it without a code is 422, switching off what is not on is 409.
+    'GET /login/code': all(303),
+    'POST /login/code': all(303),
+    'POST /account/two-step': signedIn(303, 303),
+    'POST /account/two-step/confirm': signedIn(303, 422),
+    'POST /account/two-step/disable': signedIn(303, 409),
+    'POST /account/sessions/{id}/end': signedIn(303, 404),
+    // A lost device: the admin resets T3's second factor; T1 their client
+    // Sam's (not A: it ends the person's sessions).
+    'POST /admin/users/{id}/two-step/reset': only(['admin'], 303, 403),
+    'POST /clients/{id}/two-step/reset': { ...only(['T1'], 303, 403), T2: 404 },
     'GET /setup/{token}': all(404),
     'POST /setup/{token}': all(404),
     'GET /account': signedIn(303, 200),
@@ -131,6 +144,7 @@ before(async () => {
     // made with psql, and an entry A submits through HTTP.
     await invitedAs('client', ids.T1, 'a-partner@example.org', 'Sam');
     const partner = q("SELECT id FROM users WHERE email = 'a-partner@example.org'");
+    ids.partner = partner;
     const [lo, hi] = Number(ids.A) < Number(partner) ? [ids.A, partner] : [partner, ids.A];
     const couple = q(`INSERT INTO couples (therapist_id, partner_a, partner_b) VALUES (${ids.T1}, ${lo}, ${hi})
                       ON CONFLICT (partner_a, partner_b) DO UPDATE SET therapist_id = EXCLUDED.therapist_id RETURNING id`);
@@ -192,6 +206,9 @@ function paramsFor(r) {
         '/assignments/{id}/cancel': ids.assignCancel,
         '/clients/{id}/attention/{id}/acknowledge': [ids.A, ids.attention],
         '/admin/support/{id}/delete': ids.crisis,
+        '/account/sessions/{id}/end': '999999999', // nobody's session
+        '/admin/users/{id}/two-step/reset': ids.T3,
+        '/clients/{id}/two-step/reset': ids.partner,
     };
     let path = r.pattern.replace('{token}', 'NoSuchToken0000000000000000000000000000000x');
     if (path.includes('{id}')) {

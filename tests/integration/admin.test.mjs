@@ -275,19 +275,31 @@ test('one reset link used twice at the same moment: exactly one use wins', async
 });
 
 test('reset links: none for a disabled account; an expired one gets 404', async () => {
-    const u = makeUser('client');
+    const u = makeUser('therapist');
     q(`UPDATE users SET disabled_at = now() WHERE id = ${u.id}`);
     const res = await admin.post(`/admin/users/${u.id}/reset-link`);
     assert.equal(res.status, 422);
     assert.match(res.body, /This account is disabled/);
     assert.equal(q(`SELECT count(*) FROM invites WHERE user_id = ${u.id}`), '0');
 
-    const v = makeUser('client');
+    const v = makeUser('therapist');
     const link = linkIn((await admin.post(`/admin/users/${v.id}/reset-link`)).body);
     q(`UPDATE invites SET expires_at = now() - interval '1 second' WHERE user_id = ${v.id}`);
     const gone = await new Client(srv).get(link.replace(srv.url, ''));
     assert.equal(gone.status, 404);
     assert.match(gone.body, /This link has expired or was already used\./);
+});
+
+test('no reset link for a client: the administrator could read their reflections with it', async () => {
+    const u = makeUser('client');
+    const page = await admin.get('/admin/users');
+    assert.doesNotMatch(page.body, new RegExp(`action="/admin/users/${u.id}/reset-link"`));
+    assert.match(page.body, new RegExp(`action="/admin/users/${u.id}/disable"`), 'disabling stays');
+    const res = await admin.post(`/admin/users/${u.id}/reset-link`);
+    assert.equal(res.status, 403);
+    assert.equal((await admin.postJson(`/admin/users/${u.id}/reset-link`)).status, 403);
+    assert.equal(q(`SELECT count(*) FROM invites WHERE user_id = ${u.id}`), '0');
+    assert.equal(q(`SELECT count(*) FROM audit_log WHERE action = 'account.reset_link_refused' AND object_id = ${u.id}`), '2');
 });
 
 test('the audit log shows sign-ins and invitations, newest first, and reading it is audited', async () => {

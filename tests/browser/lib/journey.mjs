@@ -21,6 +21,7 @@
 // A new page belongs in a step here: the last test of the suite lists the
 // page routes no journey visits yet.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { psql, startServer } from '../../lib/harness.mjs';
 import { Inspector, launch } from './browser.mjs';
@@ -613,6 +614,34 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             await press(page, 'Sign in');
             assert.equal(new URL(page.url()).pathname, '/');
             await insp.check(page, 'client signed in again');
+        });
+
+        step('a client sets up two-step sign-in on the phone and signs in with a code', async () => {
+            const page = people.ben.page;
+            await go(page, '/account', 'client account, before two-step');
+            await press(page, 'Set up two-step sign-in');
+            await insp.check(page, 'two-step enrolment with its QR code');
+            const qr = page.getByRole('img', { name: 'QR code for your authenticator app' });
+            assert.ok(await qr.isVisible(), 'the QR code is on screen');
+            const box = await qr.boundingBox();
+            assert.ok(box.width >= 200 && box.height >= 200, `QR code size ${box.width}x${box.height}`);
+            const secret = (await page.locator('code.secret').innerText()).trim();
+            // Codes from Debian's oathtool, not the server's own code.
+            const totp = (offset) =>
+                execFileSync('/usr/bin/oathtool', ['--totp', '-b', '-N', `@${Math.floor(Date.now() / 1000) + offset}`, secret], { encoding: 'utf8' }).trim();
+            await fill(page, { 'Code from your app': totp(0) });
+            await press(page, 'Switch two-step sign-in on');
+            await insp.check(page, 'two-step on, recovery codes shown once');
+            assert.equal(await page.locator('.recovery-codes li').count(), 10);
+            await press(page, 'Sign out');
+            await fill(page, { 'E-mail address': 'ben@example.org', Password: PASSWORD });
+            await press(page, 'Sign in');
+            assert.equal(new URL(page.url()).pathname, '/login/code');
+            await insp.check(page, 'the code step of signing in');
+            await fill(page, { Code: totp(30) }); // the enrolment used this step's code
+            await press(page, 'Continue');
+            assert.equal(new URL(page.url()).pathname, '/');
+            await insp.check(page, 'client signed in with a code');
         });
 
         if (javaScript) keyboardJourney({ step, person, url, inspector: () => insp, people, password: PASSWORD });
