@@ -3,6 +3,7 @@
 #define INTERLUDE_APP_H
 
 #include "http/router.h"
+#include "mail/mail.h"
 
 /* Every route, indexed by name (routes.c). Tests enumerate this table
  * through `interlude routes`. */
@@ -37,6 +38,9 @@ enum route_id {
     /* reset.c */
     R_RESET_FORM,
     R_RESET,
+    R_FORGOT_FORM,
+    R_FORGOT,
+    R_ADMIN_MAIL,
     /* @admin-routes */
     /* clients.c, invites.c */
     R_CLIENTS,
@@ -171,6 +175,21 @@ void h_admin_support_delete(struct request *req);
 void h_reset_form(struct request *req);
 void h_reset(struct request *req);
 /* @admin-handlers */
+
+/* mailing.c: invitations with their message, the forgotten password, the
+ * outbox page. */
+/* Inserts an invitation (STMT_INVITE_CREATE's seven params) and queues its
+ * message to email with link, in one transaction. *mailed says whether it
+ * was queued (MAIL_OFF when mail is off; MAIL_FULL keeps the invitation,
+ * whose link the page shows). */
+enum db_status invite_create_mailed(const char *const params[7], const char *email,
+                                    const char *link, int valid_days, long long *invite_id,
+                                    enum mail_result *mailed);
+/* Sets "mailed", "mail_off" and "mail_failed" on a link page's data. */
+void invite_mail_flags(json_t *data, enum mail_result mailed);
+void h_forgot_form(struct request *req);
+void h_forgot(struct request *req);
+void h_admin_mail(struct request *req);
 
 /* clients.c, invites.c */
 void h_clients(struct request *req);

@@ -44,6 +44,8 @@ const struct sealed_column sealed_columns[] = {
      "'attention:' || client_id || ':' || assignment_id || ':' || coalesce(entry_id, 0) || ':' || "
      "kind"},
     {"attention_items", "id", "ack_note_enc", "'attention:' || client_id || ':' || id || ':note'"},
+    /* migrations/0011_outbox.sql: a message waiting to be sent */
+    {"outbox", "id", "body_enc", "'outbox:' || message_id"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -635,6 +635,7 @@ enum db_status mail_outbox_summary(json_t **out)
                                               "tries", PQgetvalue(res, i, 2), "reason",
                                               PQgetvalue(res, i, 3)));
     PQclear(res);
+    json_object_set_new(o, "has_failures", json_boolean(json_array_size(list) > 0));
     json_object_set_new(o, "failures", list);
     *out = o;
     return DB_OK;

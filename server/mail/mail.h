@@ -49,6 +49,7 @@ enum mail_result {
     MAIL_FULL = 2,  /* the outbox holds MAIL_OUTBOX_MAX waiting messages */
     MAIL_REFUSED = 3, /* a bad address or a template that did not render */
     MAIL_DB = 4,    /* a database error: roll back */
+    MAIL_SKIPPED = 5, /* not for mailing (an admin's reset link): never returned */
 };
 
 /* Renders templates/mail/<tpl>_text.html and <tpl>_html.html with data
