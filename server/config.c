@@ -54,6 +54,7 @@ enum {
     VAR_SMTP_URL_FILE,
     VAR_MAIL_FROM,
     VAR_MAIL_REQUIRE_TLS,
+    VAR_SMTP_CA_FILE,
     VAR_PRACTICE_NAME,
     VAR_MAIL_RETRY,
     VAR_MAIL_MAX_TRIES,
@@ -134,6 +135,9 @@ static const struct var vars[VAR__MAX] = {
     [VAR_MAIL_REQUIRE_TLS] = {"MAIL_REQUIRE_TLS", "auto", V_STRING, 0, 0,
                               "1: refuse to send without TLS (smtps:// or STARTTLS); 0: use "
                               "it when offered; auto: 1 unless the relay is on loopback"},
+    [VAR_SMTP_CA_FILE] = {"SMTP_CA_FILE", "", V_STRING, 0, 0,
+                          "CA certificates the relay's certificate is checked against "
+                          "(default: the system's)"},
     [VAR_PRACTICE_NAME] = {"PRACTICE_NAME", "Interlude", V_STRING, 0, 0,
                            "short, neutral name in mail subjects ('A note from ...')"},
     [VAR_MAIL_RETRY] = {"MAIL_RETRY_SECONDS", "30", V_UINT, 1, 3600,
@@ -357,6 +361,9 @@ int config_load(struct config *cfg, char *err, size_t errlen)
                 snprintf(err, errlen, "MAIL_REQUIRE_TLS=%s is not valid: 0, 1 or auto", val);
                 return -1;
             }
+            break;
+        case VAR_SMTP_CA_FILE:
+            cfg->smtp_ca_file = *val ? val : NULL;
             break;
         case VAR_PRACTICE_NAME:
             cfg->practice_name = val;

@@ -419,9 +419,8 @@ static enum send_outcome smtp_send(const char *to, const char *msg, size_t len, 
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, SEND_TIMEOUT_S);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    const char *ca = getenv("SMTP_CA_FILE");
-    if (ca != NULL && *ca)
-        curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    if (mcfg->smtp_ca_file != NULL)
+        curl_easy_setopt(c, CURLOPT_CAINFO, mcfg->smtp_ca_file);
     CURLcode rc = curl_easy_perform(c);
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
