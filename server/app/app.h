@@ -187,6 +187,11 @@ enum db_status invite_create_mailed(const char *const params[7], const char *ema
                                     enum mail_result *mailed);
 /* Sets "mailed", "mail_off" and "mail_failed" on a link page's data. */
 void invite_mail_flags(json_t *data, enum mail_result mailed);
+/* Queues the alert message (a count and a link, no name, no content) to
+ * each enabled therapist of client_id, inside the caller's transaction. A
+ * full outbox does not refuse the entry (the alert is on the caseload
+ * anyway). DB_OK, or the database error. A no-op when mail is off. */
+enum db_status mail_alert_care_team(long long client_id, int count);
 void h_forgot_form(struct request *req);
 void h_forgot(struct request *req);
 void h_admin_mail(struct request *req);

@@ -78,6 +78,29 @@ void invite_mail_flags(json_t *data, enum mail_result mailed)
                         json_boolean(mailed == MAIL_FULL || mailed == MAIL_REFUSED));
 }
 
+/* ---- alerts ---- */
+
+enum db_status mail_alert_care_team(long long client_id, int count)
+{
+    if (!mail_enabled())
+        return DB_OK;
+    char cid[24], subject[128];
+    snprintf(cid, sizeof(cid), "%lld", client_id);
+    subject_of(subject, sizeof(subject));
+    const char *p[] = {cid};
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_CARE_TEAM_EMAILS, 1, p, &res);
+    if (st != DB_OK)
+        return st;
+    json_t *data = json_pack("{s:i}", "count", count);
+    for (int i = 0; i < PQntuples(res) && st == DB_OK; i++)
+        if (mail_enqueue("alert", PQgetvalue(res, i, 0), subject, "alert", data) == MAIL_DB)
+            st = DB_HARD;
+    json_decref(data);
+    PQclear(res);
+    return st;
+}
+
 /* ---- forgotten password ---- */
 
 static json_t *forgot_data(void)

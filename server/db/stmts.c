@@ -990,6 +990,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     [STMT_RESET_REQUEST_ADD] = {.name = "reset_request_add",
                                 .sql = "INSERT INTO reset_requests (key) VALUES ($1)",
                                 .nparams = 1},
+    /* $1 client: the addresses of their enabled therapists (alerts). */
+    [STMT_CARE_TEAM_EMAILS] = {.name = "care_team_emails",
+                               .sql = "SELECT t.email FROM care_team ct JOIN users t ON t.id = "
+                                      "ct.therapist_id WHERE ct.client_id = $1 AND "
+                                      "t.disabled_at IS NULL ORDER BY t.id LIMIT 20",
+                               .nparams = 1},
     [STMT_RESET_REQUEST_PURGE] = {.name = "reset_request_purge",
                                   .sql = "DELETE FROM reset_requests WHERE at < now() - interval "
                                          "'1 day'",

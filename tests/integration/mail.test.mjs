@@ -292,3 +292,26 @@ test('settings are checked at start, one line naming the variable; without SMTP_
     assert.equal(res.status, 201);
     assert.match(res.body, /mail is off/);
 });
+
+test('a risk answer mails the therapist in the entry\'s transaction: a count and a link, no name, nothing written', async () => {
+    const smtp = await startSmtp();
+    stops.push(() => smtp.stop());
+    const srv = await mailServer(smtp);
+    const t = await therapistOn(srv);
+    const client = await invitedPerson(srv, { kind: 'client', createdBy: t.id, name: 'Quinn Canaryclient' });
+    const a = q(srv, `INSERT INTO assignments (activity_id, version_id, therapist_id, client_id, start_date, due_date)
+                      SELECT l.id, l.version_id, ${t.id}, ${client.id}, current_date, current_date + 7
+                      FROM activity_latest l WHERE l.slug = 'phq-9' AND l.source = 'library' RETURNING id`);
+    const form = await client.get(`/homework/${a}/practice`);
+    const key = /name="idempotency_key" value="([^"]+)"/.exec(form.body)[1];
+    const answers = Object.fromEntries([1, 1, 0, 0, 0, 0, 0, 0, 1].map((x, i) => [`phq9_${i + 1}`, String(x)]));
+    const res = await client.post(`/homework/${a}/practice`, { ...answers, idempotency_key: key, action: 'submit' });
+    assert.equal(res.status, 303);
+    assert.equal(q(srv, `SELECT count(*) FROM attention_items WHERE kind = 'risk'`), '1', 'a risk item');
+    assert.equal(q(srv, `SELECT count(*) FROM outbox WHERE kind = 'alert'`), '1', 'queued with the entry');
+    const [msg] = await smtp.waitFor(1);
+    assert.equal(msg.headers.to, `<${t.email}>`);
+    assert.equal(msg.subject, 'A note from Quiet Room');
+    assert.match(msg.text, /1 item\(s\)/);
+    for (const w of ['Quinn', 'Canaryclient', 'PHQ', 'risk']) assert.ok(!`${msg.subject}${msg.text}${msg.html}`.includes(w), `"${w}" in the alert`);
+});
