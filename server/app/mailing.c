@@ -163,7 +163,8 @@ static enum db_status forgot_tx(void *arg)
     if (len >= sizeof(lower))
         len = sizeof(lower) - 1;
     for (size_t i = 0; i < len; i++)
-        lower[i] = (char)(c->email[i] >= 'A' && c->email[i] <= 'Z' ? c->email[i] + 32 : c->email[i]);
+        lower[i] =
+            (char)(c->email[i] >= 'A' && c->email[i] <= 'Z' ? c->email[i] + 32 : c->email[i]);
     lower[len] = '\0';
     unsigned char h[32];
     crypto_generichash(h, sizeof(h), (const unsigned char *)lower, len, NULL, 0);

@@ -975,7 +975,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     [STMT_OUTBOX_FAILURES] = {.name = "outbox_failures",
                               .sql = "SELECT kind, to_char(done_at AT TIME ZONE 'UTC', "
                                      "'YYYY-MM-DD HH24:MI'), tries, coalesce(last_error, '') FROM "
-                                     "outbox WHERE status = 'failed' ORDER BY done_at DESC LIMIT 20",
+                                     "outbox WHERE status = 'failed' ORDER BY done_at DESC "
+                                     "LIMIT 20",
                               .nparams = 0},
     /* $1 e-mail: an enabled account of that address. */
     [STMT_FORGOT_USER] = {.name = "forgot_user",

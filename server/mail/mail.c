@@ -237,8 +237,8 @@ static void unescape_into(struct buf *out, const char *s, size_t n)
     static const struct {
         const char *ent;
         char c;
-    } ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''},
-                {"&#x27;", '\''}};
+    } ents[] = {{"&amp;", '&'},  {"&lt;", '<'},   {"&gt;", '>'},
+                {"&quot;", '"'}, {"&#39;", '\''}, {"&#x27;", '\''}};
     for (size_t i = 0; i < n; i++) {
         bool done = false;
         if (s[i] == '&') {
@@ -306,12 +306,14 @@ static int compose(const char *message_id, const char *to, const char *subject, 
                "Auto-Submitted: auto-generated\r\nX-Auto-Response-Suppress: All\r\n"
                "Content-Type: multipart/alternative; boundary=\"=_%s\"\r\n\r\n",
                to, subj_enc, message_id, boundary);
-    buf_printf(out, "--=_%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-                    "Content-Transfer-Encoding: base64\r\n\r\n",
+    buf_printf(out,
+               "--=_%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+               "Content-Transfer-Encoding: base64\r\n\r\n",
                boundary);
     put_base64(out, plain.data ? plain.data : "", plain.len);
-    buf_printf(out, "--=_%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
-                    "Content-Transfer-Encoding: base64\r\n\r\n",
+    buf_printf(out,
+               "--=_%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
+               "Content-Transfer-Encoding: base64\r\n\r\n",
                boundary);
     put_base64(out, html.data ? html.data : "", html.len);
     buf_printf(out, "--=_%s--\r\n", boundary);
@@ -435,15 +437,13 @@ static enum send_outcome smtp_send(const char *to, const char *msg, size_t len, 
         return code >= 500 ? SEND_PERMANENT : SEND_TEMPORARY;
     }
     snprintf(why, whylen, "%s", curl_easy_strerror(rc));
-    return rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL ||
-                   rc == CURLE_LOGIN_DENIED
+    return rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_LOGIN_DENIED
                ? SEND_PERMANENT
                : SEND_TEMPORARY;
 }
 
 /* Prepends the Date header and sends. */
-static enum send_outcome send_with_date(const char *to, const char *body, char *why,
-                                        size_t whylen)
+static enum send_outcome send_with_date(const char *to, const char *body, char *why, size_t whylen)
 {
     char date[64];
     time_t now = time(NULL);
@@ -504,7 +504,8 @@ static int send_batch(void)
         if (o == SEND_OK) {
             const char *p[] = {id};
             db_exec(STMT_OUTBOX_SENT, 1, p, NULL);
-            log_event(LOG_INFO, "mail sent", json_pack("{s:s, s:i}", "outbox_id", id, "tries", tries));
+            log_event(LOG_INFO, "mail sent",
+                      json_pack("{s:s, s:i}", "outbox_id", id, "tries", tries));
         } else if (o == SEND_PERMANENT || (unsigned)tries >= mcfg->mail_max_tries) {
             const char *p[] = {id, why};
             db_exec(STMT_OUTBOX_FAILED, 2, p, NULL);
@@ -629,10 +630,10 @@ enum db_status mail_outbox_summary(json_t **out)
     }
     json_t *list = json_array();
     for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s}", "kind",
-                                              PQgetvalue(res, i, 0), "at", PQgetvalue(res, i, 1),
-                                              "tries", PQgetvalue(res, i, 2), "reason",
-                                              PQgetvalue(res, i, 3)));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s, s:s}", "kind", PQgetvalue(res, i, 0), "at",
+                                        PQgetvalue(res, i, 1), "tries", PQgetvalue(res, i, 2),
+                                        "reason", PQgetvalue(res, i, 3)));
     PQclear(res);
     json_object_set_new(o, "has_failures", json_boolean(json_array_size(list) > 0));
     json_object_set_new(o, "failures", list);

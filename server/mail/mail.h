@@ -45,10 +45,10 @@ int mail_encode_phrase(const char *s, char *out, size_t outlen);
 /* Outcomes of mail_enqueue. */
 enum mail_result {
     MAIL_QUEUED = 0,
-    MAIL_OFF = 1,   /* no SMTP_URL: nothing queued */
-    MAIL_FULL = 2,  /* the outbox holds MAIL_OUTBOX_MAX waiting messages */
+    MAIL_OFF = 1,     /* no SMTP_URL: nothing queued */
+    MAIL_FULL = 2,    /* the outbox holds MAIL_OUTBOX_MAX waiting messages */
     MAIL_REFUSED = 3, /* a bad address or a template that did not render */
-    MAIL_DB = 4,    /* a database error: roll back */
+    MAIL_DB = 4,      /* a database error: roll back */
     MAIL_SKIPPED = 5, /* not for mailing (an admin's reset link): never returned */
 };
 
