@@ -168,8 +168,9 @@ static enum db_status forgot_tx(void *arg)
     lower[len] = '\0';
     unsigned char h[32];
     crypto_generichash(h, sizeof(h), (const unsigned char *)lower, len, NULL, 0);
-    memcpy(key, "addr:", 5);
-    sodium_bin2hex(key + 5, sizeof(key) - 5, h, sizeof(h));
+    char hex[2 * sizeof(h) + 1];
+    sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+    snprintf(key, sizeof(key), "addr:%s", hex);
     if ((st = count_and_record(key, &n_addr)) != DB_OK)
         return st;
 

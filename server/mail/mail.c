@@ -201,7 +201,8 @@ int mail_encode_phrase(const char *s, char *out, size_t outlen)
         return -1;
     memcpy(out, "=?UTF-8?B?", 10);
     sodium_bin2base64(out + 10, b64, (const unsigned char *)s, n, sodium_base64_VARIANT_ORIGINAL);
-    strcat(out, "?=");
+    size_t used = strlen(out);
+    snprintf(out + used, outlen - used, "?=");
     return 0;
 }
 
