@@ -24,7 +24,8 @@
 // Environment: BENCH_SECONDS (8) per run, BENCH_ROUNDS (3), BENCH_THREADS
 // (the server's THREADS, default 4 as in config.c), BENCH_CONNS (32),
 // BENCH_SUT_CPU, BENCH_LOAD_CPU, BENCH_ONLY (comma list of sections:
-// pages,halfrate,login,memory,startup), BENCH_KEEP=1 (keep the cluster and
+// pages,halfrate,login,memory,startup), BENCH_PAGES (comma list of the pages
+// to run: dashboard,exercise,caseload,entry,practice), BENCH_KEEP=1 (keep the cluster and
 // print its directory), BENCH_PROFILE=<page> (perf record of the server
 // during that page's first round; see docs/PERFORMANCE.md), BENCH_LABEL
 // (a word for the report's file name).
@@ -51,6 +52,7 @@ const C = {
     sut: env.BENCH_SUT_CPU ?? '0',
     load: env.BENCH_LOAD_CPU ?? '1',
     only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null,
+    pages: env.BENCH_PAGES ? new Set(env.BENCH_PAGES.split(',')) : null,
     keep: env.BENCH_KEEP === '1',
     profile: env.BENCH_PROFILE || '',
     label: env.BENCH_LABEL || '',
@@ -437,6 +439,8 @@ async function main() {
         'COPY comments (entry_id, author_id, body_enc, idempotency_key, created_at, read_at) FROM STDIN');
     const tl3 = Date.now();
     psql(pgUrl, 'DROP TABLE bench_entry_src');
+    // The caseload page's therapist: 100 clients, 20,000 entries (issue 14).
+    sh('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', `hash=${hash}`, '-d', pgUrl, '-f', 'bench/sql/caseload_dataset.sql']);
     sh('psql', ['-X', '-q', '-d', pgUrl, '-c', 'VACUUM ANALYZE']);
     const tl4 = Date.now();
     const count = (t) => Number(psql(pgUrl, `SELECT count(*) FROM ${t}`));
@@ -463,6 +467,7 @@ async function main() {
         c2: uid('client2@bench.test'),
         c3: uid('client3@bench.test'),
         t1: uid('therapist1@bench.test'),
+        tc: uid('caseload@bench.test'),
     };
     ids.exercise = idOf("SELECT id FROM activities WHERE source = 'library' AND slug = 'daily-appreciations'");
     ids.entry = idOf(`SELECT e.id FROM entries e WHERE e.client_id = ${ids.c2} AND e.status = 'submitted' AND EXISTS (SELECT 1 FROM comments c WHERE c.entry_id = e.id) ORDER BY e.id LIMIT 1`);
@@ -474,6 +479,7 @@ async function main() {
         c2: await signIn(C.port, 'client2@bench.test'),
         c3: await signIn(C.port, 'client3@bench.test'),
         t1: await signIn(C.port, 'therapist1@bench.test'),
+        tc: await signIn(C.port, 'caseload@bench.test'),
     };
     const answers = { days_done: '3', warmth: '7', favourite: 'When you noticed I had tidied the kitchen before your parents came over.', receiving_ease: '6' };
     const postForm = new URLSearchParams(answers).toString();
@@ -488,6 +494,7 @@ async function main() {
         dashboard: ['-- GET / as a client (h_dashboard): the guard, then the page\n', sess, sqlgen('hw_dashboard', 'uid')],
         exercise: ['-- GET /library/{id} as a therapist (h_activity, assign_targets)\n', sess, sqlgen('activity_get', 'aid', 'uid'), sqlgen('activity_versions', 'aid'), sqlgen('therapist_clients', 'uid'), sqlgen('therapist_couples', 'uid')],
         entry: ['-- GET /api/v1/entries/{id} as its author (homework_entry_access, entry_page)\n', sess, sqlgen('hw_entry_get', 'eid'), sqlgen('hw_assignment_get', 'asg'), sqlgen('hw_comments', 'eid'), sqlgen('audit_insert', 'uid', 'action', 'otype', 'eid', 'uid', 'ip'), sqlgen('hw_comments_mark_read', 'eid', 'uid', 'yes')],
+        caseload: ['-- GET /clients as a therapist with 100 clients and 20,000 entries (h_clients, assign_caseload)\n', sess, sqlgen('therapist_clients', 'uid'), sqlgen('therapist_couples', 'uid'), sqlgen('therapist_invites', 'uid'), sqlgen('clients_overview', 'uid')],
         practice: [
             '-- POST /homework/{id}/practice, action=submit, a fresh key (h_practice_post, submit_tx)\n',
             sess,
@@ -510,6 +517,7 @@ async function main() {
     const pages = {
         dashboard: { path: '/', sess: S.c1, vars: { ...base, th: S.c1.tokenHash, uid: ids.c1 }, hello: true, expect: 200 },
         exercise: { path: `/library/${ids.exercise}`, sess: S.t1, vars: { ...base, th: S.t1.tokenHash, uid: ids.t1, aid: ids.exercise }, hello: true, expect: 200 },
+        caseload: { path: '/clients', sess: S.tc, vars: { ...base, th: S.tc.tokenHash, uid: ids.tc }, hello: true, expect: 200 },
         entry: { path: `/api/v1/entries/${ids.entry}`, accept: 'application/json', sess: S.c2, vars: { ...base, th: S.c2.tokenHash, uid: ids.c2, eid: ids.entry, asg: ids.entryAsg, action: 'entry.viewed', otype: 'entry', ip: '127.0.0.1', yes: 'true' }, hello: false, expect: 200 },
         practice: { path: `/homework/${ids.postAsg}/practice`, post: true, sess: S.c3, vars: { ...base, th: S.c3.tokenHash, uid: ids.c3, asg: ids.postAsg, sealed: sealedPost, no: 'false', action: 'entry.submitted', otype: 'entry', ip: '127.0.0.1' }, hello: false, expect: 303 },
     };
@@ -545,6 +553,7 @@ async function main() {
     if (want('pages')) {
         log(`== pages: requests/s and latency, app vs references (${C.rounds} rounds, alternating)`);
         for (const [name, pg] of Object.entries(pages)) {
+            if (C.pages && !C.pages.has(name)) continue;
             const runs = (R.runs[name] = { app: [], pgbench: [], hello: [] });
             let hello = null;
             const helloPort = C.port + 1;
@@ -791,6 +800,10 @@ function report() {
         add('exercise page vs pgbench (info)', '-', pc(x));
         const y = med('exercise', 'app', 'rps') / med('exercise', 'hello', 'rps');
         add('exercise page vs hello (info)', '-', pc(y));
+    }
+    if (R.runs?.caseload) {
+        const x = med('caseload', 'app', 'rps') / med('caseload', 'pgbench', 'rps');
+        add('caseload (100 clients, 20,000 entries) vs pgbench', '≥ 60 %', pc(x), x >= 0.6);
     }
     if (R.runs?.entry) {
         const x = med('entry', 'app', 'rps') / med('entry', 'pgbench', 'rps');

@@ -27,8 +27,8 @@
 #   SUITES="unit db integration content browser"  which suites to run
 #   VARIANTS="plain asan"         which builds to test
 #   TEST_OUTPUT=test-output       where every TAP stream and stderr is kept
-#   UNIT_TIMEOUT=120 DB_TIMEOUT=180 INTEGRATION_TIMEOUT=300  seconds per binary / node run
-#   BROWSER_TIMEOUT=300           seconds for the browser suite
+#   UNIT_TIMEOUT=120 DB_TIMEOUT=180 INTEGRATION_TIMEOUT=600  seconds per binary / node run
+#   BROWSER_TIMEOUT=600           seconds for the browser suite
 #
 # The last line of output is always "N passed, N failed". The exit status is
 # non-zero when anything failed or when no test ran at all.
@@ -42,8 +42,8 @@ VARIANTS=${VARIANTS:-plain asan}
 OUT=${TEST_OUTPUT:-test-output}
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-120}
 DB_TIMEOUT=${DB_TIMEOUT:-180}
-INTEGRATION_TIMEOUT=${INTEGRATION_TIMEOUT:-300}
-BROWSER_TIMEOUT=${BROWSER_TIMEOUT:-300}
+INTEGRATION_TIMEOUT=${INTEGRATION_TIMEOUT:-600}
+BROWSER_TIMEOUT=${BROWSER_TIMEOUT:-600}
 
 SAN_ENV=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)

@@ -292,7 +292,6 @@ static int slot_connect(struct db_slot *slot)
      * (DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS, or this thread's own
      * limits): a statement stuck behind a lock fails with 55P03 or 57014
      * instead of holding a worker, and the request answers 503. */
-    char options[192] = "";
     unsigned lock_ms = tls_lock_ms, statement_ms = tls_statement_ms;
     if (config_current != NULL) {
         if (lock_ms == 0)
@@ -300,16 +299,22 @@ static int slot_connect(struct db_slot *slot)
         if (statement_ms == 0)
             statement_ms = config_current->db_stmt_timeout_ms;
     }
-    if (lock_ms == DB_NO_TIMEOUT)
-        lock_ms = 0;
-    if (statement_ms == DB_NO_TIMEOUT)
-        statement_ms = 0;
-    snprintf(options, sizeof(options), "-c lock_timeout=%u -c statement_timeout=%u%s%s", lock_ms,
-             statement_ms,
-             config_current != NULL && config_current->timezone ? " -c TimeZone=" : "",
-             config_current != NULL && config_current->timezone ? config_current->timezone : "");
-    const char *const keys[] = {"connect_timeout", "dbname", "application_name", "options", NULL};
-    const char *const values[] = {DEFAULT_CONNECT_TIMEOUT, conninfo, "interlude", options, NULL};
+    /* Only what is set: without any (the database tests) "options" is left
+     * out, so PGOPTIONS from the environment still applies. */
+    char lock_opt[40] = "", stmt_opt[48] = "", tz_opt[80] = "", options[192];
+    if (lock_ms != 0)
+        snprintf(lock_opt, sizeof(lock_opt), " -c lock_timeout=%u",
+                 lock_ms == DB_NO_TIMEOUT ? 0 : lock_ms);
+    if (statement_ms != 0)
+        snprintf(stmt_opt, sizeof(stmt_opt), " -c statement_timeout=%u",
+                 statement_ms == DB_NO_TIMEOUT ? 0 : statement_ms);
+    if (config_current != NULL && config_current->timezone != NULL)
+        snprintf(tz_opt, sizeof(tz_opt), " -c TimeZone=%s", config_current->timezone);
+    snprintf(options, sizeof(options), "%s%s%s", lock_opt, stmt_opt, tz_opt);
+    const char *const keys[] = {"connect_timeout", "dbname", "application_name",
+                                options[0] ? "options" : NULL, NULL};
+    const char *const values[] = {DEFAULT_CONNECT_TIMEOUT, conninfo, "interlude",
+                                  options[0] ? options + 1 : "", NULL};
     conn = PQconnectdbParams(keys, values, 1);
     free(conninfo);
 
