@@ -27,7 +27,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         gcc make libc6-dev pkg-config binutils \
-        libmicrohttpd-dev libjansson-dev libargon2-dev libsodium-dev libpq-dev \
+        libmicrohttpd-dev libjansson-dev libargon2-dev libsodium-dev libpq-dev libcurl4-openssl-dev \
         liboath-dev libqrencode-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -43,7 +43,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 # (no home, no shell, no password).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libmicrohttpd12 libjansson4 libargon2-1 libsodium23 libpq5 \
+        libmicrohttpd12 libjansson4 libargon2-1 libsodium23 libpq5 libcurl4 ca-certificates \
         liboath0 libqrencode4 \
     && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old \
     && groupadd --system --gid 10001 interlude \

@@ -21,12 +21,12 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Libraries, through pkg-config where it knows them (falls back to plain -l).
-PKGS := libmicrohttpd jansson libpq libargon2 libsodium liboath libqrencode
+PKGS := libmicrohttpd jansson libpq libargon2 libsodium liboath libqrencode libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ifeq ($(strip $(PKG_LIBS)),)
 PKG_CFLAGS := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-PKG_LIBS := -lmicrohttpd -ljansson -lpq -largon2 -lsodium -loath -lqrencode
+PKG_LIBS := -lmicrohttpd -ljansson -lpq -largon2 -lsodium -loath -lqrencode -lcurl
 endif
 CMOCKA_LIBS := $(or $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null),-lcmocka)
 

@@ -23,9 +23,9 @@ set -euo pipefail
 packages=(
     gcc make libc6-dev pkg-config
     libmicrohttpd-dev libjansson-dev libargon2-dev libsodium-dev libpq-dev libcmocka-dev
-    liboath-dev libqrencode-dev oathtool
+    liboath-dev libqrencode-dev oathtool libcurl4-openssl-dev
     postgresql-15 postgresql-client-15
-    curl ca-certificates
+    curl ca-certificates python3-aiosmtpd
 )
 if [[ ${1:-} == --lint ]]; then
     packages+=(clang-format clang-tidy cppcheck shellcheck clang libclang-rt-14-dev)

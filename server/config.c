@@ -1,6 +1,8 @@
 /* config.c: the table of environment variables, their defaults and parsers. */
 #include "config.h"
 
+#include "mail/mail.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -48,6 +50,15 @@ enum {
     VAR_DATA_KEY_FILE,
     VAR_DATA_KEYS_OLD,
     VAR_DATA_KEYS_OLD_FILE,
+    VAR_SMTP_URL,
+    VAR_SMTP_URL_FILE,
+    VAR_MAIL_FROM,
+    VAR_MAIL_REQUIRE_TLS,
+    VAR_SMTP_CA_FILE,
+    VAR_PRACTICE_NAME,
+    VAR_MAIL_RETRY,
+    VAR_MAIL_MAX_TRIES,
+    VAR_MAIL_OUTBOX_MAX,
     VAR__MAX
 };
 
@@ -114,6 +125,27 @@ static const struct var vars[VAR__MAX] = {
                            "earlier data keys, comma-separated, to read older data (rotate-key)"},
     [VAR_DATA_KEYS_OLD_FILE] = {"INTERLUDE_DATA_KEYS_OLD_FILE", "", V_STRING, 0, 0,
                                 "file of earlier data keys, one per line (mode 600)"},
+    [VAR_SMTP_URL] = {"SMTP_URL", "", V_STRING, 0, 0,
+                      "mail relay, e.g. smtp://mail:25 or smtps://user:pass@host:465; unset: "
+                      "mail is off and links are shown on screen"},
+    [VAR_SMTP_URL_FILE] = {"SMTP_URL_FILE", "", V_STRING, 0, 0,
+                           "file holding SMTP_URL (it carries a password; mode 600)"},
+    [VAR_MAIL_FROM] = {"MAIL_FROM", "", V_STRING, 0, 0,
+                       "sender, 'Name <address>' or an address (required with SMTP_URL)"},
+    [VAR_MAIL_REQUIRE_TLS] = {"MAIL_REQUIRE_TLS", "auto", V_STRING, 0, 0,
+                              "1: refuse to send without TLS (smtps:// or STARTTLS); 0: use "
+                              "it when offered; auto: 1 unless the relay is on loopback"},
+    [VAR_SMTP_CA_FILE] = {"SMTP_CA_FILE", "", V_STRING, 0, 0,
+                          "CA certificates the relay's certificate is checked against "
+                          "(default: the system's)"},
+    [VAR_PRACTICE_NAME] = {"PRACTICE_NAME", "Interlude", V_STRING, 0, 0,
+                           "short, neutral name in mail subjects ('A note from ...')"},
+    [VAR_MAIL_RETRY] = {"MAIL_RETRY_SECONDS", "30", V_UINT, 1, 3600,
+                        "first retry of a message the relay deferred; doubled each time"},
+    [VAR_MAIL_MAX_TRIES] = {"MAIL_MAX_TRIES", "8", V_UINT, 1, 100,
+                            "tries before a message is marked failed"},
+    [VAR_MAIL_OUTBOX_MAX] = {"MAIL_OUTBOX_MAX", "10000", V_UINT, 1, 10000000,
+                             "messages waiting at most; then new ones are refused"},
 };
 
 const struct config *config_current;
@@ -151,6 +183,22 @@ static int parse_listen(const char *s, struct config *cfg)
     cfg->listen_host[colon - s] = '\0';
     cfg->listen_port = (unsigned short)port;
     return 0;
+}
+
+/* The first line of a file, without its newline, in a static buffer (read
+ * once at start); NULL when the file cannot be read or the line is empty. */
+static const char *read_first_line(const char *path)
+{
+    static char line[2048];
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    const char *got = fgets(line, sizeof(line), f);
+    fclose(f);
+    if (got == NULL)
+        return NULL;
+    line[strcspn(line, "\r\n")] = '\0';
+    return line[0] ? line : NULL;
 }
 
 int config_load(struct config *cfg, char *err, size_t errlen)
@@ -288,9 +336,50 @@ int config_load(struct config *cfg, char *err, size_t errlen)
         case VAR_DATA_KEYS_OLD_FILE:
             cfg->data_keys_old_file = *val ? val : NULL;
             break;
+        case VAR_SMTP_URL:
+            cfg->smtp_url = *val ? val : NULL;
+            break;
+        case VAR_SMTP_URL_FILE:
+            if (*val && cfg->smtp_url != NULL) {
+                snprintf(err, errlen, "SMTP_URL and SMTP_URL_FILE are both set: use one");
+                return -1;
+            }
+            if (*val && (cfg->smtp_url = read_first_line(val)) == NULL) {
+                snprintf(err, errlen, "SMTP_URL_FILE=%s cannot be read or is empty", val);
+                return -1;
+            }
+            break;
+        case VAR_MAIL_FROM:
+            cfg->mail_from = *val ? val : NULL;
+            break;
+        case VAR_MAIL_REQUIRE_TLS:
+            if (strcmp(val, "auto") == 0)
+                cfg->mail_require_tls = -1;
+            else if (strcmp(val, "0") == 0 || strcmp(val, "1") == 0)
+                cfg->mail_require_tls = val[0] - '0';
+            else {
+                snprintf(err, errlen, "MAIL_REQUIRE_TLS=%s is not valid: 0, 1 or auto", val);
+                return -1;
+            }
+            break;
+        case VAR_SMTP_CA_FILE:
+            cfg->smtp_ca_file = *val ? val : NULL;
+            break;
+        case VAR_PRACTICE_NAME:
+            cfg->practice_name = val;
+            break;
+        case VAR_MAIL_RETRY:
+            cfg->mail_retry_seconds = (unsigned)n;
+            break;
+        case VAR_MAIL_MAX_TRIES:
+            cfg->mail_max_tries = (unsigned)n;
+            break;
+        case VAR_MAIL_OUTBOX_MAX:
+            cfg->mail_outbox_max = (unsigned)n;
+            break;
         default:
             break;
         }
     }
-    return 0;
+    return mail_config_check(cfg, err, errlen);
 }

@@ -22,6 +22,7 @@
 #include "db/db.h"
 #include "db/migrate.h"
 #include "http/server.h"
+#include "mail/mail.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -51,6 +52,8 @@ static void usage(void)
            "  rotate-key\n"
            "            re-encrypt every stored answer and reply not sealed with the current\n"
            "            data key (give the old keys in INTERLUDE_DATA_KEYS_OLD); safe to re-run\n"
+           "  mail-test --to ADDRESS\n"
+           "            send one test message through SMTP_URL now; 0 when the relay took it\n"
            "  routes    print the table of routes as JSON\n"
            "  --help    this text\n\n");
     config_print_help();
@@ -130,6 +133,13 @@ static int cmd_check(const struct config *cfg)
         rc = EXIT_TEMPLATES;
         goto cleanup;
     }
+    char merr[512];
+    if (mail_init(cfg, merr, sizeof(merr)) != 0) {
+        fprintf(stderr, "interlude: %s\n", merr);
+        rc = EXIT_TEMPLATES;
+        goto cleanup;
+    }
+    mail_shutdown();
     PGconn *c = PQconnectdb(cfg->database_url);
     if (PQstatus(c) != CONNECTION_OK) {
         fprintf(stderr, "interlude: database: cannot connect (DATABASE_URL)\n");
@@ -146,7 +156,9 @@ static int cmd_check(const struct config *cfg)
     }
     db_shutdown();
     if (rc == EXIT_OK)
-        printf("configuration, templates and database: ok\n");
+        printf("configuration, templates and database: ok; mail: %s\n",
+               mail_enabled() ? "on (interlude mail-test --to ADDRESS sends a test message)"
+                              : "off (SMTP_URL is not set)");
 cleanup:
     tpl_free(tpl);
     static_free(st);
@@ -160,6 +172,7 @@ static void housekeeping(void)
     const char *params[] = {idle};
     db_exec(STMT_SESSION_PURGE, 1, params, NULL);
     db_exec(STMT_LOGIN_FAILURES_PURGE, 0, NULL, NULL);
+    db_exec(STMT_RESET_REQUEST_PURGE, 0, NULL, NULL);
     long raised = 0;
     if (attention_raise_inactive(&raised) == DB_OK && raised > 0)
         log_event(LOG_INFO, "attention raised",
@@ -172,6 +185,12 @@ static int cmd_serve(const struct config *cfg)
     struct static_set *st = NULL;
     int rc = EXIT_OK;
     if (load_assets(cfg, &tpl, &st) != 0) {
+        rc = EXIT_TEMPLATES;
+        goto cleanup;
+    }
+    char merr[512];
+    if (mail_init(cfg, merr, sizeof(merr)) != 0) {
+        fprintf(stderr, "interlude: %s\n", merr);
         rc = EXIT_TEMPLATES;
         goto cleanup;
     }
@@ -202,10 +221,20 @@ static int cmd_serve(const struct config *cfg)
                       .decorate = app_decorate,
                       .housekeeping = housekeeping,
                       .heavy_workers = cfg->hash_slots};
-    if (server_run(&app) != 0)
+    /* The sender thread (mail) runs beside the HTTP daemon and stops after
+     * it: a message being sent at SIGTERM is finished and marked. */
+    if (mail_sender_start() != 0) {
+        log_msg(LOG_ERROR, "cannot start the mail sender");
         rc = EXIT_FAILURE_GENERAL;
+    } else {
+        log_event(LOG_INFO, "mail", json_pack("{s:b}", "enabled", mail_enabled()));
+        if (server_run(&app) != 0)
+            rc = EXIT_FAILURE_GENERAL;
+        mail_sender_stop();
+    }
     db_shutdown();
 cleanup:
+    mail_shutdown();
     tpl_free(tpl);
     static_free(st);
     return rc;
@@ -299,6 +328,28 @@ static int cmd_create_admin(const struct config *cfg, int argc, char **argv)
     return rc;
 }
 
+/* interlude mail-test --to ADDRESS: one message, sent now. */
+static int cmd_mail_test(const struct config *cfg, int argc, char **argv)
+{
+    if (argc != 4 || strcmp(argv[2], "--to") != 0) {
+        fprintf(stderr, "usage: interlude mail-test --to ADDRESS\n");
+        return EXIT_USAGE;
+    }
+    char err[512];
+    if (mail_init(cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "interlude: %s\n", err);
+        return EXIT_TEMPLATES;
+    }
+    int rc = mail_send_test(argv[3], err, sizeof(err));
+    mail_shutdown();
+    if (rc != 0) {
+        fprintf(stderr, "interlude: mail-test: %s\n", err);
+        return EXIT_FAILURE_GENERAL;
+    }
+    printf("mail-test: the relay accepted the message\n");
+    return EXIT_OK;
+}
+
 /* Re-seals stored values with the current key (crypto/rotate.c). */
 static int cmd_rotate_key(const struct config *cfg)
 {
@@ -326,8 +377,9 @@ int main(int argc, char **argv)
         return cmd_routes();
     bool known = strcmp(cmd, "serve") == 0 || strcmp(cmd, "migrate") == 0 ||
                  strcmp(cmd, "check") == 0 || strcmp(cmd, "healthcheck") == 0 ||
-                 strcmp(cmd, "create-admin") == 0 || strcmp(cmd, "rotate-key") == 0;
-    if (!known || (argc > 2 && strcmp(cmd, "create-admin") != 0)) {
+                 strcmp(cmd, "create-admin") == 0 || strcmp(cmd, "rotate-key") == 0 ||
+                 strcmp(cmd, "mail-test") == 0;
+    if (!known || (argc > 2 && strcmp(cmd, "create-admin") != 0 && strcmp(cmd, "mail-test") != 0)) {
         fprintf(stderr, "interlude: unknown command '%s' (try interlude --help)\n", cmd);
         return EXIT_USAGE;
     }
@@ -357,6 +409,11 @@ int main(int argc, char **argv)
     if (box_init(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "interlude: %s\n", err);
         return EXIT_CONFIG;
+    }
+    if (strcmp(cmd, "mail-test") == 0) {
+        int rc = cmd_mail_test(&cfg, argc, argv);
+        box_shutdown();
+        return rc;
     }
     if (strcmp(cmd, "rotate-key") == 0) {
         int rc = cmd_rotate_key(&cfg);

@@ -101,7 +101,7 @@ void h_admin_users(struct request *req)
  * (/invite/<token>) or a password reset (/reset/<token>) for name and
  * email. token is wiped here; it is in no log, only in this answer. */
 static void link_page(struct request *req, bool invite, char token[TOKEN_LEN + 1], const char *name,
-                      const char *email)
+                      const char *email, enum mail_result mailed)
 {
     const char *link = arena_printf(&req->arena, "%s/%s/%s", config_current->base_url,
                                     invite ? "invite" : "reset", token);
@@ -111,6 +111,7 @@ static void link_page(struct request *req, bool invite, char token[TOKEN_LEN + 1
                              invite ? "therapist" : "reset", "link", link, "display_name", name,
                              "email", email, "is_invite", invite, "is_reset", !invite, "valid_for",
                              invite ? "7 days" : "24 hours");
+    invite_mail_flags(data, mailed);
     view_page(req, 201, "admin_invite_link", data);
 }
 
@@ -181,16 +182,17 @@ void h_admin_invite(struct request *req)
     snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
     snprintf(secs, sizeof(secs), "%d", INVITE_SECONDS);
     const char *params[] = {hash, "therapist", email, name, uid, NULL, secs};
-    PGresult *res = NULL;
-    if (db_exec(STMT_INVITE_CREATE, 7, params, &res) != DB_OK) {
+    char *link = arena_printf(&req->arena, "%s/invite/%s", config_current->base_url, token);
+    long long invite_id = 0;
+    enum mail_result mailed = MAIL_OFF;
+    if (invite_create_mailed(params, email, link, INVITE_SECONDS / 86400, &invite_id, &mailed) !=
+        DB_OK) {
         sodium_memzero(token, sizeof(token));
         invite_not_saved(req, name, email);
         return;
     }
-    long long invite_id = atoll(PQgetvalue(res, 0, 0));
-    PQclear(res);
     audit(req, "invite.created", "invite", invite_id, 0);
-    link_page(req, true, token, name, email);
+    link_page(req, true, token, name, email, mailed);
 }
 
 /* ---- disable, enable, reset link ---- */
@@ -336,7 +338,7 @@ void h_admin_user_reset_link(struct request *req)
         return;
     }
     audit(req, "account.reset_link_created", "user", id, 0);
-    link_page(req, false, token, name, email);
+    link_page(req, false, token, name, email, mail_enabled() ? MAIL_SKIPPED : MAIL_OFF);
 }
 
 /* ---- the audit log ---- */

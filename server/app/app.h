@@ -6,6 +6,7 @@
 
 #include "db/db.h"
 #include "http/router.h"
+#include "mail/mail.h"
 
 /* Every route, indexed by name (routes.c). Tests enumerate this table
  * through `interlude routes`. */
@@ -48,6 +49,9 @@ enum route_id {
     /* reset.c */
     R_RESET_FORM,
     R_RESET,
+    R_FORGOT_FORM,
+    R_FORGOT,
+    R_ADMIN_MAIL,
     /* @admin-routes */
     /* clients.c, invites.c */
     R_CLIENTS,
@@ -208,6 +212,26 @@ void h_admin_support_delete(struct request *req);
 void h_reset_form(struct request *req);
 void h_reset(struct request *req);
 /* @admin-handlers */
+
+/* mailing.c: invitations with their message, the forgotten password, the
+ * outbox page. */
+/* Inserts an invitation (STMT_INVITE_CREATE's seven params) and queues its
+ * message to email with link, in one transaction. *mailed says whether it
+ * was queued (MAIL_OFF when mail is off; MAIL_FULL keeps the invitation,
+ * whose link the page shows). */
+enum db_status invite_create_mailed(const char *const params[7], const char *email,
+                                    const char *link, int valid_days, long long *invite_id,
+                                    enum mail_result *mailed);
+/* Sets "mailed", "mail_off" and "mail_failed" on a link page's data. */
+void invite_mail_flags(json_t *data, enum mail_result mailed);
+/* Queues the alert message (a count and a link, no name, no content) to
+ * each enabled therapist of client_id, inside the caller's transaction. A
+ * full outbox does not refuse the entry (the alert is on the caseload
+ * anyway). DB_OK, or the database error. A no-op when mail is off. */
+enum db_status mail_alert_care_team(long long client_id, int count);
+void h_forgot_form(struct request *req);
+void h_forgot(struct request *req);
+void h_admin_mail(struct request *req);
 
 /* clients.c, invites.c */
 void h_clients(struct request *req);

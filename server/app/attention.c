@@ -302,6 +302,7 @@ enum db_status attention_on_entry(const struct hw_assignment *a, long long entry
     }
     PQclear(res);
 
+    int nrisk = 0;
     for (size_t i = 0; i < n && st == DB_OK; i++) {
         const char *kind = attention_kind_name(found[i].kind);
         char aad[128];
@@ -312,10 +313,16 @@ enum db_status attention_on_entry(const struct hw_assignment *a, long long entry
         const char *ip[] = {cid, kind, aid, eid, sealed};
         st = db_exec(STMT_ATTN_INSERT, 5, ip, NULL);
         free(sealed);
-        if (found[i].kind == ATTN_RISK)
+        if (found[i].kind == ATTN_RISK) {
             *risk = true;
+            nrisk++;
+        }
     }
     sodium_memzero(found, sizeof(found));
+    /* The care team hears of a risk answer by mail (counts and a link
+     * only), queued in this same transaction. */
+    if (st == DB_OK && nrisk > 0)
+        st = mail_alert_care_team(a->client_id, nrisk);
     return st;
 }
 

@@ -255,24 +255,22 @@ void h_client_invite(struct request *req)
     snprintf(uid, sizeof(uid), "%lld", me->id);
     snprintf(secs, sizeof(secs), "%d", CLIENT_INVITE_SECONDS);
     const char *params[] = {hash, "client", email, name, uid, NULL, secs};
-    PGresult *res = NULL;
-    if (db_exec(STMT_INVITE_CREATE, 7, params, &res) != DB_OK || PQntuples(res) != 1) {
-        PQclear(res);
-        sodium_memzero(token, sizeof(token));
+    /* The token exists only here, in the page and in the sealed message:
+     * it is never logged and only its hash is stored. */
+    char *link = arena_printf(&req->arena, "%s/invite/%s", config_current->base_url, token);
+    sodium_memzero(token, sizeof(token));
+    long long invite_id = 0;
+    enum mail_result mailed = MAIL_OFF;
+    if (invite_create_mailed(params, email, link, CLIENT_INVITE_SECONDS / 86400, &invite_id,
+                             &mailed) != DB_OK) {
         invite_not_saved(req, name, email);
         return;
     }
-    long long invite_id = atoll(PQgetvalue(res, 0, 0));
-    PQclear(res);
     audit(req, "invite.created", "invite", invite_id, 0);
-
-    /* The token exists only here and in the page: it is never logged and
-     * only its hash is stored, so this page is the one chance to copy it. */
-    char *link = arena_printf(&req->arena, "%s/invite/%s", config_current->base_url, token);
-    sodium_memzero(token, sizeof(token));
     json_t *data = json_pack("{s:s, s:I, s:s, s:s, s:s, s:i}", "title", "Invitation link", "id",
                              (json_int_t)invite_id, "link", link, "display_name", name, "email",
                              email, "valid_days", CLIENT_INVITE_SECONDS / 86400);
+    invite_mail_flags(data, mailed);
     view_page(req, 201, "invite_link", data);
 }
 

@@ -78,6 +78,7 @@ void app_decorate(struct request *req, json_t *data)
             json_array_append_new(nav, nav_item("/admin/users", "People"));
             json_array_append_new(nav, nav_item("/admin/audit", "Audit log"));
             json_array_append_new(nav, nav_item("/admin/support", "Crisis contacts"));
+            json_array_append_new(nav, nav_item("/admin/mail", "Mail"));
         } else if (u->role == ROLE_THERAPIST) {
             json_array_append_new(nav, nav_item("/clients", "Clients"));
             json_array_append_new(nav, nav_item("/library", "Library"));

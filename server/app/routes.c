@@ -132,6 +132,13 @@ const struct route app_routes[R__MAX] = {
                  .pattern = "/reset/{token}",
                  .handler = h_reset,
                  .flags = ROUTE_HEAVY},
+    /* mailing.c: the forgotten password (public), the outbox (admin) */
+    [R_FORGOT_FORM] = {.method = GET, .pattern = "/password/forgot", .handler = h_forgot_form},
+    [R_FORGOT] = {.method = POST, .pattern = "/password/forgot", .handler = h_forgot},
+    [R_ADMIN_MAIL] = {.method = GET,
+                      .pattern = "/admin/mail",
+                      .handler = h_admin_mail,
+                      .roles = ROLE_ADMIN},
     /* @admin-table */
 
     /* clients.c, invites.c */

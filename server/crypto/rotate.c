@@ -46,6 +46,8 @@ const struct sealed_column sealed_columns[] = {
     {"attention_items", "id", "ack_note_enc", "'attention:' || client_id || ':' || id || ':note'"},
     /* migrations/0010_two_step.sql (app/twostep.c aad_for) */
     {"users", "id", "totp_secret", "'totp:' || id"},
+    /* migrations/0011_outbox.sql: a message waiting to be sent */
+    {"outbox", "id", "body_enc", "'outbox:' || message_id"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -993,4 +993,67 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                               .sql = "DELETE FROM sessions WHERE user_id = $1 AND id = $2 "
                                      "RETURNING id",
                               .nparams = 2},
+    /* $1 message_id, $2 kind, $3 recipient, $4 sealed body, $5 most waiting
+     * messages: no row when the outbox is full. */
+    [STMT_OUTBOX_INSERT] = {.name = "outbox_insert",
+                            .sql = "INSERT INTO outbox (message_id, kind, recipient, body_enc) "
+                                   "SELECT $1, $2, $3, $4::bytea WHERE (SELECT count(*) FROM "
+                                   "outbox WHERE status = 'queued') < $5::int RETURNING id",
+                            .nparams = 5},
+    /* $1 batch size, $2 lease seconds: claims due rows for this node. */
+    [STMT_OUTBOX_CLAIM] = {.name = "outbox_claim",
+                           .sql = "UPDATE outbox SET next_at = now() + $2::int * interval '1 "
+                                  "second', tries = tries + 1 WHERE id IN (SELECT id FROM outbox "
+                                  "WHERE status = 'queued' AND next_at <= now() ORDER BY next_at "
+                                  "LIMIT $1::int FOR UPDATE SKIP LOCKED) RETURNING id, "
+                                  "message_id, recipient, body_enc, tries",
+                           .nparams = 2},
+    [STMT_OUTBOX_SENT] = {.name = "outbox_sent",
+                          .sql = "UPDATE outbox SET status = 'sent', body_enc = NULL, done_at = "
+                                 "now(), last_error = NULL WHERE id = $1",
+                          .nparams = 1},
+    /* $1 id, $2 seconds until the next try, $3 reason. */
+    [STMT_OUTBOX_RETRY] = {.name = "outbox_retry",
+                           .sql = "UPDATE outbox SET next_at = now() + $2::float8 * interval '1 "
+                                  "second', last_error = $3 WHERE id = $1 AND status = 'queued'",
+                           .nparams = 3},
+    [STMT_OUTBOX_FAILED] = {.name = "outbox_failed",
+                            .sql = "UPDATE outbox SET status = 'failed', body_enc = NULL, "
+                                   "done_at = now(), last_error = $2 WHERE id = $1",
+                            .nparams = 2},
+    [STMT_OUTBOX_COUNTS] = {.name = "outbox_counts",
+                            .sql = "SELECT count(*) FILTER (WHERE status = 'queued'), count(*) "
+                                   "FILTER (WHERE status = 'queued' AND tries > 0), count(*) "
+                                   "FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE "
+                                   "status = 'failed') FROM outbox",
+                            .nparams = 0},
+    [STMT_OUTBOX_FAILURES] = {.name = "outbox_failures",
+                              .sql = "SELECT kind, to_char(done_at AT TIME ZONE 'UTC', "
+                                     "'YYYY-MM-DD HH24:MI'), tries, coalesce(last_error, '') FROM "
+                                     "outbox WHERE status = 'failed' ORDER BY done_at DESC "
+                                     "LIMIT 20",
+                              .nparams = 0},
+    /* $1 e-mail: an enabled account of that address. */
+    [STMT_FORGOT_USER] = {.name = "forgot_user",
+                          .sql = "SELECT id FROM users WHERE lower(email) = lower($1) AND "
+                                 "disabled_at IS NULL",
+                          .nparams = 1},
+    /* $1 key, $2 seconds: requests made with this key in that window. */
+    [STMT_RESET_REQUEST_COUNT] = {.name = "reset_request_count",
+                                  .sql = "SELECT count(*) FROM reset_requests WHERE key = $1 AND "
+                                         "at > now() - $2::int * interval '1 second'",
+                                  .nparams = 2},
+    [STMT_RESET_REQUEST_ADD] = {.name = "reset_request_add",
+                                .sql = "INSERT INTO reset_requests (key) VALUES ($1)",
+                                .nparams = 1},
+    /* $1 client: the addresses of their enabled therapists (alerts). */
+    [STMT_CARE_TEAM_EMAILS] = {.name = "care_team_emails",
+                               .sql = "SELECT t.email FROM care_team ct JOIN users t ON t.id = "
+                                      "ct.therapist_id WHERE ct.client_id = $1 AND "
+                                      "t.disabled_at IS NULL ORDER BY t.id LIMIT 20",
+                               .nparams = 1},
+    [STMT_RESET_REQUEST_PURGE] = {.name = "reset_request_purge",
+                                  .sql = "DELETE FROM reset_requests WHERE at < now() - interval "
+                                         "'1 day'",
+                                  .nparams = 0},
 };

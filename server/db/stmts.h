@@ -138,6 +138,19 @@ enum stmt_id {
     STMT_THERAPIST_SETTINGS,
     STMT_THERAPIST_SET_INACTIVE_DAYS,
     /* @attention-statements */
+    /* the outbox (mail/mail.c), password reset by mail (app/forgot.c) */
+    STMT_OUTBOX_INSERT,
+    STMT_OUTBOX_CLAIM,
+    STMT_OUTBOX_SENT,
+    STMT_OUTBOX_RETRY,
+    STMT_OUTBOX_FAILED,
+    STMT_OUTBOX_COUNTS,
+    STMT_OUTBOX_FAILURES,
+    STMT_FORGOT_USER,
+    STMT_RESET_REQUEST_COUNT,
+    STMT_RESET_REQUEST_ADD,
+    STMT_RESET_REQUEST_PURGE,
+    STMT_CARE_TEAM_EMAILS,
 
     /* two-step sign-in (auth/totp.c, app/twostep.c) */
     STMT_TOTP_GET,

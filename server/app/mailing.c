@@ -1,0 +1,261 @@
+/* mailing.c: what the application mails (mail/mail.c sends it): invitation
+ * links written with their message in one transaction, the self-service
+ * password reset (GET/POST /password/forgot), and the outbox page of the
+ * administrator. Every message is discreet: a neutral subject, no name, no
+ * word about what the service is for. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/formview.h"
+#include "auth/auth.h"
+#include "mail/mail.h"
+
+/* A reset link asked for by mail works this long. */
+#define FORGOT_RESET_SECONDS 3600
+/* Requests for a reset link, per address and per client address, an hour. */
+#define FORGOT_PER_ADDRESS 3
+#define FORGOT_PER_IP 20
+
+static const char forgot_title[] = "Forgotten password";
+
+/* The neutral subject of every message. */
+static void subject_of(char *out, size_t n)
+{
+    snprintf(out, n, "A note from %s", config_current->practice_name);
+}
+
+/* ---- invitations ---- */
+
+struct invite_tx_ctx {
+    const char *const *params; /* STMT_INVITE_CREATE's seven */
+    const char *email, *link;
+    int valid_days;
+    long long invite_id;
+    enum mail_result mailed;
+};
+
+static enum db_status invite_tx(void *arg)
+{
+    struct invite_tx_ctx *c = arg;
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_INVITE_CREATE, 7, c->params, &res);
+    if (st != DB_OK)
+        return st;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return DB_HARD;
+    }
+    c->invite_id = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    char subject[128];
+    subject_of(subject, sizeof(subject));
+    json_t *data = json_pack("{s:s, s:i}", "link", c->link, "valid_days", c->valid_days);
+    c->mailed = mail_enqueue("invite", c->email, subject, "invite", data);
+    json_decref(data);
+    return c->mailed == MAIL_DB ? DB_HARD : DB_OK;
+}
+
+enum db_status invite_create_mailed(const char *const params[7], const char *email,
+                                    const char *link, int valid_days, long long *invite_id,
+                                    enum mail_result *mailed)
+{
+    struct invite_tx_ctx c = {
+        .params = params, .email = email, .link = link, .valid_days = valid_days};
+    enum db_status st = db_tx(invite_tx, &c);
+    *invite_id = c.invite_id;
+    *mailed = c.mailed;
+    return st;
+}
+
+void invite_mail_flags(json_t *data, enum mail_result mailed)
+{
+    json_object_set_new(data, "mailed", json_boolean(mailed == MAIL_QUEUED));
+    json_object_set_new(data, "mail_off", json_boolean(mailed == MAIL_OFF));
+    json_object_set_new(data, "mail_failed",
+                        json_boolean(mailed == MAIL_FULL || mailed == MAIL_REFUSED));
+}
+
+/* ---- alerts ---- */
+
+enum db_status mail_alert_care_team(long long client_id, int count)
+{
+    if (!mail_enabled())
+        return DB_OK;
+    char cid[24], subject[128];
+    snprintf(cid, sizeof(cid), "%lld", client_id);
+    subject_of(subject, sizeof(subject));
+    const char *p[] = {cid};
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_CARE_TEAM_EMAILS, 1, p, &res);
+    if (st != DB_OK)
+        return st;
+    json_t *data = json_pack("{s:i}", "count", count);
+    for (int i = 0; i < PQntuples(res) && st == DB_OK; i++)
+        if (mail_enqueue("alert", PQgetvalue(res, i, 0), subject, "alert", data) == MAIL_DB)
+            st = DB_HARD;
+    json_decref(data);
+    PQclear(res);
+    return st;
+}
+
+/* ---- forgotten password ---- */
+
+static json_t *forgot_data(void)
+{
+    json_t *form = form_new();
+    json_object_set_new(form, "title", json_string(forgot_title));
+    json_object_set_new(form, "mail_on", json_boolean(mail_enabled()));
+    return form;
+}
+
+void h_forgot_form(struct request *req)
+{
+    if (session_ensure(req) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    view_page(req, 200, "forgot", forgot_data());
+}
+
+struct forgot_ctx {
+    const char *email, *ip;
+    char token[TOKEN_LEN + 1];
+    bool ip_throttled;
+    long long user_id; /* 0: nothing sent */
+};
+
+/* Requests made with key in the last hour, and this one recorded. */
+static enum db_status count_and_record(const char *key, long *n)
+{
+    const char *p_count[] = {key, "3600"};
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_RESET_REQUEST_COUNT, 2, p_count, &res);
+    if (st != DB_OK)
+        return st;
+    *n = atol(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    const char *p_add[] = {key};
+    return db_exec(STMT_RESET_REQUEST_ADD, 1, p_add, NULL);
+}
+
+/* Throttles, finds the enabled account of the address and, when there is
+ * one, replaces its reset links with a new one and queues the message: all
+ * in one transaction. The same statements run whether the account exists
+ * or not, up to the last few, so the answer takes about the same time. */
+static enum db_status forgot_tx(void *arg)
+{
+    struct forgot_ctx *c = arg;
+    c->user_id = 0;
+    char key[96], lower[256];
+    long n_ip = 0, n_addr = 0;
+    snprintf(key, sizeof(key), "ip:%s", c->ip);
+    enum db_status st = count_and_record(key, &n_ip);
+    if (st != DB_OK)
+        return st;
+    c->ip_throttled = n_ip >= FORGOT_PER_IP;
+    if (c->ip_throttled)
+        return DB_OK;
+    /* The address is kept only as a hash: the table names nobody. */
+    size_t len = strlen(c->email);
+    if (len >= sizeof(lower))
+        len = sizeof(lower) - 1;
+    for (size_t i = 0; i < len; i++)
+        lower[i] =
+            (char)(c->email[i] >= 'A' && c->email[i] <= 'Z' ? c->email[i] + 32 : c->email[i]);
+    lower[len] = '\0';
+    unsigned char h[32];
+    crypto_generichash(h, sizeof(h), (const unsigned char *)lower, len, NULL, 0);
+    char hex[2 * sizeof(h) + 1];
+    sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+    snprintf(key, sizeof(key), "addr:%s", hex);
+    if ((st = count_and_record(key, &n_addr)) != DB_OK)
+        return st;
+
+    const char *p_email[] = {c->email};
+    PGresult *res = NULL;
+    if ((st = db_exec(STMT_FORGOT_USER, 1, p_email, &res)) != DB_OK)
+        return st;
+    long long uid = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
+    if (uid == 0 || n_addr >= FORGOT_PER_ADDRESS)
+        return DB_OK;
+
+    char id[24], secs[16], hash[67];
+    snprintf(id, sizeof(id), "%lld", uid);
+    snprintf(secs, sizeof(secs), "%d", FORGOT_RESET_SECONDS);
+    const char *p_id[] = {id};
+    if ((st = db_exec(STMT_ADMIN_RESETS_REVOKE, 1, p_id, NULL)) != DB_OK)
+        return st;
+    token_new(c->token);
+    token_hash_param(c->token, hash);
+    const char *p_inv[] = {hash, "reset", NULL, NULL, id, id, secs};
+    if ((st = db_exec(STMT_INVITE_CREATE, 7, p_inv, NULL)) != DB_OK)
+        return st;
+    char link[512], subject[128];
+    snprintf(link, sizeof(link), "%s/reset/%s", config_current->base_url, c->token);
+    subject_of(subject, sizeof(subject));
+    json_t *data = json_pack("{s:s}", "link", link);
+    enum mail_result m = mail_enqueue("reset", c->email, subject, "reset", data);
+    json_decref(data);
+    sodium_memzero(link, sizeof(link));
+    if (m == MAIL_DB)
+        return DB_HARD;
+    /* A full outbox: the link is not kept (nobody could receive it). */
+    if (m != MAIL_QUEUED)
+        return DB_HARD;
+    c->user_id = uid;
+    return DB_OK;
+}
+
+void h_forgot(struct request *req)
+{
+    const char *email = req_form(req, "email");
+    json_t *form = forgot_data();
+    form_value(form, "email", email);
+    const char *problem = mail_check_address(email);
+    if (problem != NULL) {
+        form_error(form, "email", problem);
+        view_form_errors(req, "forgot", forgot_title, form);
+        return;
+    }
+    if (!mail_enabled()) {
+        view_page(req, 200, "forgot", form);
+        return;
+    }
+    struct forgot_ctx c = {.email = email, .ip = req->client_ip};
+    enum db_status st = db_tx(forgot_tx, &c);
+    sodium_memzero(c.token, sizeof(c.token));
+    if (st != DB_OK && c.user_id == 0 && !c.ip_throttled) {
+        /* Either the database failed or the outbox was full: the same
+         * answer for both (and for every address). */
+        json_decref(form);
+        view_unavailable(req);
+        return;
+    }
+    if (c.ip_throttled) {
+        json_decref(form);
+        view_error(req, 429, "too_many_requests",
+                   "Too many requests from here. Try again in an hour.");
+        return;
+    }
+    if (c.user_id != 0)
+        audit_as(req, c.user_id, "account.reset_mailed", "user", c.user_id, 0);
+    json_object_set_new(form, "sent", json_true());
+    view_page(req, 200, "forgot", form);
+}
+
+/* ---- the outbox, for the administrator ---- */
+
+void h_admin_mail(struct request *req)
+{
+    json_t *data = NULL;
+    if (mail_outbox_summary(&data) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    json_object_set_new(data, "title", json_string("Mail"));
+    view_page(req, 200, "admin_mail", data);
+}
