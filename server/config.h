@@ -42,14 +42,14 @@ struct config {
     const char *data_keys_old;      /* INTERLUDE_DATA_KEYS_OLD */
     const char *data_keys_old_file; /* INTERLUDE_DATA_KEYS_OLD_FILE */
     /* Mail (mail/mail.c); smtp_url NULL: mail is off. Never printed. */
-    const char *smtp_url;          /* SMTP_URL, or the first line of SMTP_URL_FILE */
-    const char *mail_from;         /* MAIL_FROM: "Name <address>" or an address */
-    int mail_require_tls;          /* MAIL_REQUIRE_TLS: 1, 0, or -1 (auto) */
-    const char *smtp_ca_file;      /* SMTP_CA_FILE: NULL for the system's CAs */
-    const char *practice_name;     /* PRACTICE_NAME: the neutral sender name */
-    unsigned mail_retry_seconds;   /* MAIL_RETRY_SECONDS: first retry delay */
-    unsigned mail_max_tries;       /* MAIL_MAX_TRIES */
-    unsigned mail_outbox_max;      /* MAIL_OUTBOX_MAX: waiting messages at most */
+    const char *smtp_url;        /* SMTP_URL, or the first line of SMTP_URL_FILE */
+    const char *mail_from;       /* MAIL_FROM: "Name <address>" or an address */
+    int mail_require_tls;        /* MAIL_REQUIRE_TLS: 1, 0, or -1 (auto) */
+    const char *smtp_ca_file;    /* SMTP_CA_FILE: NULL for the system's CAs */
+    const char *practice_name;   /* PRACTICE_NAME: the neutral sender name */
+    unsigned mail_retry_seconds; /* MAIL_RETRY_SECONDS: first retry delay */
+    unsigned mail_max_tries;     /* MAIL_MAX_TRIES */
+    unsigned mail_outbox_max;    /* MAIL_OUTBOX_MAX: waiting messages at most */
 };
 
 /* The configuration of the running process (set once by main). */
