@@ -151,6 +151,11 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             await go(page, '/', 'welcome');
             await press(page, 'Sign in', { role: 'link', within: page.getByRole('main') });
             await insp.check(page, 'sign-in form');
+            // A forgotten password: this journey's server sends no mail, and says so.
+            await press(page, 'Forgotten your password?', { role: 'link' });
+            await insp.check(page, 'forgotten password, mail off');
+            assert.match(await page.getByRole('main').innerText(), /does not send e-mail/);
+            await press(page, 'Back to sign in', { role: 'link' });
             await people.visitor.ctx.close();
         });
 
@@ -199,6 +204,8 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             await press(page, 'Add the contact');
             await insp.check(page, 'crisis contact added');
             assert.match(await page.getByRole('main').innerText(), /Crisis line \(24 hours\): 0800 123 456/);
+            await press(page, 'Mail', { role: 'link' });
+            await insp.check(page, 'the outbox, mail off');
         });
 
         step('the administrator reads the audit log and signs out', async () => {
