@@ -172,9 +172,13 @@ psql:
 
 # test: build everything with -Werror, then run the whole suite (tests/run.sh):
 # unit, db and integration tests, for the release and the ASan/UBSan builds,
-# then the content checks and the browser journeys (needs chromium and java:
-# bash scripts/deps.sh --browser; the npm packages are installed here).
-test: test-build node_modules/.package-lock.json
+# then the content checks and the browser journeys. Installs what they need
+# first, as make run does: the build packages, Chromium and a headless Java
+# (scripts/deps.sh --browser; as a normal user it prints the apt-get line and
+# stops) and the npm packages (npm ci).
+test:
+	@bash scripts/deps.sh --browser
+	@$(MAKE) --no-print-directory test-build node_modules/.package-lock.json
 	@bash tests/run.sh
 
 # test-unit: only the unit tests (both builds; VARIANTS=plain for one).

@@ -27,7 +27,7 @@ packages=(
     postgresql-15 postgresql-client-15
     curl ca-certificates python3-aiosmtpd
 )
-if [[ ${1:-} == --lint ]]; then
+if [[ " $* " == *" --lint "* ]]; then
     packages+=(clang-format clang-tidy cppcheck shellcheck clang libclang-rt-14-dev)
 fi
 if [[ " $* " == *" --browser "* ]]; then
@@ -49,6 +49,9 @@ fi
 # packages; only ask for Debian's when there is no node at all.
 if ! command -v node >/dev/null 2>&1; then
     packages+=(nodejs)
+fi
+if ! command -v npm >/dev/null 2>&1; then
+    packages+=(npm)
 fi
 
 missing=()
