@@ -18,6 +18,7 @@
 #include "auth/auth.h"
 #include "config.h"
 #include "crypto/box.h"
+#include "crypto/keycheck.h"
 #include "crypto/rotate.h"
 #include "db/db.h"
 #include "db/migrate.h"
@@ -33,6 +34,7 @@ enum {
     EXIT_CONFIG = 2,
     EXIT_TEMPLATES = 3,
     EXIT_DATABASE = 4,
+    EXIT_KEYS = 5,
     EXIT_USAGE = 64,
 };
 
@@ -44,7 +46,8 @@ static void usage(void)
            "  serve     migrate the database, then serve HTTP (the default)\n"
            "  migrate   apply pending database migrations and exit\n"
            "  check     check configuration (exit 2), templates and static files (exit 3),\n"
-           "            and the database and its migrations (exit 4); 0 when all is well\n"
+           "            the database and its migrations (exit 4), and that the data keys\n"
+           "            open the stored data (exit 5); 0 when all is well\n"
            "  create-admin --email E [--name N] [--totp]\n"
            "            create an administrator; the password is read from standard input\n"
            "  healthcheck\n"
@@ -153,10 +156,17 @@ static int cmd_check(const struct config *cfg)
         fprintf(stderr,
                 "interlude: database: migrations are not current (run interlude migrate)\n");
         rc = EXIT_DATABASE;
+    } else {
+        char why[256];
+        enum keycheck_status ks = keycheck_run(why, sizeof(why));
+        if (ks != KEYCHECK_OK) {
+            fprintf(stderr, "interlude: data keys: %s\n", why);
+            rc = ks == KEYCHECK_BAD ? EXIT_KEYS : EXIT_DATABASE;
+        }
     }
     db_shutdown();
     if (rc == EXIT_OK)
-        printf("configuration, templates and database: ok; mail: %s\n",
+        printf("configuration, templates, database and data keys: ok; mail: %s\n",
                mail_enabled() ? "on (interlude mail-test --to ADDRESS sends a test message)"
                               : "off (SMTP_URL is not set)");
 cleanup:
@@ -210,6 +220,11 @@ static int cmd_serve(const struct config *cfg)
         rc = EXIT_DATABASE;
         goto cleanup;
     }
+    /* A wrong data key: the server still starts (health checks, the
+     * reason in /readyz), but is not ready and refuses writes. */
+    char kwhy[256];
+    if (keycheck_run(kwhy, sizeof(kwhy)) == KEYCHECK_UNKNOWN)
+        log_event(LOG_WARN, "data key check postponed", json_pack("{s:s}", "detail", kwhy));
     if (setup_announce(cfg->base_url) != 0)
         log_msg(LOG_WARN, "could not check for a first administrator");
     struct app app = {.cfg = cfg,

@@ -2,14 +2,32 @@
  * every HTML page gets (user, CSRF token, navigation). */
 #include "app/app.h"
 #include "auth/auth.h"
+#include "crypto/keycheck.h"
 
 static bool unsafe(enum http_method m)
 {
     return m == HTTP_POST || m == HTTP_PUT || m == HTTP_PATCH || m == HTTP_DELETE;
 }
 
+/* With a data key missing or wrong, nothing is written: a value sealed
+ * now would be sealed with a key nobody keeps (crypto/keycheck.h). The
+ * check runs again first, so a fixed database is noticed at once. */
+static bool keys_refuse_write(struct request *req)
+{
+    if (!unsafe(req->method) || keycheck_state(NULL, 0) == KEYCHECK_OK ||
+        keycheck_run(NULL, 0) == KEYCHECK_OK)
+        return false;
+    view_error(req, 503, "data_key",
+               "The service cannot save anything at the moment because of a problem with its "
+               "set-up. Please try again later.");
+    req->view.retry_after = "60";
+    return true;
+}
+
 bool app_guard(struct request *req)
 {
+    if (keys_refuse_write(req))
+        return false;
     if (req->route->flags & ROUTE_NO_SESSION)
         return true;
     if (session_load(req) != DB_OK) {

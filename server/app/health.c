@@ -1,5 +1,6 @@
 /* health.c: liveness and readiness for Docker and load balancers. */
 #include "app/app.h"
+#include "crypto/keycheck.h"
 #include "db/db.h"
 #include "http/server.h"
 
@@ -77,7 +78,8 @@ void h_healthz(struct request *req)
 
 /* Ready to serve: the database answers within a second (this runs on the
  * readiness pool, whose statements give up then), its schema is current,
- * and the database workers are not all stuck. Otherwise 503 with the
+ * the database workers are not all stuck, and the data keys open the
+ * stored data (crypto/keycheck.h). Otherwise 503 with the
  * reason, for the load balancer's log and the operator. */
 void h_readyz(struct request *req)
 {
@@ -85,6 +87,9 @@ void h_readyz(struct request *req)
     double stall = server_db_stall();
     if (reason == NULL && stall > STALL_SECONDS)
         reason = "database slow";
+    char why[256] = "";
+    if (reason == NULL && keycheck_run(why, sizeof(why)) != KEYCHECK_OK)
+        reason = "data key";
     if (reason != NULL) {
         view_unavailable(req);
         json_t *err = json_object_get(req->view.data, "error");
@@ -93,6 +98,8 @@ void h_readyz(struct request *req)
         json_object_set_new(req->view.data, "reason", json_string(reason));
         json_object_set_new(req->view.data, "stalled_seconds",
                             json_real((double)(long long)(stall * 10) / 10));
+        if (why[0] != '\0')
+            json_object_set_new(req->view.data, "detail", json_string(why));
         return;
     }
     view_page(req, 200, NULL, json_pack("{s:s}", "status", "ready"));

@@ -320,6 +320,17 @@ static const struct key *find_key(const unsigned char id[BOX_KEY_ID_BYTES])
     return NULL;
 }
 
+bool box_has_key_id(const char *hex)
+{
+    char h[9];
+    for (size_t i = 0; hex != NULL && i < box.n; i++) {
+        id_hex(box.keys[i].id, h);
+        if (strcmp(h, hex) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* ---- sealing ---- */
 
 /* The AEAD's additional data: the value's header, then the caller's AAD.

@@ -83,6 +83,9 @@ bool box_is_current(const unsigned char *c, size_t n);
  * when c is too short or of another version. For log lines. */
 void box_value_key_id(const unsigned char *c, size_t n, char out[9]);
 
+/* True when a loaded key (current or old) has this id (8 hex digits). */
+bool box_has_key_id(const char *hex);
+
 /* ---- libpq helpers ---- */
 
 /* Seals the NUL-terminated plain (bound to aad) and returns it as a bytea

@@ -357,6 +357,23 @@ int rotate_run(const char *conninfo, const struct sealed_column *cols, FILE *out
         fprintf(out, "nothing to re-encrypt: every value is sealed with key id %s\n", kid);
     else
         fprintf(out, "re-encrypted %lu values to key id %s\n", total.resealed, kid);
+    if (total.unopened == 0) {
+        /* Nothing is sealed with another key any more: the key check
+         * (crypto/keycheck.c) stops asking for the old ones. */
+        const char *p[] = {kid};
+        PGresult *res =
+            PQexecParams(c, "DELETE FROM data_keys WHERE key_id <> $1", 1, NULL, p, NULL, NULL, 0);
+        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (ok && strtol(PQcmdTuples(res), NULL, 10) > 0)
+            fprintf(out, "the old keys are no longer needed: every value opens with key id %s\n",
+                    kid);
+        PQclear(res);
+        if (!ok) {
+            snprintf(err, errlen, "cannot update the list of data keys in use");
+            rc = ROTATE_DB_ERROR;
+            goto cleanup;
+        }
+    }
     if (total.unopened > 0) {
         snprintf(err, errlen,
                  "%lu values did not open (their key ids are in the log): load their keys "

@@ -9,6 +9,19 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                .sql = "SELECT max(version) FROM schema_migrations",
                                .nparams = 0},
 
+    /* data keys: the ids stored values are sealed with, and check values */
+    [STMT_DATA_KEYS_LIST] = {.name = "data_keys_list",
+                             .sql = "SELECT key_id, check_value FROM data_keys ORDER BY key_id",
+                             .nparams = 0},
+    /* $1 key id, $2 its check value (bytea hex): a new key, or a check value
+     * for a key the 0015 migration found in the data without one. */
+    [STMT_DATA_KEY_REGISTER] = {.name = "data_key_register",
+                                .sql = "INSERT INTO data_keys (key_id, check_value) VALUES ($1, "
+                                       "$2::bytea) ON CONFLICT (key_id) DO UPDATE SET "
+                                       "check_value = EXCLUDED.check_value WHERE "
+                                       "data_keys.check_value IS NULL",
+                                .nparams = 2},
+
     /* sessions */
     [STMT_SESSION_LOAD] = {.name = "session_load",
                            .sql = "SELECT s.id, s.csrf_token, s.user_id, u.role, u.email, "

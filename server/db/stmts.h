@@ -7,6 +7,10 @@ enum stmt_id {
     STMT_PING,             /* SELECT 1 */
     STMT_MIGRATION_LATEST, /* SELECT max(version) FROM schema_migrations */
 
+    /* data keys (crypto/keycheck.c) */
+    STMT_DATA_KEYS_LIST,
+    STMT_DATA_KEY_REGISTER,
+
     /* sessions (auth/session.c) */
     STMT_SESSION_LOAD,
     STMT_SESSION_TOUCH,
