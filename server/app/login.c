@@ -8,7 +8,10 @@
 #include "auth/auth.h"
 #include "util/xalloc.h"
 
-/* Throttling: failed sign-ins counted over 15 minutes, in PostgreSQL. */
+/* Throttling: failed sign-ins counted over 15 minutes, in PostgreSQL. The
+ * per-address limit does not hold back a device that signed in to this
+ * account before (auth/device.c): strangers sharing the address (a NAT, a
+ * proxy, Docker's bridge) cannot lock its people out. */
 #define MAX_FAILS_PER_ACCOUNT 5
 #define MAX_FAILS_PER_ADDRESS 30
 
@@ -83,7 +86,8 @@ void h_login(struct request *req)
     long fails_account = atol(PQgetvalue(res, 0, 0));
     long fails_address = atol(PQgetvalue(res, 0, 1));
     PQclear(res);
-    if (fails_account >= MAX_FAILS_PER_ACCOUNT || fails_address >= MAX_FAILS_PER_ADDRESS) {
+    if (fails_account >= MAX_FAILS_PER_ACCOUNT ||
+        (fails_address >= MAX_FAILS_PER_ADDRESS && !device_known(req, email))) {
         json_t *f = form_new();
         form_value(f, "email", email);
         form_error(f, "password",
@@ -150,6 +154,7 @@ void h_login(struct request *req)
         view_unavailable(req);
         return;
     }
+    device_remember(req, email);
     if (req->want_json)
         view_page(req, 200, NULL,
                   json_pack("{s:b, s:s, s:b}", "ok", 1, "csrf", req->session->csrf, "second_step",

@@ -73,6 +73,33 @@ bool csrf_valid(const struct request *req);
 /* The cookie's name: "__Host-interlude" over https, else "interlude". */
 const char *session_cookie_name(void);
 
+/* ---- device cookies (device.c) ----
+ *
+ * OWASP's "device cookie" against lock-out by strangers: a person who signed
+ * in on this device before carries a cookie that proves it (the account's
+ * e-mail and the time, under a key derived from the data key; no database
+ * row). Such a sign-in is not held back by the per-address limit, which
+ * everyone behind one NAT, proxy or Docker bridge shares; the per-account
+ * limit still applies. Valid DEVICE_COOKIE_DAYS; a new data key forgets
+ * every device. */
+
+#define DEVICE_COOKIE_DAYS 180
+
+/* "__Host-interlude-device" over https, else "interlude-device". */
+const char *device_cookie_name(void);
+/* Sets the device cookie for email on the answer (req->set_cookie2). */
+void device_remember(struct request *req, const char *email);
+/* True when the request carries a valid, unexpired device cookie made for
+ * email (compared without regard to ASCII case). */
+bool device_known(const struct request *req, const char *email);
+/* The cookie value for email made at time t (seconds since the epoch):
+ * "<t>.<32 hex digits>" into out (at least DEVICE_VALUE_MAX bytes); false
+ * when no data key is loaded. For device.c and its unit test. */
+#define DEVICE_VALUE_MAX 64
+bool device_value(const char *email, long long t, char *out, size_t outlen);
+/* Checks a cookie value for email at time now. */
+bool device_value_valid(const char *value, const char *email, long long now);
+
 /* ---- two-step sign-in (totp.c) ---- */
 
 #define TOTP_SECRET_B32_LEN 32 /* 20 random bytes in base32 */

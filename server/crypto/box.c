@@ -320,6 +320,14 @@ static const struct key *find_key(const unsigned char id[BOX_KEY_ID_BYTES])
     return NULL;
 }
 
+int box_subkey(const char *context, unsigned char out[32])
+{
+    _Static_assert(crypto_kdf_KEYBYTES == KEY_BYTES, "kdf key size");
+    if (box.keys == NULL || context == NULL || strlen(context) != crypto_kdf_CONTEXTBYTES)
+        return -1;
+    return crypto_kdf_derive_from_key(out, 32, 1, context, box.keys[0].k);
+}
+
 bool box_has_key_id(const char *hex)
 {
     char h[9];

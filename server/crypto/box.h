@@ -83,6 +83,12 @@ bool box_is_current(const unsigned char *c, size_t n);
  * when c is too short or of another version. For log lines. */
 void box_value_key_id(const unsigned char *c, size_t n, char out[9]);
 
+/* Derives a 32-byte key for another purpose from the current data key
+ * (libsodium's crypto_kdf, context: exactly 8 characters, e.g.
+ * "ildevice"), so every node with the same data key derives the same one.
+ * Returns 0, or -1 when no key is loaded. */
+int box_subkey(const char *context, unsigned char out[32]);
+
 /* True when a loaded key (current or old) has this id (8 hex digits). */
 bool box_has_key_id(const char *hex);
 

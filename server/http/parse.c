@@ -1,10 +1,24 @@
 /* parse.c: decoding of URLs, query strings, urlencoded and JSON bodies.
  * Pure functions over an arena, independent of libmicrohttpd, so they can be
  * unit-tested and fuzzed on their own. */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "http/request.h"
 #include "util/utf8.h"
+
+bool ip_is_private(const char *ip)
+{
+    unsigned char a[16];
+    if (ip == NULL)
+        return false;
+    if (inet_pton(AF_INET, ip, a) == 1)
+        return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
+               (a[0] == 100 && (a[1] & 0xc0) == 64);
+    if (inet_pton(AF_INET6, ip, a) == 1)
+        return (a[0] & 0xfe) == 0xfc;
+    return false;
+}
 
 static int hexval(char c)
 {

@@ -142,6 +142,8 @@ struct MHD_Response *render_view(const struct app *app, struct request *req, int
         ok = MHD_add_response_header(r, "Content-Type", type) == MHD_YES;
     if (req->set_cookie != NULL)
         ok &= MHD_add_response_header(r, "Set-Cookie", req->set_cookie) == MHD_YES;
+    if (req->set_cookie2 != NULL)
+        ok &= MHD_add_response_header(r, "Set-Cookie", req->set_cookie2) == MHD_YES;
     if (v->download != NULL) {
         char disp[160];
         snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", v->download);

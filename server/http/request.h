@@ -88,6 +88,7 @@ struct request {
 
     struct session *session; /* set by the app's guard (server/auth) */
     const char *set_cookie;  /* a Set-Cookie value to send with the answer */
+    const char *set_cookie2; /* a second one (the device cookie, auth/device.c) */
 
     struct view view;
     size_t bytes_out;
@@ -116,6 +117,12 @@ void view_redirect(struct request *req, const char *location);
  * into the arena. Returns NULL for a malformed escape, a NUL byte, or
  * invalid UTF-8. */
 char *url_decode(struct arena *a, const char *s, size_t n, bool plus, size_t *outlen);
+
+/* True for an address of a private network (IPv4 10/8, 172.16/12,
+ * 192.168/16, 100.64/10; IPv6 fc00::/7), the kind a NAT, a proxy or Docker's
+ * bridge puts in front of every client. Loopback and public addresses are
+ * not; nor is anything that is not an address. */
+bool ip_is_private(const char *ip);
 
 /* Parses an application/x-www-form-urlencoded string into *head (appended in
  * order). Returns 0, or an HTTP status (400) with *why set. */

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -224,6 +225,43 @@ static bool has_prefix_ci(const char *s, const char *prefix)
     return s != NULL && strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* With TRUST_PROXY=0 behind a proxy or Docker's published port, every
+ * request seems to come from one private address, and the per-address
+ * sign-in limit then counts everyone's mistakes together. Said once in the
+ * log, when the first SAME_ADDRESS_REQUESTS requests all came from the same
+ * private address. */
+#define SAME_ADDRESS_REQUESTS 50
+
+static void watch_single_address(const struct app *app, const char *ip)
+{
+    static atomic_bool done;
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static char first[64];
+    static unsigned seen;
+    if (app->cfg->trust_proxy || atomic_load(&done))
+        return;
+    pthread_mutex_lock(&lock);
+    bool warn = false;
+    if (!atomic_load(&done)) {
+        if (seen == 0)
+            snprintf(first, sizeof(first), "%s", ip);
+        if (!ip_is_private(ip) || strcmp(first, ip) != 0)
+            atomic_store(&done, true);
+        else if (++seen >= SAME_ADDRESS_REQUESTS) {
+            atomic_store(&done, true);
+            warn = true;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    if (warn)
+        log_event(LOG_WARN, "every request comes from one private address",
+                  json_pack("{s:s, s:i, s:s}", "address", ip, "requests", SAME_ADDRESS_REQUESTS,
+                            "hint",
+                            "behind a reverse proxy or Docker's published port? Set "
+                            "TRUST_PROXY=1 when a proxy of yours sets X-Forwarded-For; the "
+                            "per-address sign-in limit counts this address for everyone"));
+}
+
 /* First callback: headers are known, the body is not. */
 static enum MHD_Result begin(const struct app *app, struct request *req, const char *url,
                              const char *method)
@@ -242,6 +280,8 @@ static enum MHD_Result begin(const struct app *app, struct request *req, const c
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
                       req->client_ip, sizeof(req->client_ip));
     }
+
+    watch_single_address(app, req->client_ip);
 
     if (app->cfg->trust_proxy) {
         /* Behind our own reverse proxy: the client is the last address the

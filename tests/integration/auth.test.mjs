@@ -196,6 +196,44 @@ test('failed sign-ins are throttled per account, across processes', async () => 
     assert.equal((await c.post('/login', { email: 'throttle@example.org', password: PASSWORD })).status, 303);
 });
 
+test('strangers failing from the same address do not lock out a device that signed in before', async () => {
+    q('DELETE FROM login_failures');
+    createAdmin(srv, 'device@example.org');
+    // This device signed in before: it carries the device cookie.
+    const mine = await new Client(srv).signIn('device@example.org');
+    assert.match(mine.cookieHeader(), /interlude-device=\d+\.[0-9a-f]{32}/);
+    await mine.post('/logout');
+    // 30 failed sign-ins to made-up accounts from the same address (all
+    // of these tests come from 127.0.0.1: one NAT, one Docker bridge).
+    const stranger = new Client(srv);
+    await stranger.get('/login');
+    for (let i = 0; i < 30; i++) {
+        assert.equal((await stranger.post('/login', { email: `made-up-${i}@example.org`, password: 'guessing away' })).status, 422);
+    }
+    const fresh = new Client(srv);
+    await fresh.get('/login');
+    const held = await fresh.post('/login', { email: 'device@example.org', password: PASSWORD });
+    assert.equal(held.status, 429, 'a new device waits, as before');
+    assert.equal(held.headers['retry-after'], '900');
+    await mine.get('/login');
+    assert.equal((await mine.post('/login', { email: 'device@example.org', password: PASSWORD })).status, 303, 'the known device signs in');
+    assert.equal((await mine.get('/account')).status, 200);
+    // The cookie is for that account only.
+    const borrowed = new Client(srv);
+    borrowed.cookies.set('interlude-device', /interlude-device=([^;]+)/.exec(mine.cookieHeader())[1]);
+    await borrowed.get('/login');
+    createAdmin(srv, 'other-device@example.org');
+    assert.equal((await borrowed.post('/login', { email: 'other-device@example.org', password: PASSWORD })).status, 429);
+    // The per-account limit still holds, device cookie or not.
+    await mine.post('/logout');
+    await mine.get('/login');
+    for (let i = 0; i < 5; i++) {
+        assert.equal((await mine.post('/login', { email: 'device@example.org', password: 'not the password' })).status, 422);
+    }
+    assert.equal((await mine.post('/login', { email: 'device@example.org', password: PASSWORD })).status, 429);
+    q('DELETE FROM login_failures');
+});
+
 test('changing the password ends other sessions; sign out everywhere', async () => {
     createAdmin(srv, 'changer@example.org');
     const a = await new Client(srv).signIn('changer@example.org');

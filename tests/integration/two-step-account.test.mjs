@@ -110,8 +110,10 @@ test('the account page lists sessions and ends any one of them, only one\'s own'
     await other.signIn(t.email);
     const page = await t.get('/account');
     const ids = [...page.body.matchAll(/action="\/account\/sessions\/(\d+)\/end"/g)].map((m) => m[1]);
-    assert.equal(ids.length, 2);
     const otherId = q(`SELECT max(id) FROM sessions WHERE user_id = ${t.id}`);
+    // The other session has its own button; this device's row signs out.
+    assert.deepEqual(ids, [otherId]);
+    assert.match(page.body, /\(this device\)<\/strong><\/td>(?:<td>[^<]*<\/td>){3}<td><form method="post" action="\/logout">/);
     const stranger = await therapist('Tess Stranger');
     assert.equal((await stranger.post(`/account/sessions/${otherId}/end`)).status, 404, 'not someone else\'s');
     assert.equal((await other.get('/clients')).status, 200);

@@ -148,6 +148,23 @@ static void urlencoded_invalid_utf8_and_nameless(void **state)
     arena_free(&a);
 }
 
+static void private_addresses(void **state)
+{
+    (void)state;
+    const char *yes[] = {"10.0.0.1",     "172.16.0.1", "172.18.0.1",   "172.31.255.255",
+                         "192.168.1.20", "100.64.0.1", "fd12:3456::1", "fc00::1"};
+    const char *no[] = {"127.0.0.1",   "172.15.0.1", "172.32.0.1",  "192.169.0.1", "8.8.8.8",
+                        "100.128.0.1", "::1",        "2001:db8::1", "fe80::1",     "",
+                        "10.0.0",      "localhost"};
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        if (!ip_is_private(yes[i]))
+            fail_msg("%s should be private", yes[i]);
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        if (ip_is_private(no[i]))
+            fail_msg("%s should not be private", no[i]);
+    assert_false(ip_is_private(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +178,7 @@ int main(void)
         cmocka_unit_test(urlencoded_field_cap),
         cmocka_unit_test(urlencoded_exactly_at_cap_is_fine),
         cmocka_unit_test(urlencoded_invalid_utf8_and_nameless),
+        cmocka_unit_test(private_addresses),
     };
     return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
 }
