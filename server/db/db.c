@@ -243,25 +243,61 @@ static bool prepare_all(struct db_slot *slot)
     return ok;
 }
 
+/* One statement's outcome: prepared, left for its first use, or (false)
+ * the connection died. */
+static bool prepared_or_logged(struct db_slot *slot, int i, PGresult *res)
+{
+    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+        slot->prepared[i] = true;
+        return true;
+    }
+    if (conn_lost(slot->conn, res))
+        return false;
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    bool missing = state != NULL && (strcmp(state, "42P01") == 0 || strcmp(state, "55P03") == 0);
+    log_sql_failure(missing ? LOG_DEBUG : LOG_WARN, "statement not prepared on connect",
+                    stmt_defs[i].name, res);
+    return true;
+}
+
+/* Every statement is sent at once (libpq's pipeline mode), each followed by
+ * a sync point so that one refused statement does not abort the others, then
+ * the answers are read: one round trip instead of one per statement, which
+ * was most of a new connection's cost (and of the start-up). */
 static bool prepare_each(struct db_slot *slot)
 {
-    for (int i = 0; i < STMT__MAX; i++) {
-        PGresult *res =
-            PQprepare(slot->conn, stmt_defs[i].name, stmt_defs[i].sql, stmt_defs[i].nparams, NULL);
-        if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-            slot->prepared[i] = true;
-        } else if (conn_lost(slot->conn, res)) {
-            PQclear(res);
-            return false;
-        } else {
-            const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-            bool missing =
-                state != NULL && (strcmp(state, "42P01") == 0 || strcmp(state, "55P03") == 0);
-            log_sql_failure(missing ? LOG_DEBUG : LOG_WARN, "statement not prepared on connect",
-                            stmt_defs[i].name, res);
+    PGconn *c = slot->conn;
+    if (PQenterPipelineMode(c) != 1)
+        return false;
+    int sent = 0;
+    while (sent < STMT__MAX &&
+           PQsendPrepare(c, stmt_defs[sent].name, stmt_defs[sent].sql, stmt_defs[sent].nparams,
+                         NULL) == 1 &&
+           PQpipelineSync(c) == 1)
+        sent++;
+    bool ok = sent == STMT__MAX;
+    for (int i = 0; i < sent; i++) {
+        PGresult *res = PQgetResult(c); /* the prepare's answer */
+        if (res == NULL) {
+            ok = false;
+            break;
         }
+        bool alive = prepared_or_logged(slot, i, res);
         PQclear(res);
+        /* Then NULL (the end of its answers), then its sync point. */
+        res = PQgetResult(c);
+        bool ended = res == NULL;
+        PQclear(res);
+        res = ended ? PQgetResult(c) : NULL;
+        bool synced = res != NULL && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+        PQclear(res);
+        if (!alive || !synced) {
+            ok = false;
+            break;
+        }
     }
+    if (!ok || PQexitPipelineMode(c) != 1)
+        return false;
     return true;
 }
 
