@@ -193,6 +193,12 @@ test('every request made with a token is audited with its id; last use is shown'
     assert.equal(q(`SELECT count(*) FROM audit_log WHERE token_id = ${id} AND action = 'client.viewed' AND subject_id = ${C.id} AND actor_id = ${T.id}`), '1');
     assert.equal(q(`SELECT count(*) FROM audit_log WHERE token_id = ${id} AND action = 'token.request' AND object_type = 'api_token' AND object_id = ${id} AND actor_id = ${T.id}`), '2');
     assert.equal(q(`SELECT last_used_at > now() - interval '1 minute' FROM api_tokens WHERE id = ${id}`), 't');
+    // The administrator's audit page shows which token made a request.
+    const log = await admin.getJson('/admin/audit');
+    assert.ok(log.json.entries.some((e) => e.action === 'token.request' && e.token_id === id && e.object_id === id), 'token.request on /admin/audit');
+    assert.ok(log.json.entries.some((e) => e.action === 'client.viewed' && e.token_id === id), 'client.viewed with its token');
+    const html = await admin.get('/admin/audit');
+    assert.match(html.body, new RegExp(`token\\.request<br>with API token ${id}<`));
     const j = await T.getJson('/account');
     assert.match(j.json.api_tokens.tokens.find((t) => t.id === id).last_used, /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
     // Requests of a cookie session name no token.
