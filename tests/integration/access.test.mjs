@@ -370,10 +370,14 @@ test('token column: refused on HTML pages, on account and security routes, and u
         for (const who of TOKEN_ACTORS) {
             for (const scope of ['read', 'read-write']) {
                 const token = tokens[who][scope];
+                // An HTML page refuses a token before looking at it, so one
+                // person's two tokens are enough there (the owner's: T1).
                 // healthz and readyz read no session, so no token either.
-                const html = await withToken(token, r.method, path);
-                const wantHtml = r.api ? 403 : MATRIX[key][who];
-                if (html.status !== wantHtml) failures.push(`${key} (HTML) with ${who}'s ${scope} token: ${html.status}, expected ${wantHtml}`);
+                if (who === 'T1') {
+                    const html = await withToken(token, r.method, path);
+                    const wantHtml = r.api ? 403 : MATRIX[key][who];
+                    if (html.status !== wantHtml) failures.push(`${key} (HTML) with ${who}'s ${scope} token: ${html.status}, expected ${wantHtml}`);
+                }
                 if (!r.api) continue;
                 if (r.token && (r.method === 'GET' || scope === 'read-write')) continue; // the next test
                 const api = await withToken(token, r.method, `/api/v1${path}`);
