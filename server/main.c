@@ -265,10 +265,11 @@ static int cmd_routes(void)
         for (unsigned bit = ROLE_ADMIN; bit <= ROLE_CLIENT; bit <<= 1)
             if (r->roles & bit)
                 json_array_append_new(roles, json_string(role_name(bit)));
-        json_array_append_new(all, json_pack("{s:s, s:s, s:o, s:b, s:b}", "method",
+        json_array_append_new(all, json_pack("{s:s, s:s, s:o, s:b, s:b, s:b}", "method",
                                              http_method_name(r->method), "pattern", r->pattern,
                                              "roles", roles, "api", !(r->flags & ROUTE_NO_API),
-                                             "json_only", (r->flags & ROUTE_JSON_ONLY) != 0));
+                                             "json_only", (r->flags & ROUTE_JSON_ONLY) != 0,
+                                             "token", (r->flags & ROUTE_TOKEN) != 0));
     }
     char *s = json_dumps(all, JSON_INDENT(1));
     puts(s);

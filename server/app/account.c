@@ -58,6 +58,10 @@ json_t *account_data(struct request *req, json_t *form, enum db_status *st)
         json_decref(data);
         return NULL;
     }
+    if ((*st = tokens_account_data(req, data)) != DB_OK) {
+        json_decref(data);
+        return NULL;
+    }
     json_object_set_new(data, "other_sessions", json_boolean(json_array_size(sessions) > 1));
     const char *done = req_query(req, "done");
     if (done != NULL && strcmp(done, "password") == 0)
@@ -71,6 +75,8 @@ json_t *account_data(struct request *req, json_t *form, enum db_status *st)
         json_object_set_new(data, "notice", json_string("That session was ended."));
     else if (done != NULL && strcmp(done, "two-step-off") == 0)
         json_object_set_new(data, "notice", json_string("Two-step sign-in is off."));
+    else if (done != NULL && strcmp(done, "token-revoked") == 0)
+        json_object_set_new(data, "notice", json_string("The token was revoked."));
     return data;
 }
 

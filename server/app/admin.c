@@ -443,14 +443,16 @@ void h_admin_audit(struct request *req)
     json_t *entries = json_array();
     for (int i = 0; i < rows; i++) {
         const char *object_id = PQgetvalue(res, i, 5);
+        const char *token_id = PQgetvalue(res, i, 9); /* "": not made with an API token */
         json_array_append_new(
             entries,
-            json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:s}", "at", PQgetvalue(res, i, 0), "actor",
-                      person(PQgetvalue(res, i, 1), PQgetvalue(res, i, 2)), "action",
+            json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:s, s:o}", "at", PQgetvalue(res, i, 0),
+                      "actor", person(PQgetvalue(res, i, 1), PQgetvalue(res, i, 2)), "action",
                       PQgetvalue(res, i, 3), "object_type", PQgetvalue(res, i, 4), "object_id",
                       *object_id ? json_integer(atoll(object_id)) : json_null(), "subject",
                       person(PQgetvalue(res, i, 6), PQgetvalue(res, i, 7)), "ip",
-                      PQgetvalue(res, i, 8)));
+                      PQgetvalue(res, i, 8), "token_id",
+                      *token_id ? json_integer(atoll(token_id)) : json_null()));
     }
     PQclear(res);
 

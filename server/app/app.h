@@ -35,6 +35,9 @@ enum route_id {
     R_ACCOUNT_SESSION_END,
     R_ADMIN_TWO_STEP_RESET,
     R_CLIENT_TWO_STEP_RESET,
+    /* tokens.c */
+    R_ACCOUNT_TOKEN_CREATE,
+    R_ACCOUNT_TOKEN_REVOKE,
     /* admin.c */
     R_ADMIN_USERS,
     R_ADMIN_INVITE,
@@ -196,6 +199,13 @@ enum db_status two_step_account_data(struct request *req, json_t *data);
 /* Has user_id switched two-step sign-in on? (Their password alone then
  * makes a half-signed-in session.) */
 enum db_status two_step_is_on(long long user_id, bool *on);
+
+/* tokens.c: personal API tokens (therapists and administrators) */
+void h_account_token_create(struct request *req);
+void h_account_token_revoke(struct request *req);
+/* Adds one's tokens and the form's defaults to the account page's data
+ * (nothing for clients, who cannot make tokens). */
+enum db_status tokens_account_data(struct request *req, json_t *data);
 
 /* admin.c */
 void h_admin_users(struct request *req);

@@ -1,5 +1,7 @@
 /* guard.c: what runs before every handler (session, CSRF, role) and what
  * every HTML page gets (user, CSRF token, navigation). */
+#include <string.h>
+
 #include "app/app.h"
 #include "auth/auth.h"
 #include "crypto/keycheck.h"
@@ -24,13 +26,76 @@ static bool keys_refuse_write(struct request *req)
     return true;
 }
 
+/* A refusal of a request that carried a token (RFC 6750, section 3):
+ * error is "invalid_request", "invalid_token" or "insufficient_scope". */
+static void bearer_refuse(struct request *req, int status, const char *error, const char *code,
+                          const char *message)
+{
+    view_error(req, status, code, message);
+    req->view.www_auth =
+        arena_printf(&req->arena, "Bearer realm=\"interlude\", error=\"%s\"", error);
+}
+
+/* A request with "Authorization: Bearer": the token alone says who is
+ * asking (a session cookie sent along is not read), only under /api/v1 and
+ * on routes marked ROUTE_TOKEN, safe methods only for a "read" token, and
+ * no CSRF token (a script's request cannot be forged by another site: the
+ * browser never adds this header by itself). Every request a valid token
+ * makes is audited with the token's id. False: the answer is set. */
+static bool guard_bearer(struct request *req)
+{
+    if (!req->api) {
+        bearer_refuse(req, 403, "invalid_request", "token_not_accepted",
+                      "API tokens are accepted under /api/v1 only.");
+        return false;
+    }
+    enum bearer_result br;
+    if (bearer_load(req, &br) != DB_OK) {
+        view_unavailable(req);
+        return false;
+    }
+    if (br != BEARER_OK) {
+        req->session = NULL;
+        bearer_refuse(req, 401, "invalid_token", "invalid_token",
+                      "This API token is not valid: it is malformed, unknown, expired or "
+                      "revoked.");
+        return false;
+    }
+    const char *action = "token.request";
+    if (!(req->route->flags & ROUTE_TOKEN)) {
+        action = "token.refused";
+        bearer_refuse(req, 403, "insufficient_scope", "token_not_accepted",
+                      "This address cannot be used with an API token. Sign in instead.");
+    } else if (unsafe(req->method) && req->session->token_read_only) {
+        action = "token.refused";
+        bearer_refuse(req, 403, "insufficient_scope", "read_only_token",
+                      "This API token may only read. Make a read-write token to change data.");
+    }
+    if (audit(req, action, "api_token", req->session->token_id, 0) != DB_OK) {
+        view_unavailable(req);
+        return false;
+    }
+    return strcmp(action, "token.request") == 0;
+}
+
 bool app_guard(struct request *req)
 {
     if (keys_refuse_write(req))
         return false;
     if (req->route->flags & ROUTE_NO_SESSION)
         return true;
-    if (session_load(req) != DB_OK) {
+    /* A token in the address ends up in logs, history and Referer headers:
+     * refused wherever it is sent, valid or not (RFC 6750 allows it; we
+     * do not). */
+    if (req_query(req, "access_token") != NULL) {
+        bearer_refuse(req, 400, "invalid_request", "token_in_query",
+                      "Send the API token in the Authorization header, never in the address.");
+        return false;
+    }
+    if (bearer_present(req)) {
+        if (!guard_bearer(req))
+            return false;
+    } else if (session_load(req) != DB_OK) {
         view_unavailable(req);
         return false;
     }
@@ -47,7 +112,10 @@ bool app_guard(struct request *req)
             view_redirect(req, "/login/code");
         return false;
     }
-    if (unsafe(req->method) && !csrf_valid(req)) {
+    /* A request authenticated by a token (guard_bearer) has no CSRF token
+     * to check; every other unsafe request needs its session's. */
+    bool by_token = req->session != NULL && req->session->token_id > 0;
+    if (unsafe(req->method) && !by_token && !csrf_valid(req)) {
         view_error(req, 403, "csrf",
                    "This form has expired or did not come from this site. Go back, reload the "
                    "page and try again.");
@@ -57,9 +125,11 @@ bool app_guard(struct request *req)
         return true;
     const struct user *u = req->session ? req->session->user : NULL;
     if (u == NULL) {
-        if (req->want_json || (req->route->flags & ROUTE_JSON_ONLY))
+        if (req->want_json || (req->route->flags & ROUTE_JSON_ONLY)) {
             view_error(req, 401, "signin_required", "Please sign in.");
-        else
+            if (req->api) /* scripts: a token is the other way in */
+                req->view.www_auth = "Bearer realm=\"interlude\"";
+        } else
             view_redirect(req, "/login");
         return false;
     }

@@ -37,6 +37,11 @@ struct session {
     /* Password accepted, second step (code) not yet: the guard lets such a
      * session reach /login/code and /logout only. */
     bool second_factor_pending;
+    /* Set when the request was authenticated by an API token (bearer.c)
+     * instead of a cookie: id is 0 and csrf empty (there is no session
+     * row, and no CSRF check: guard.c), audit rows name the token. */
+    long long token_id;
+    bool token_read_only; /* scope "read": safe methods only */
 };
 
 /* ---- tokens (token.c) ---- */
@@ -47,6 +52,29 @@ void token_new(char out[TOKEN_LEN + 1]);
 /* The token's SHA-256 as a bytea literal for a SQL parameter: "\\x" + 64
  * hex digits (out: 67 bytes). Only hashes of tokens are ever stored. */
 void token_hash_param(const char *token, char out[67]);
+
+/* ---- API tokens for scripts (bearer.c) ---- */
+
+#define API_TOKEN_PREFIX "itl_"
+#define API_TOKEN_LEN (4 + TOKEN_LEN) /* the prefix, then a token_new() */
+#define API_TOKEN_MAX_DAYS 365
+
+enum bearer_result {
+    BEARER_NONE,    /* no "Authorization: Bearer" header */
+    BEARER_OK,      /* req->session is the token's owner, with its scope */
+    BEARER_INVALID, /* malformed, unknown, expired, revoked, owner disabled */
+};
+/* Does the request carry "Authorization: Bearer ..." (the scheme is
+ * case-insensitive; other schemes are not ours and are ignored)? */
+bool bearer_present(const struct request *req);
+/* A new API token: API_TOKEN_PREFIX and 256 random bits (out:
+ * API_TOKEN_LEN + 1 bytes). */
+void api_token_new(char out[API_TOKEN_LEN + 1]);
+/* Resolves the bearer token into req->session (a session without id or
+ * CSRF secret, with token_id and the scope set) and marks it used. A token
+ * that exists but may no longer be used gets a "token.refused" audit row.
+ * Returns DB_OK and sets *out, or the database error. */
+enum db_status bearer_load(struct request *req, enum bearer_result *out);
 
 /* ---- sessions (session.c) ---- */
 

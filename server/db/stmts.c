@@ -67,10 +67,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                            .nparams = 2},
 
     /* audit */
+    /* $7: the API token the request was authenticated by (NULL: a session). */
     [STMT_AUDIT_INSERT] = {.name = "audit_insert",
                            .sql = "INSERT INTO audit_log (actor_id, action, object_type, "
-                                  "object_id, subject_id, ip) VALUES ($1, $2, $3, $4, $5, $6)",
-                           .nparams = 6},
+                                  "object_id, subject_id, ip, token_id) VALUES ($1, $2, $3, $4, "
+                                  "$5, $6, $7)",
+                           .nparams = 7},
 
     /* access */
     [STMT_ACCESS_CARE_TEAM] = {.name = "access_care_team",
@@ -185,7 +187,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                       "coalesce(ac.email, ''), a.action, coalesce(a.object_type, "
                                       "''), coalesce(a.object_id::text, ''), "
                                       "coalesce(su.display_name, ''), coalesce(su.email, ''), "
-                                      "coalesce(a.ip, '') FROM audit_log a LEFT JOIN users ac ON "
+                                      "coalesce(a.ip, ''), coalesce(a.token_id::text, '') FROM "
+                                      "audit_log a LEFT JOIN users ac ON "
                                       "ac.id = a.actor_id LEFT JOIN users su ON su.id = "
                                       "a.subject_id WHERE ($1::text IS NULL OR EXISTS (SELECT 1 "
                                       "FROM users p WHERE lower(p.email) = lower($1::text) AND "
@@ -1006,6 +1009,49 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                               .sql = "DELETE FROM sessions WHERE user_id = $1 AND id = $2 "
                                      "RETURNING id",
                               .nparams = 2},
+    /* API tokens. $1 the token's hash: the token, its owner and scope, when
+     * it may be used (not expired, not revoked, the owner a therapist or an
+     * administrator who is not disabled); its last use is now. */
+    [STMT_TOKEN_LOAD] = {.name = "token_load",
+                         .sql = "UPDATE api_tokens t SET last_used_at = now() FROM users u "
+                                "WHERE t.token_hash = $1 AND u.id = t.user_id AND t.revoked_at "
+                                "IS NULL AND t.expires_at > now() AND u.disabled_at IS NULL AND "
+                                "u.role IN ('therapist', 'admin') RETURNING t.id, t.scope, u.id, "
+                                "u.role, u.email, u.display_name",
+                         .nparams = 1},
+    /* $1 the token's hash: a token that exists but may not be used (for
+     * the audit row of its refusal). */
+    [STMT_TOKEN_PEEK] = {.name = "token_peek",
+                         .sql = "SELECT id, user_id FROM api_tokens WHERE token_hash = $1",
+                         .nparams = 1},
+    /* $1 user, $2 name, $3 scope, $4 hash, $5 days, $6 most tokens in use
+     * at once: no row when the person already has that many. */
+    [STMT_TOKEN_CREATE] = {.name = "token_create",
+                           .sql = "INSERT INTO api_tokens (user_id, name, scope, token_hash, "
+                                  "expires_at) SELECT $1::bigint, $2::text, $3::text, $4::bytea, "
+                                  "now() + $5::int * interval '1 day' WHERE (SELECT count(*) "
+                                  "FROM api_tokens WHERE user_id = $1::bigint AND revoked_at IS "
+                                  "NULL AND expires_at > now()) < $6::int RETURNING id, "
+                                  "to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')",
+                           .nparams = 6},
+    /* $1 user: their tokens, newest first; revoked and expired ones for 30
+     * days after. */
+    [STMT_TOKEN_LIST] = {.name = "token_list",
+                         .sql = "SELECT id, name, scope, to_char(created_at AT TIME ZONE 'UTC', "
+                                "'YYYY-MM-DD HH24:MI'), to_char(expires_at AT TIME ZONE 'UTC', "
+                                "'YYYY-MM-DD HH24:MI'), coalesce(to_char(last_used_at AT TIME "
+                                "ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), ''), CASE WHEN revoked_at "
+                                "IS NOT NULL THEN 'revoked' WHEN expires_at <= now() THEN "
+                                "'expired' ELSE 'active' END FROM api_tokens WHERE user_id = $1 "
+                                "AND coalesce(revoked_at, expires_at) > now() - interval '30 "
+                                "days' ORDER BY created_at DESC, id DESC LIMIT 100",
+                         .nparams = 1},
+    /* $1 user, $2 token: one's own token is revoked (again: no change). */
+    [STMT_TOKEN_REVOKE] = {.name = "token_revoke",
+                           .sql = "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, "
+                                  "now()) WHERE user_id = $1 AND id = $2 RETURNING id, "
+                                  "revoked_at = now()",
+                           .nparams = 2},
     /* $1 message_id, $2 kind, $3 recipient, $4 sealed body, $5 most waiting
      * messages: no row when the outbox is full. */
     [STMT_OUTBOX_INSERT] = {.name = "outbox_insert",

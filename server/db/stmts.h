@@ -168,6 +168,13 @@ enum stmt_id {
     STMT_RECOVERY_LEFT,
     STMT_SESSION_END_ONE,
 
+    /* API tokens (auth/bearer.c, app/tokens.c) */
+    STMT_TOKEN_LOAD,
+    STMT_TOKEN_PEEK,
+    STMT_TOKEN_CREATE,
+    STMT_TOKEN_LIST,
+    STMT_TOKEN_REVOKE,
+
     STMT__MAX
 };
 

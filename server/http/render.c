@@ -151,6 +151,8 @@ struct MHD_Response *render_view(const struct app *app, struct request *req, int
     }
     if (v->allow != NULL)
         ok &= MHD_add_response_header(r, "Allow", v->allow) == MHD_YES;
+    if (v->www_auth != NULL)
+        ok &= MHD_add_response_header(r, "WWW-Authenticate", v->www_auth) == MHD_YES;
     if (v->retry_after != NULL)
         ok &= MHD_add_response_header(r, "Retry-After", v->retry_after) == MHD_YES;
     ok &= MHD_add_response_header(r, "Cache-Control", "no-store") == MHD_YES;

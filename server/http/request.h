@@ -53,6 +53,7 @@ struct view {
     const char *allow;       /* 405: the Allow header value */
     const char *download;    /* a file name: sent as an attachment */
     const char *text;        /* VIEW_TEXT: text/plain body */
+    const char *www_auth;    /* a WWW-Authenticate header value (bearer tokens) */
 };
 
 struct request {

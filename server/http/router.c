@@ -159,6 +159,13 @@ int router_check(const struct route *table, size_t n, char *err, size_t errlen)
             snprintf(err, errlen, "route %s is inline but needs a session or a pool", r->pattern);
             return -1;
         }
+        /* Tokens are accepted under /api/v1 only, and resolved with the
+         * session: a token route needs both. */
+        if ((r->flags & ROUTE_TOKEN) && (r->flags & (ROUTE_NO_API | ROUTE_NO_SESSION))) {
+            snprintf(err, errlen, "route %s takes tokens but has no API twin or session",
+                     r->pattern);
+            return -1;
+        }
         int nparams = 0;
         for (const char *p = r->pattern; *p;) {
             p++;

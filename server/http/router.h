@@ -18,6 +18,9 @@ enum {
                                   no database (needs ROUTE_NO_SESSION) */
     ROUTE_PROBE = 1 << 5,      /* runs on the readiness pool, whose statements
                                   give up after a second */
+    ROUTE_TOKEN = 1 << 6,      /* may be called under /api/v1 with an API token
+                                  (Authorization: Bearer); without it, a token
+                                  is refused (account and security routes) */
 };
 /* Every other route runs on the database pool (server.c). */
 

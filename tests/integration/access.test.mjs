@@ -2,7 +2,12 @@
 // table (`interlude routes`) and every kind of person, the status is what
 // the table below says; a route without a row fails the test. Then every
 // unsafe route is tried without a CSRF token and with another session's
-// token: 403, and the database is unchanged.
+// token: 403, and the database is unchanged. Last, the token column: every
+// route with a read and a read-write API token of each person who can have
+// them (therapists and the administrator): refused on every HTML page and on
+// the routes the server does not mark for tokens (account and security),
+// read tokens refused on every unsafe method; elsewhere a token gets what
+// its person gets on /api/v1 with their session.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -33,6 +38,10 @@ const MATRIX = {
     'POST /account/two-step/confirm': signedIn(303, 422),
     'POST /account/two-step/disable': signedIn(303, 409),
     'POST /account/sessions/{id}/end': signedIn(303, 404),
+    // tokens.c: clients cannot make tokens; an empty form is 422; T1 revokes
+    // their own spare token (before()), which is nobody else's to revoke.
+    'POST /account/tokens': { ...signedIn(303, 422), A: 403, B: 403 },
+    'POST /account/tokens/{id}/revoke': { ...only(['T1'], 303, 404), A: 403, B: 403, anon: 303 },
     // A lost device: the admin resets T3's second factor; T1 their client
     // Sam's (not A: it ends the person's sessions).
     'POST /admin/users/{id}/two-step/reset': only(['admin'], 303, 403),
@@ -104,6 +113,8 @@ let srv;
 let routes;
 const people = {};
 const ids = {};
+const TOKEN_ACTORS = ['T2', 'admin', 'T1']; // clients cannot have tokens
+const tokens = {};
 
 function q(sql) {
     return psql(srv.dbUrl, sql).trim();
@@ -176,6 +187,15 @@ before(async () => {
     ids.crisis = q("INSERT INTO crisis_contacts (label, phone) VALUES ('Crisis line', '0800 123') RETURNING id");
     people.anon = new Client(srv);
     await people.anon.getJson('/session');
+    // API tokens: a spare one of T1's to revoke, and a read and a
+    // read-write token for each person who may have them.
+    const makeToken = async (who, scope) => {
+        const res = await people[who].postJson('/account/tokens', { name: `${who} ${scope}`, scope, expires_in_days: '30' });
+        assert.equal(res.status, 201, `${who}'s ${scope} token: ${res.status}`);
+        return res.json;
+    };
+    ids.token = (await makeToken('T1', 'read')).id;
+    for (const who of TOKEN_ACTORS) tokens[who] = { read: (await makeToken(who, 'read')).token, 'read-write': (await makeToken(who, 'read-write')).token };
 });
 
 after(async () => {
@@ -212,6 +232,7 @@ function paramsFor(r) {
         '/account/sessions/{id}/end': '999999999', // nobody's session
         '/admin/users/{id}/two-step/reset': ids.T3,
         '/clients/{id}/two-step/reset': ids.partner,
+        '/account/tokens/{id}/revoke': ids.token,
     };
     let path = r.pattern.replace('{token}', 'NoSuchToken0000000000000000000000000000000x');
     if (path.includes('{id}')) {
@@ -267,13 +288,21 @@ test('access matrix: HTML and the JSON twin', async () => {
     assert.deepEqual(failures, []);
 });
 
-function fingerprint() {
+// withAudit false: leaves out the audit log (requests with a token that
+// are refused still write their audit row).
+function fingerprint(withAudit = true) {
     return q(`SELECT md5(concat_ws('|',
         (SELECT string_agg(concat_ws(',', id, email, role, password_hash, disabled_at), ';' ORDER BY id) FROM users),
         (SELECT string_agg(concat_ws(',', id, kind, used_at, revoked_at), ';' ORDER BY id) FROM invites),
         (SELECT string_agg(concat_ws(',', therapist_id, client_id), ';' ORDER BY 1, 2) FROM care_team),
         (SELECT string_agg(concat_ws(',', id, partner_a, partner_b), ';' ORDER BY id) FROM couples),
-        (SELECT count(*) FROM audit_log),
+        (SELECT string_agg(concat_ws(',', id, revoked_at), ';' ORDER BY id) FROM api_tokens),
+        (SELECT string_agg(concat_ws(',', id, archived_at), ';' ORDER BY id) FROM activities),
+        (SELECT string_agg(concat_ws(',', id, cancelled_at, updated_at), ';' ORDER BY id) FROM assignments),
+        (SELECT string_agg(concat_ws(',', id, shared_with_partner, reviewed_at), ';' ORDER BY id) FROM entries),
+        (SELECT count(*) FROM comments),
+        (SELECT count(*) FROM activity_drafts),
+        ${withAudit ? '(SELECT count(*) FROM audit_log)' : "''"},
         (SELECT count(*) FROM login_failures),
         (SELECT string_agg(concat_ws(',', id, user_id), ';' ORDER BY id) FROM sessions),
         (SELECT string_agg(concat_ws(',', id, acknowledged_at, acknowledged_by), ';' ORDER BY id) FROM attention_items),
@@ -301,4 +330,84 @@ test('CSRF: every unsafe route refuses a missing or foreign token, and nothing c
     }
     assert.deepEqual(failures, []);
     assert.equal(fingerprint(), before, 'the database is unchanged');
+});
+
+// The token column. HTML pages never take a token; under /api/v1 a route
+// the server does not mark for tokens (`token` in `interlude routes`:
+// account, sign-in, two-step and reset-link routes) answers 403, as does
+// any unsafe method with a read token; nothing changes (the audit log
+// aside: each refusal is recorded). The routes marked for tokens are the
+// clinical and administration ones: the list below says which are not, so a
+// new route has to be placed on one side or the other.
+const NO_TOKEN = new Set([
+    'GET /', 'GET /healthz', 'GET /readyz', 'GET /login', 'POST /login', 'POST /logout', 'GET /session',
+    'GET /login/code', 'POST /login/code', 'POST /account/two-step', 'POST /account/two-step/confirm',
+    'POST /account/two-step/disable', 'POST /account/sessions/{id}/end', 'POST /admin/users/{id}/two-step/reset',
+    'POST /clients/{id}/two-step/reset', 'GET /setup/{token}', 'POST /setup/{token}', 'GET /account',
+    'POST /account/password', 'POST /account/sessions/end-others', 'POST /account/settings',
+    'POST /account/tokens', 'POST /account/tokens/{id}/revoke', 'POST /admin/users/{id}/reset-link',
+    'GET /reset/{token}', 'POST /reset/{token}', 'GET /password/forgot', 'POST /password/forgot',
+    'GET /invite/{token}', 'POST /invite/{token}',
+]);
+
+async function withToken(token, method, path) {
+    const headers = { Authorization: `Bearer ${token}` };
+    if (method === 'GET') return request(`${srv.url}${path}`, { headers });
+    return request(`${srv.url}${path}`, { method, headers: { ...headers, 'Content-Type': 'application/json' }, body: '{}' });
+}
+
+test('token column: which routes take a token is what the server says', () => {
+    const wrong = routes.filter((r) => r.token === NO_TOKEN.has(`${r.method} ${r.pattern}`)).map((r) => `${r.method} ${r.pattern}: token ${r.token}`);
+    assert.deepEqual(wrong, []);
+});
+
+test('token column: refused on HTML pages, on account and security routes, and unsafe with a read token; nothing changes', async () => {
+    const before = fingerprint(false);
+    const failures = [];
+    for (const r of routes) {
+        const key = `${r.method} ${r.pattern}`;
+        const path = paramsFor(r);
+        for (const who of TOKEN_ACTORS) {
+            for (const scope of ['read', 'read-write']) {
+                const token = tokens[who][scope];
+                // An HTML page refuses a token before looking at it, so one
+                // person's two tokens are enough there (the owner's: T1).
+                // healthz and readyz read no session, so no token either.
+                if (who === 'T1') {
+                    const html = await withToken(token, r.method, path);
+                    const wantHtml = r.api ? 403 : MATRIX[key][who];
+                    if (html.status !== wantHtml) failures.push(`${key} (HTML) with ${who}'s ${scope} token: ${html.status}, expected ${wantHtml}`);
+                }
+                if (!r.api) continue;
+                if (r.token && (r.method === 'GET' || scope === 'read-write')) continue; // the next test
+                const api = await withToken(token, r.method, `/api/v1${path}`);
+                const code = api.status === 403 ? JSON.parse(api.body).error.code : '';
+                const wantCode = r.token ? 'read_only_token' : 'token_not_accepted';
+                if (api.status !== 403 || code !== wantCode) failures.push(`${key} (API) with ${who}'s ${scope} token: ${api.status} ${code}, expected 403 ${wantCode}`);
+                if (!/Bearer .*error="insufficient_scope"/.test(api.headers['www-authenticate'] ?? '')) failures.push(`${key} (API): no WWW-Authenticate`);
+            }
+        }
+    }
+    assert.deepEqual(failures, []);
+    assert.equal(fingerprint(false), before, 'the database is unchanged');
+});
+
+test('token column: elsewhere a token gets what its person gets on /api/v1', async () => {
+    const failures = [];
+    for (const r of routes.filter((x) => x.api && x.token)) {
+        const key = `${r.method} ${r.pattern}`;
+        const path = paramsFor(r);
+        for (const who of TOKEN_ACTORS) {
+            // The person's own answer on the JSON twin, with their session
+            // (a redirect is 200 there), then each token's.
+            const own = r.method === 'GET' ? await people[who].get(`/api/v1${path}`) : await people[who].postJson(path, {});
+            const table = MATRIX[key][who] === 303 ? 200 : MATRIX[key][who];
+            if (r.method === 'GET' && own.status !== table) failures.push(`${key} as ${who} (JSON, session): ${own.status}, expected ${table}`);
+            for (const scope of r.method === 'GET' ? ['read', 'read-write'] : ['read-write']) {
+                const res = await withToken(tokens[who][scope], r.method, `/api/v1${path}`);
+                if (res.status !== own.status) failures.push(`${key} with ${who}'s ${scope} token: ${res.status}, their session ${own.status}`);
+            }
+        }
+    }
+    assert.deepEqual(failures, []);
 });

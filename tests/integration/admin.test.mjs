@@ -322,7 +322,7 @@ test('the audit log shows sign-ins and invitations, newest first, and reading it
     assert.equal(invite.actor.email, 'admin@example.org');
 });
 
-test('the audit log has only when, who, action, object, about and address', async () => {
+test('the audit log has only when, who, action (and the API token that made it), object, about and address', async () => {
     const res = await admin.get('/admin/audit');
     const head = /<thead>([\s\S]*?)<\/thead>/.exec(res.body)[1];
     const cols = [...head.matchAll(/<th scope="col">([^<]*)<\/th>/g)].map((m) => m[1]);
@@ -330,7 +330,7 @@ test('the audit log has only when, who, action, object, about and address', asyn
     assert.match(res.body, /<caption>/);
     const api = await admin.getJson('/admin/audit');
     for (const e of api.json.entries) {
-        assert.deepEqual(Object.keys(e).sort(), ['action', 'actor', 'at', 'ip', 'object_id', 'object_type', 'subject']);
+        assert.deepEqual(Object.keys(e).sort(), ['action', 'actor', 'at', 'ip', 'object_id', 'object_type', 'subject', 'token_id']);
     }
 });
 

@@ -135,6 +135,12 @@ static void check_refuses_bad_tables(void **state)
     assert_int_equal(router_check(bad, 1, err, sizeof(err)), -1);
     const struct route nohandler[] = {{.method = HTTP_GET, .pattern = "/a"}};
     assert_int_equal(router_check(nohandler, 1, err, sizeof(err)), -1);
+    const struct route token_no_api[] = {
+        {.method = HTTP_GET, .pattern = "/a", .handler = h_a, .flags = ROUTE_TOKEN | ROUTE_NO_API}};
+    assert_int_equal(router_check(token_no_api, 1, err, sizeof(err)), -1);
+    const struct route token_ok[] = {
+        {.method = HTTP_GET, .pattern = "/a", .handler = h_a, .flags = ROUTE_TOKEN}};
+    assert_int_equal(router_check(token_ok, 1, err, sizeof(err)), 0);
 }
 
 int main(void)

@@ -1,0 +1,91 @@
+/* bearer.c: API tokens for scripts ("Authorization: Bearer itl_..."),
+ * stored hashed in PostgreSQL like sessions. Where they are accepted is
+ * decided by the guard (server/app/guard.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth/auth.h"
+
+/* The header's value after the scheme, or NULL when the scheme is not
+ * Bearer. RFC 6750: "Bearer" 1*SP token; the scheme is case-insensitive. */
+static const char *bearer_value(const struct request *req)
+{
+    const char *h = req_header(req, "Authorization");
+    if (h == NULL || strncasecmp(h, "Bearer", 6) != 0)
+        return NULL;
+    if (h[6] != '\0' && h[6] != ' ')
+        return NULL; /* "Bearerish": another scheme, not ours */
+    return h + 6;
+}
+
+bool bearer_present(const struct request *req)
+{
+    return bearer_value(req) != NULL;
+}
+
+void api_token_new(char out[API_TOKEN_LEN + 1])
+{
+    memcpy(out, API_TOKEN_PREFIX, 4);
+    token_new(out + 4);
+}
+
+/* "itl_" and exactly 43 characters of base64url. */
+static bool api_token_shaped(const char *t)
+{
+    if (strlen(t) != API_TOKEN_LEN || strncmp(t, API_TOKEN_PREFIX, 4) != 0)
+        return false;
+    for (const char *p = t + 4; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_'))
+            return false;
+    return true;
+}
+
+enum db_status bearer_load(struct request *req, enum bearer_result *out)
+{
+    req->session = NULL;
+    const char *v = bearer_value(req);
+    if (v == NULL) {
+        *out = BEARER_NONE;
+        return DB_OK;
+    }
+    *out = BEARER_INVALID;
+    while (*v == ' ')
+        v++;
+    if (!api_token_shaped(v))
+        return DB_OK; /* nothing to look up: malformed */
+    char hash[67];
+    token_hash_param(v, hash);
+    const char *params[] = {hash};
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_TOKEN_LOAD, 1, params, &res);
+    if (st != DB_OK)
+        return st;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        /* Known but expired, revoked, or its owner disabled: someone still
+         * holds it, which the owner's audit trail should show. */
+        if ((st = db_exec(STMT_TOKEN_PEEK, 1, params, &res)) != DB_OK)
+            return st;
+        if (PQntuples(res) == 1)
+            st = audit_as(req, atoll(PQgetvalue(res, 0, 1)), "token.refused", "api_token",
+                          atoll(PQgetvalue(res, 0, 0)), 0);
+        PQclear(res);
+        return st;
+    }
+    struct session *s = arena_alloc(&req->arena, sizeof(*s));
+    s->token_id = atoll(PQgetvalue(res, 0, 0));
+    s->token_read_only = strcmp(PQgetvalue(res, 0, 1), "read") == 0;
+    struct user *u = arena_alloc(&req->arena, sizeof(*u));
+    u->id = atoll(PQgetvalue(res, 0, 2));
+    u->role = role_parse(PQgetvalue(res, 0, 3));
+    u->email = arena_strdup(&req->arena, PQgetvalue(res, 0, 4));
+    u->display_name = arena_strdup(&req->arena, PQgetvalue(res, 0, 5));
+    s->user = u;
+    PQclear(res);
+    req->session = s;
+    *out = BEARER_OK;
+    return DB_OK;
+}
