@@ -721,6 +721,19 @@ async function main() {
         });
         R.startup = JSON.parse(/STARTUP (\{.*\})/.exec(out)[1]);
         log(`   median ${R.startup.median_ms} ms over ${R.startup.runs} runs (min ${R.startup.min_ms}, max ${R.startup.max_ms})`);
+        // The server's own phases (its "start-up" and "first ready" log
+        // lines, ms since main began), median of the runs: where the time goes.
+        const lines = fs.readFileSync(path.join(OUT, 'startup.log'), 'utf8').split('\n').filter((l) => l.startsWith('{'));
+        const parsed = lines.map((l) => { try { return JSON.parse(l); } catch { return {}; } });
+        const med = (xs) => { const a = xs.filter((x) => typeof x === 'number').sort((x, y) => x - y); return a.length ? Math.round(a[Math.floor(a.length / 2)] * 10) / 10 : null; };
+        const ups = parsed.filter((o) => o.msg === 'start-up');
+        const ready = parsed.filter((o) => o.msg === 'first ready').map((o) => o.since_start_ms);
+        R.startup.phases = {};
+        for (const k of ['config_ms', 'assets_ms', 'migrations_ms', 'library_ms', 'checks_ms']) R.startup.phases[k] = med(ups.map((o) => o[k]));
+        const upto = ups.map((o) => o.config_ms + o.assets_ms + o.migrations_ms + o.library_ms + o.checks_ms);
+        R.startup.phases.listen_to_first_ready_ms = med(ready.map((r, i) => (upto[i] !== undefined ? r - upto[i] : undefined)));
+        R.startup.phases.main_to_first_ready_ms = med(ready);
+        log(`   phases (median, ms since main): ${Object.entries(R.startup.phases).map(([k, v]) => `${k.replace(/_ms$/, '')} ${v}`).join(', ')}`);
     }
 
     R.seconds = (Date.now() - t00) / 1000;
@@ -784,7 +797,14 @@ function report() {
         L.push('## Memory (VmRSS)', '');
         L.push(`Idle after start: ${f1(m.idle.rss / 1024)} MiB (${m.idle.threads} threads). With ${m.conns.open} open keep-alive connections (${m.conns.answered} answered /healthz): ${f1(m.with_1000.rss / 1024)} MiB, +${f1(m.added_kib / 1024)} MiB (${f1(m.added_kib / Math.max(1, m.conns.open), 1)} KiB a connection). After a page on each thread: ${f1(m.warm.rss / 1024)} MiB. The benchmark server after all the load: ${f1(m.after_load.rss / 1024)} MiB (peak ${f1(m.after_load.hwm / 1024)} MiB).`, '');
     }
-    if (R.startup) L.push('## Start-up', '', `exec to the first 200 on /readyz (migrations current, library unchanged): median ${R.startup.median_ms} ms over ${R.startup.runs} runs (min ${R.startup.min_ms}, max ${R.startup.max_ms}).`, '');
+    if (R.startup) {
+        L.push('## Start-up', '', `exec to the first 200 on /readyz (migrations current, library unchanged): median ${R.startup.median_ms} ms over ${R.startup.runs} runs (min ${R.startup.min_ms}, max ${R.startup.max_ms}).`, '');
+        if (R.startup.phases) {
+            L.push('| phase (the server\'s log, median) | ms |', '|---|---|');
+            for (const [k, v] of Object.entries(R.startup.phases)) L.push(`| ${k.replace(/_ms$/, '').replace(/_/g, ' ')} | ${v} |`);
+            L.push('');
+        }
+    }
 
     // Targets.
     const T = [];

@@ -158,8 +158,12 @@ static int cmd_check(const struct config *cfg)
         rc = EXIT_DATABASE;
     } else {
         char why[256];
+        if (db_check_statements(why, sizeof(why)) != 0) {
+            fprintf(stderr, "interlude: database: %s\n", why);
+            rc = EXIT_DATABASE;
+        }
         enum keycheck_status ks = keycheck_run(why, sizeof(why));
-        if (ks != KEYCHECK_OK) {
+        if (rc == EXIT_OK && ks != KEYCHECK_OK) {
             fprintf(stderr, "interlude: data keys: %s\n", why);
             rc = ks == KEYCHECK_BAD ? EXIT_KEYS : EXIT_DATABASE;
         }
@@ -194,6 +198,8 @@ static int cmd_serve(const struct config *cfg)
     struct tpl_set *tpl = NULL;
     struct static_set *st = NULL;
     int rc = EXIT_OK;
+    /* Start-up phases, in ms since main began (bench/ prints them). */
+    double t_config = log_since_start_ms();
     if (load_assets(cfg, &tpl, &st) != 0) {
         rc = EXIT_TEMPLATES;
         goto cleanup;
@@ -204,6 +210,7 @@ static int cmd_serve(const struct config *cfg)
         rc = EXIT_TEMPLATES;
         goto cleanup;
     }
+    double t_assets = log_since_start_ms();
     if (run_migrations(cfg, 30) != 0) {
         rc = EXIT_DATABASE;
         goto cleanup;
@@ -211,6 +218,7 @@ static int cmd_serve(const struct config *cfg)
     /* The main thread loads the library (waiting for another process's
      * advisory lock while it does the same) and runs the housekeeping:
      * longer limits than a request's, never none. */
+    double t_migrations = log_since_start_ms();
     db_thread_timeouts(30000, 60000);
     db_init(cfg->database_url, cfg->migrations_dir);
     char lerr[512];
@@ -222,11 +230,17 @@ static int cmd_serve(const struct config *cfg)
     }
     /* A wrong data key: the server still starts (health checks, the
      * reason in /readyz), but is not ready and refuses writes. */
+    double t_library = log_since_start_ms();
     char kwhy[256];
     if (keycheck_run(kwhy, sizeof(kwhy)) == KEYCHECK_UNKNOWN)
         log_event(LOG_WARN, "data key check postponed", json_pack("{s:s}", "detail", kwhy));
     if (setup_announce(cfg->base_url) != 0)
         log_msg(LOG_WARN, "could not check for a first administrator");
+    double t_checks = log_since_start_ms();
+    log_event(LOG_INFO, "start-up",
+              json_pack("{s:f, s:f, s:f, s:f, s:f}", "config_ms", t_config, "assets_ms",
+                        t_assets - t_config, "migrations_ms", t_migrations - t_assets, "library_ms",
+                        t_library - t_migrations, "checks_ms", t_checks - t_library));
     struct app app = {.cfg = cfg,
                       .tpl = tpl,
                       .statics = st,
@@ -383,6 +397,7 @@ int main(int argc, char **argv)
      * abort like ours (util/xalloc.c) instead of quietly leaving a value
      * out: an answer missing from an entry that is then stored and
      * acknowledged (found by tests/faults/oom.test.mjs). */
+    log_start();
     json_set_alloc_funcs(xmalloc, free);
     const char *cmd = argc > 1 ? argv[1] : "serve";
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

@@ -1,4 +1,6 @@
 /* health.c: liveness and readiness for Docker and load balancers. */
+#include <stdatomic.h>
+
 #include "app/app.h"
 #include "crypto/keycheck.h"
 #include "db/db.h"
@@ -102,5 +104,9 @@ void h_readyz(struct request *req)
             json_object_set_new(req->view.data, "detail", json_string(why));
         return;
     }
+    static atomic_bool said;
+    if (!atomic_exchange(&said, true))
+        log_event(LOG_INFO, "first ready",
+                  json_pack("{s:f}", "since_start_ms", log_since_start_ms()));
     view_page(req, 200, NULL, json_pack("{s:s}", "status", "ready"));
 }

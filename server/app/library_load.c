@@ -132,48 +132,62 @@ static int read_folder(const char *dir, const char *sub, const char *kind, struc
     return rc;
 }
 
-static enum db_status load_tx(void *arg)
+/* The row of res (slug, activity id, version, hash) for slug, or -1. */
+static int row_of(const PGresult *res, const char *slug)
 {
-    struct load_ctx *ctx = arg;
+    for (int r = 0; r < PQntuples(res); r++)
+        if (strcmp(PQgetvalue(res, r, 0), slug) == 0)
+            return r;
+    return -1;
+}
+
+/* Stores what changed (when write) or counts it (when not), comparing
+ * every file's hash with its latest version in one statement. */
+static enum db_status sync_items(struct load_ctx *ctx, bool write)
+{
     enum db_status st;
     ctx->added = ctx->updated = 0;
-    /* Two processes starting together load the library once. */
-    if ((st = db_exec(STMT_LIBRARY_LOCK, 0, NULL, NULL)) != DB_OK)
+    PGresult *latest = NULL;
+    if ((st = db_exec(STMT_LIBRARY_LATEST_HASHES, 0, NULL, &latest)) != DB_OK)
         return st;
-    for (size_t i = 0; i < ctx->n; i++) {
+    for (size_t i = 0; i < ctx->n && st == DB_OK; i++) {
         struct item *it = &ctx->items[i];
-        const char *p_slug[] = {it->slug};
-        PGresult *res = NULL;
-        if ((st = db_exec(STMT_LIBRARY_LATEST_HASH, 1, p_slug, &res)) != DB_OK)
-            return st;
-        char activity[24] = "", version[16] = "1";
-        bool same = false;
-        if (PQntuples(res) == 1) {
-            snprintf(activity, sizeof(activity), "%s", PQgetvalue(res, 0, 0));
-            snprintf(version, sizeof(version), "%d", atoi(PQgetvalue(res, 0, 1)) + 1);
-            same = strcmp(PQgetvalue(res, 0, 2), it->hash) == 0;
-        }
-        PQclear(res);
-        if (same)
+        int r = row_of(latest, it->slug);
+        if (r >= 0 && strcmp(PQgetvalue(latest, r, 3), it->hash) == 0)
             continue;
-        if (activity[0] == '\0') {
+        if (r < 0)
+            ctx->added++;
+        else
+            ctx->updated++;
+        if (!write)
+            continue;
+        char activity[24] = "", version[16] = "1";
+        if (r >= 0) {
+            snprintf(activity, sizeof(activity), "%s", PQgetvalue(latest, r, 1));
+            snprintf(version, sizeof(version), "%d", atoi(PQgetvalue(latest, r, 2)) + 1);
+        } else {
             const char *p_new[] = {it->kind, "library", it->slug, NULL, NULL};
+            PGresult *res = NULL;
             if ((st = db_exec(STMT_ACTIVITY_CREATE, 5, p_new, &res)) != DB_OK)
-                return st;
+                break;
             snprintf(activity, sizeof(activity), "%s", PQgetvalue(res, 0, 0));
             PQclear(res);
-            ctx->added++;
-        } else {
-            ctx->updated++;
         }
         char *content = json_dumps(it->content, JSON_COMPACT);
         const char *p_ver[] = {activity, version, content, it->hash, NULL};
         st = db_exec(STMT_VERSION_CREATE, 5, p_ver, NULL);
         free(content);
-        if (st != DB_OK)
-            return st;
     }
-    return DB_OK;
+    PQclear(latest);
+    return st;
+}
+
+static enum db_status load_tx(void *arg)
+{
+    /* Two processes starting together load the library once: the second
+     * waits here, then finds nothing left to store. */
+    enum db_status st = db_exec(STMT_LIBRARY_LOCK, 0, NULL, NULL);
+    return st != DB_OK ? st : sync_items(arg, true);
 }
 
 int library_load(const char *dir, char *err, size_t errlen)
@@ -184,7 +198,10 @@ int library_load(const char *dir, char *err, size_t errlen)
         read_folder(dir, "intake", "intake", &ctx, err, errlen) != 0 ||
         read_folder(dir, "measures", "measure", &ctx, err, errlen) != 0)
         goto cleanup;
-    if (db_tx(load_tx, &ctx) != DB_OK) {
+    /* Most starts change nothing: one statement says so, without the
+     * transaction and its lock. */
+    if (sync_items(&ctx, false) != DB_OK ||
+        ((ctx.added > 0 || ctx.updated > 0) && db_tx(load_tx, &ctx) != DB_OK)) {
         snprintf(err, errlen, "library: the database could not store the library");
         goto cleanup;
     }

@@ -219,13 +219,13 @@ static void notice_to_log(void *arg, const PGresult *res)
     log_event(warning ? LOG_WARN : LOG_DEBUG, "database notice", fields);
 }
 
-static bool prepare_each(struct db_slot *slot);
+static bool prepare_each(struct db_slot *slot, int *refused, const char **first);
 
 /* Prepares every declared statement. A statement the server refuses (most
  * often a table that a migration has not created yet, 42P01) is logged and
  * left for exec_stmt to prepare again on first use, so that migrate_run can
  * run on this very connection. Returns false if the connection died. */
-static bool prepare_all(struct db_slot *slot)
+static bool prepare_all(struct db_slot *slot, int *refused, const char **first)
 {
     /* Preparing a statement locks its tables briefly: behind a long lock
      * (a migration, VACUUM FULL) each would wait lock_timeout, and a
@@ -236,7 +236,7 @@ static bool prepare_all(struct db_slot *slot)
     PQclear(r);
     if (!set)
         return false;
-    bool ok = prepare_each(slot);
+    bool ok = prepare_each(slot, refused, first);
     r = exec_fixed(slot->conn, "RESET lock_timeout"); /* to the connection's own */
     ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
@@ -245,7 +245,8 @@ static bool prepare_all(struct db_slot *slot)
 
 /* One statement's outcome: prepared, left for its first use, or (false)
  * the connection died. */
-static bool prepared_or_logged(struct db_slot *slot, int i, PGresult *res)
+static bool prepared_or_logged(struct db_slot *slot, int i, PGresult *res, int *refused,
+                               const char **first)
 {
     if (PQresultStatus(res) == PGRES_COMMAND_OK) {
         slot->prepared[i] = true;
@@ -253,36 +254,44 @@ static bool prepared_or_logged(struct db_slot *slot, int i, PGresult *res)
     }
     if (conn_lost(slot->conn, res))
         return false;
+    if ((*refused)++ == 0)
+        *first = stmt_defs[i].name;
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     bool missing = state != NULL && (strcmp(state, "42P01") == 0 || strcmp(state, "55P03") == 0);
-    log_sql_failure(missing ? LOG_DEBUG : LOG_WARN, "statement not prepared on connect",
-                    stmt_defs[i].name, res);
+    log_sql_failure(missing ? LOG_DEBUG : LOG_WARN, "statement not prepared", stmt_defs[i].name,
+                    res);
     return true;
 }
 
-/* Every statement is sent at once (libpq's pipeline mode), each followed by
+/* Every statement not yet prepared is sent at once (libpq's pipeline mode), each followed by
  * a sync point so that one refused statement does not abort the others, then
  * the answers are read: one round trip instead of one per statement, which
  * was most of a new connection's cost (and of the start-up). */
-static bool prepare_each(struct db_slot *slot)
+static bool prepare_each(struct db_slot *slot, int *refused, const char **first)
 {
     PGconn *c = slot->conn;
+    int todo[STMT__MAX], n = 0;
+    for (int i = 0; i < STMT__MAX; i++)
+        if (!slot->prepared[i])
+            todo[n++] = i;
+    if (n == 0)
+        return true;
     if (PQenterPipelineMode(c) != 1)
         return false;
     int sent = 0;
-    while (sent < STMT__MAX &&
-           PQsendPrepare(c, stmt_defs[sent].name, stmt_defs[sent].sql, stmt_defs[sent].nparams,
-                         NULL) == 1 &&
+    while (sent < n &&
+           PQsendPrepare(c, stmt_defs[todo[sent]].name, stmt_defs[todo[sent]].sql,
+                         stmt_defs[todo[sent]].nparams, NULL) == 1 &&
            PQpipelineSync(c) == 1)
         sent++;
-    bool ok = sent == STMT__MAX;
-    for (int i = 0; i < sent; i++) {
+    bool ok = sent == n;
+    for (int k = 0; k < sent; k++) {
         PGresult *res = PQgetResult(c); /* the prepare's answer */
         if (res == NULL) {
             ok = false;
             break;
         }
-        bool alive = prepared_or_logged(slot, i, res);
+        bool alive = prepared_or_logged(slot, todo[k], res, refused, first);
         PQclear(res);
         /* Then NULL (the end of its answers), then its sync point. */
         res = PQgetResult(c);
@@ -358,7 +367,11 @@ static int slot_connect(struct db_slot *slot)
     memset(slot->prepared, 0, sizeof slot->prepared);
     if (conn != NULL)
         PQsetNoticeReceiver(conn, notice_to_log, NULL);
-    if (conn != NULL && PQstatus(conn) == CONNECTION_OK && prepare_all(slot)) {
+    /* Statements are prepared on their first use (exec_stmt): a new
+     * connection costs one round trip, not one parse of every statement
+     * (which was most of the start-up). db_check_statements prepares them
+     * all, for `interlude check` and the tests. */
+    if (conn != NULL && PQstatus(conn) == CONNECTION_OK) {
         if (slot->down)
             log_event(LOG_INFO, "database connection restored", NULL);
         slot->down = false;
@@ -612,6 +625,27 @@ const char *db_readiness(void)
     }
     PQclear(res);
     return ready ? NULL : "migrations pending";
+}
+
+int db_check_statements(char *err, size_t errlen)
+{
+    struct db_slot *slot = slot_get();
+    PGconn *conn = slot != NULL ? slot_conn(slot) : NULL;
+    if (conn == NULL) {
+        snprintf(err, errlen, "cannot connect");
+        return -1;
+    }
+    int refused = 0;
+    const char *first = NULL;
+    if (!prepare_all(slot, &refused, &first)) {
+        slot_drop(slot);
+        snprintf(err, errlen, "the connection was lost while preparing the statements");
+        return -1;
+    }
+    if (refused > 0)
+        snprintf(err, errlen, "%d statement%s do%s not match the schema (the first: %s)", refused,
+                 refused == 1 ? "" : "s", refused == 1 ? "es" : "", first);
+    return refused;
 }
 
 int db_init(const char *conninfo, const char *migrations_dir)

@@ -71,6 +71,12 @@ bool db_ready(void);
  * statement or lock timeout), "migrations pending" or "database error". */
 const char *db_readiness(void);
 
+/* Prepares every statement of stmts.c on the calling thread's connection
+ * (normally each is prepared on its first use): the number the database
+ * refused (err names the first; 0 when all match the schema), or -1 when
+ * there is no connection. For `interlude check` and the database tests. */
+int db_check_statements(char *err, size_t errlen);
+
 /* Sets the calling thread's lock_timeout and statement_timeout (ms) for the
  * connections it opens from now on: 0 takes DB_LOCK_TIMEOUT_MS /
  * DB_STATEMENT_TIMEOUT_MS from the configuration (the default),

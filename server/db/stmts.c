@@ -287,12 +287,13 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     [STMT_LIBRARY_LOCK] = {.name = "library_lock",
                            .sql = "SELECT pg_advisory_xact_lock(7283710001)",
                            .nparams = 0},
-    [STMT_LIBRARY_LATEST_HASH] = {.name = "library_latest_hash",
-                                  .sql = "SELECT a.id, v.version, v.content_hash FROM activities a "
-                                         "JOIN activity_versions v ON v.activity_id = a.id WHERE "
-                                         "a.source = 'library' AND a.slug = $1 ORDER BY v.version "
-                                         "DESC LIMIT 1",
-                                  .nparams = 1},
+    /* Every library activity's latest version: one statement at start. */
+    [STMT_LIBRARY_LATEST_HASHES] = {.name = "library_latest_hashes",
+                                    .sql = "SELECT DISTINCT ON (a.slug) a.slug, a.id, v.version, "
+                                           "v.content_hash FROM activities a JOIN "
+                                           "activity_versions v ON v.activity_id = a.id WHERE "
+                                           "a.source = 'library' ORDER BY a.slug, v.version DESC",
+                                    .nparams = 0},
     [STMT_ACTIVITY_CREATE] = {.name = "activity_create",
                               .sql = "INSERT INTO activities (kind, source, slug, owner_id, "
                                      "copied_from) VALUES ($1, $2, $3, $4, $5) RETURNING id",

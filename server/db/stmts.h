@@ -68,7 +68,7 @@ enum stmt_id {
 
     /* the library (app/library.c, app/library_load.c) */
     STMT_LIBRARY_LOCK,
-    STMT_LIBRARY_LATEST_HASH,
+    STMT_LIBRARY_LATEST_HASHES,
     STMT_ACTIVITY_CREATE,
     STMT_VERSION_CREATE,
     STMT_LIBRARY_LIST,

@@ -173,3 +173,18 @@ void log_msg(enum log_level level, const char *fmt, ...)
     log_event(level, msg, NULL);
     free(msg);
 }
+
+static struct timespec started;
+
+void log_start(void)
+{
+    clock_gettime(CLOCK_MONOTONIC, &started);
+}
+
+double log_since_start_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - started.tv_sec) * 1e3 +
+           (double)(now.tv_nsec - started.tv_nsec) / 1e6;
+}

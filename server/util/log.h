@@ -16,4 +16,10 @@ void log_event(enum log_level level, const char *msg, json_t *fields);
 /* printf-style convenience for messages without fields. */
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Start-up phases: log_start() at the top of main; log_since_start_ms()
+ * is the time since then (monotonic clock), for the "start-up" line and
+ * the first ready answer, which bench/ reads. */
+void log_start(void);
+double log_since_start_ms(void);
+
 #endif

@@ -309,6 +309,25 @@ static void test_lazy_prepare_survives_rollback(void **state)
     assert_int_equal(db_exec(STMT_MIGRATION_LATEST, 0, NULL, NULL), DB_OK);
 }
 
+/* Every statement of stmts.c matches the repository's schema: a column
+ * renamed or a table dropped by a migration fails here, not in a page
+ * (statements are otherwise prepared on first use). Before the migrations,
+ * the check names a statement the database refuses. */
+static void test_statements_match_the_schema(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    int before = db_check_statements(err, sizeof err);
+    assert_true(before > 0);
+    assert_non_null(strstr(err, "do not match the schema (the first: "));
+    assert_true(migrate_run(db_conn(), "migrations", err, sizeof err) > 0);
+    err[0] = '\0';
+    int after = db_check_statements(err, sizeof err);
+    if (after != 0)
+        fail_msg("%d statements refused: %s", after, err);
+    assert_int_equal(db_exec(STMT_MIGRATION_LATEST, 0, NULL, NULL), DB_OK);
+}
+
 struct tx_probe {
     int attempts;
     const char *raise_sqlstate; /* raised on the first attempt (NULL: none) */
@@ -633,6 +652,7 @@ int main(void)
         T(test_connection_settings),
         T(test_ready_follows_migrations),
         T(test_lazy_prepare_survives_rollback),
+        T(test_statements_match_the_schema),
         T(test_tx_retries_serialization_failure),
         T(test_tx_gives_up_after_three),
         T(test_tx_hard_rolls_back_once),
