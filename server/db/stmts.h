@@ -163,6 +163,9 @@ enum stmt_id {
     STMT_RECOVERY_USE,
     STMT_RECOVERY_LEFT,
     STMT_SESSION_END_ONE,
+    /* who must use two-step sign-in (auth/policy.c, app/security.c) */
+    STMT_TWO_STEP_POLICY_GET,
+    STMT_TWO_STEP_POLICY_SET,
 
     STMT__MAX
 };

@@ -57,6 +57,9 @@ const MATRIX = {
     'GET /password/forgot': all(200),
     'POST /password/forgot': all(422),
     'GET /admin/mail': only(['admin'], 200, 403),
+    // security.c: the two-step policy; a POST without its field is 422.
+    'GET /admin/security': only(['admin'], 200, 403),
+    'POST /admin/security': only(['admin'], 422, 403),
     'GET /clients': only(['T1', 'T2'], 200, 403),
     'POST /clients/invites': only(['T1', 'T2'], 422, 403),
     'POST /couples': only(['T1', 'T2'], 422, 403),
