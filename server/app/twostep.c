@@ -435,6 +435,8 @@ void h_two_step_confirm(struct request *req)
         view_error(req, 409, "two_step_on", "Two-step sign-in is already on.");
         goto cleanup;
     }
+    /* Enrolled: nothing is held back any more, from this page on. */
+    req->session->enrolment_required = false;
     json_t *list = json_array();
     for (int i = 0; i < RECOVERY_CODES; i++)
         json_array_append_new(list, json_string(codes[i]));

@@ -88,6 +88,27 @@ test('a new installation requires it of therapists and admins; an upgraded one s
     q(`UPDATE app_meta SET value = '${saved}' WHERE key = 'two_step_required'`);
 });
 
+test('the first administrator of a new installation is sent to enrol right after setting it up', async () => {
+    const fresh = await startServer();
+    try {
+        const link = JSON.parse(await fresh.waitForLog(/setup_url/)).setup_url.replace(/^https?:\/\/[^/]+/, '');
+        const c = new Client(fresh);
+        await c.get(link);
+        const made = await c.post(link, { display_name: 'Ada', email: 'ada@example.org', password: PASSWORD, password_confirm: PASSWORD });
+        assert.equal(made.status, 303);
+        const start = await c.get(made.headers.location);
+        assert.equal(start.headers.location, ENROL, 'the start page sends to enrolment');
+        assert.equal((await c.get('/admin/users')).headers.location, ENROL);
+        const session = await c.getJson('/session');
+        assert.equal(session.json.two_step_enrolment_required, true);
+        await enrol(c);
+        assert.equal((await c.get('/admin/users')).status, 200);
+        assert.equal((await c.getJson('/session')).json.two_step_enrolment_required, false);
+    } finally {
+        assert.equal(await fresh.stop(), 0);
+    }
+});
+
 test('an unenrolled therapist reaches their account and nothing clinical until they enrol', async () => {
     policy('both');
     const t = await invitedPerson(srv, { kind: 'therapist', createdBy: adminId, name: 'Theo' });
