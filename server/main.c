@@ -50,6 +50,9 @@ static void usage(void)
            "            open the stored data (exit 5); 0 when all is well\n"
            "  create-admin --email E [--name N] [--totp]\n"
            "            create an administrator; the password is read from standard input\n"
+           "  policy [--two-step off|therapists|admins|both]\n"
+           "            show or set who must use two-step sign-in (audited; a new\n"
+           "            installation starts with both, see docs/SECURITY.md)\n"
            "  healthcheck\n"
            "            GET /healthz on LISTEN; exit 0 when it answers 200 (for Docker)\n"
            "  rotate-key\n"
@@ -358,6 +361,29 @@ static int cmd_create_admin(const struct config *cfg, int argc, char **argv)
     return rc;
 }
 
+/* interlude policy [--two-step WORD]: shows or sets who must use two-step
+ * sign-in (app/security.c). */
+static int cmd_policy(const struct config *cfg, int argc, char **argv)
+{
+    const char *word = NULL;
+    if (argc == 4 && strcmp(argv[2], "--two-step") == 0 && two_step_policy_valid(argv[3]))
+        word = argv[3];
+    else if (argc != 2) {
+        fprintf(stderr, "usage: interlude policy [--two-step off|therapists|admins|both]\n");
+        return EXIT_USAGE;
+    }
+    if (run_migrations(cfg, 30) != 0)
+        return EXIT_DATABASE;
+    db_init(cfg->database_url, cfg->migrations_dir);
+    int rc = security_policy_cli(word, stdout);
+    db_shutdown();
+    if (rc != 0) {
+        fprintf(stderr, "interlude: the database could not be reached (DATABASE_URL)\n");
+        return EXIT_DATABASE;
+    }
+    return EXIT_OK;
+}
+
 /* interlude mail-test --to ADDRESS: one message, sent now. */
 static int cmd_mail_test(const struct config *cfg, int argc, char **argv)
 {
@@ -409,8 +435,9 @@ int main(int argc, char **argv)
     bool known = strcmp(cmd, "serve") == 0 || strcmp(cmd, "migrate") == 0 ||
                  strcmp(cmd, "check") == 0 || strcmp(cmd, "healthcheck") == 0 ||
                  strcmp(cmd, "create-admin") == 0 || strcmp(cmd, "rotate-key") == 0 ||
-                 strcmp(cmd, "mail-test") == 0;
-    if (!known || (argc > 2 && strcmp(cmd, "create-admin") != 0 && strcmp(cmd, "mail-test") != 0)) {
+                 strcmp(cmd, "mail-test") == 0 || strcmp(cmd, "policy") == 0;
+    if (!known || (argc > 2 && strcmp(cmd, "create-admin") != 0 && strcmp(cmd, "mail-test") != 0 &&
+                   strcmp(cmd, "policy") != 0)) {
         fprintf(stderr, "interlude: unknown command '%s' (try interlude --help)\n", cmd);
         return EXIT_USAGE;
     }
@@ -435,6 +462,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "migrate") == 0)
         return run_migrations(&cfg, 30) == 0 ? EXIT_OK : EXIT_DATABASE;
+    if (strcmp(cmd, "policy") == 0)
+        return cmd_policy(&cfg, argc, argv);
     /* The data keys, for every command that may read or write what people
      * typed (and check, which checks the configuration). */
     if (box_init(&cfg, err, sizeof(err)) != 0) {

@@ -6,6 +6,7 @@
 #include "app/app.h"
 #include "app/formview.h"
 #include "auth/auth.h"
+#include "util/agent.h"
 
 /* The sign-in limits (login.c), shared by wrong current passwords. */
 #define ACCOUNT_MAX_FAILS 5
@@ -26,13 +27,17 @@ json_t *account_data(struct request *req, json_t *form, enum db_status *st)
         return NULL;
     }
     json_t *sessions = json_array();
-    for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(
-            sessions, json_pack("{s:I, s:b, s:s, s:s, s:s, s:s}", "id",
-                                (json_int_t)atoll(PQgetvalue(res, i, 0)), "current",
-                                atoll(PQgetvalue(res, i, 0)) == req->session->id, "started",
-                                PQgetvalue(res, i, 1), "last_seen", PQgetvalue(res, i, 2), "ip",
-                                PQgetvalue(res, i, 3), "agent", PQgetvalue(res, i, 4)));
+    for (int i = 0; i < PQntuples(res); i++) {
+        /* A coarse name ("Firefox on Android"), never the stored string. */
+        char agent[64];
+        agent_coarse(PQgetvalue(res, i, 4), agent, sizeof(agent));
+        json_array_append_new(sessions,
+                              json_pack("{s:I, s:b, s:s, s:s, s:s, s:s}", "id",
+                                        (json_int_t)atoll(PQgetvalue(res, i, 0)), "current",
+                                        atoll(PQgetvalue(res, i, 0)) == req->session->id, "started",
+                                        PQgetvalue(res, i, 1), "last_seen", PQgetvalue(res, i, 2),
+                                        "ip", PQgetvalue(res, i, 3), "agent", agent));
+    }
     PQclear(res);
     json_t *data = form != NULL ? form : form_new();
     if (u->role == ROLE_THERAPIST) {

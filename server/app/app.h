@@ -55,6 +55,8 @@ enum route_id {
     R_FORGOT_FORM,
     R_FORGOT,
     R_ADMIN_MAIL,
+    R_ADMIN_SECURITY,
+    R_ADMIN_SECURITY_SAVE,
     /* @admin-routes */
     /* clients.c, invites.c */
     R_CLIENTS,
@@ -214,6 +216,13 @@ void h_admin_user_disable(struct request *req);
 void h_admin_user_enable(struct request *req);
 void h_admin_user_reset_link(struct request *req);
 void h_admin_audit(struct request *req);
+/* security.c: who must use two-step sign-in (/admin/security) */
+void h_admin_security(struct request *req);
+void h_admin_security_save(struct request *req);
+/* `interlude policy [--two-step WORD]`: prints the policy (word NULL) or
+ * sets it (audited, no actor). 0; 2 for a word that is not one of
+ * off|therapists|admins|both; 4 when the database failed. */
+int security_policy_cli(const char *word, FILE *out);
 /* support.c: the crisis contacts */
 void h_admin_support(struct request *req);
 void h_admin_support_add(struct request *req);

@@ -78,6 +78,26 @@ static bool guard_bearer(struct request *req)
     return strcmp(action, "token.request") == 0;
 }
 
+/* The routes a person who must still enrol in two-step sign-in may reach
+ * (besides the public ones): their account, enrolment, signing out. */
+static bool enrolment_route(const struct route *r)
+{
+    static const enum route_id allowed[] = {
+        R_ACCOUNT,
+        R_ACCOUNT_PASSWORD,
+        R_ACCOUNT_END_OTHERS,
+        R_ACCOUNT_SESSION_END,
+        R_TWO_STEP_START,
+        R_TWO_STEP_CONFIRM,
+        R_LOGOUT,
+        R_SESSION,
+    };
+    for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+        if (r == &app_routes[allowed[i]])
+            return true;
+    return false;
+}
+
 bool app_guard(struct request *req)
 {
     if (keys_refuse_write(req))
@@ -110,6 +130,21 @@ bool app_guard(struct request *req)
                        "Enter the code from your authenticator app first.");
         else
             view_redirect(req, "/login/code");
+        return false;
+    }
+    /* Where the policy requires two-step sign-in of this person's role and
+     * they have not switched it on, they reach their account page (to enrol
+     * or change their password) and signing out, nothing else: this is the
+     * one place that enforces the policy (auth/policy.c decides it). */
+    if (req->session != NULL && req->session->enrolment_required &&
+        (req->route->roles != 0 || req->route == &app_routes[R_HOME]) &&
+        !enrolment_route(req->route)) {
+        if (req->want_json || (req->route->flags & ROUTE_JSON_ONLY))
+            view_error(req, 403, "two_step_enrolment_required",
+                       "Set up two-step sign-in on your account page first: it is required for "
+                       "your role.");
+        else
+            view_redirect(req, "/account?need=two-step#two-step");
         return false;
     }
     /* A request authenticated by a token (guard_bearer) has no CSRF token
@@ -156,6 +191,12 @@ void app_decorate(struct request *req, json_t *data)
     json_t *nav = json_array();
     if (u == NULL) {
         json_array_append_new(nav, nav_item("/login", "Sign in"));
+    } else if (s->enrolment_required) {
+        /* Only the account page is open until two-step sign-in is set up. */
+        json_object_set_new(
+            data, "user",
+            json_pack("{s:s, s:s}", "display_name", u->display_name, "role", role_name(u->role)));
+        json_array_append_new(nav, nav_item("/account", "Account"));
     } else {
         json_object_set_new(data, "user",
                             json_pack("{s:s, s:s, s:b, s:b, s:b}", "display_name", u->display_name,
@@ -167,6 +208,7 @@ void app_decorate(struct request *req, json_t *data)
             json_array_append_new(nav, nav_item("/admin/audit", "Audit log"));
             json_array_append_new(nav, nav_item("/admin/support", "Crisis contacts"));
             json_array_append_new(nav, nav_item("/admin/mail", "Mail"));
+            json_array_append_new(nav, nav_item("/admin/security", "Security"));
         } else if (u->role == ROLE_THERAPIST) {
             json_array_append_new(nav, nav_item("/clients", "Clients"));
             json_array_append_new(nav, nav_item("/library", "Library"));

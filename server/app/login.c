@@ -188,10 +188,15 @@ void h_session(struct request *req)
     }
     const struct user *u = req->session->user;
     json_t *data = json_pack("{s:b, s:s}", "signed_in", u != NULL, "csrf", req->session->csrf);
-    if (u != NULL)
+    if (u != NULL) {
         json_object_set_new(data, "user",
                             json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)u->id, "email",
                                       u->email, "display_name", u->display_name, "role",
                                       role_name(u->role)));
+        /* The policy requires two-step sign-in of this person, who has
+         * not set it up: only the account routes answer until they do. */
+        json_object_set_new(data, "two_step_enrolment_required",
+                            json_boolean(req->session->enrolment_required));
+    }
     view_page(req, 200, NULL, data);
 }

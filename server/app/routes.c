@@ -162,6 +162,15 @@ const struct route app_routes[R__MAX] = {
                       .handler = h_admin_mail,
                       .roles = ROLE_ADMIN,
                       .flags = ROUTE_TOKEN},
+    /* security.c: who must use two-step sign-in */
+    [R_ADMIN_SECURITY] = {.method = GET,
+                          .pattern = "/admin/security",
+                          .handler = h_admin_security,
+                          .roles = ROLE_ADMIN},
+    [R_ADMIN_SECURITY_SAVE] = {.method = POST,
+                               .pattern = "/admin/security",
+                               .handler = h_admin_security_save,
+                               .roles = ROLE_ADMIN},
     /* @admin-table */
 
     /* clients.c, invites.c */

@@ -269,6 +269,13 @@ enum db_status two_step_account_data(struct request *req, json_t *data)
         return st;
     json_t *ts = json_object();
     json_object_set_new(ts, "enabled", json_boolean(t.enabled));
+    /* The policy (auth/policy.c) requires it of this person's role: it
+     * cannot be switched off, and until it is on nothing else is open. */
+    json_object_set_new(ts, "required", json_boolean(req->session->two_step_required));
+    if (req->session->enrolment_required)
+        json_object_set_new(data, "notice",
+                            json_string("Your practice requires two-step sign-in for your role. "
+                                        "Set it up below to continue."));
     if (t.enabled) {
         long left = 0;
         if ((st = recovery_left(uid, &left)) != DB_OK) {
@@ -428,6 +435,8 @@ void h_two_step_confirm(struct request *req)
         view_error(req, 409, "two_step_on", "Two-step sign-in is already on.");
         goto cleanup;
     }
+    /* Enrolled: nothing is held back any more, from this page on. */
+    req->session->enrolment_required = false;
     json_t *list = json_array();
     for (int i = 0; i < RECOVERY_CODES; i++)
         json_array_append_new(list, json_string(codes[i]));
@@ -477,6 +486,12 @@ void h_two_step_disable(struct request *req)
     }
     if (!t.enabled) {
         view_error(req, 409, "two_step_off", "Two-step sign-in is not on.");
+        goto cleanup;
+    }
+    if (req->session->two_step_required) {
+        view_error(req, 403, "two_step_required",
+                   "Your practice requires two-step sign-in for your role, so it cannot be "
+                   "switched off. To move it to a new phone, ask an administrator to reset it.");
         goto cleanup;
     }
     bool locked = false, ok = false, recovery = false;

@@ -42,7 +42,23 @@ struct session {
      * row, and no CSRF check: guard.c), audit rows name the token. */
     long long token_id;
     bool token_read_only; /* scope "read": safe methods only */
+    /* The two-step policy (policy.c) requires it of this person's role... */
+    bool two_step_required;
+    /* ...and they have not switched it on yet: the guard lets such a
+     * session reach their account (to enrol) and /logout only. */
+    bool enrolment_required;
 };
+
+/* ---- two-step policy (policy.c) ---- */
+
+/* The roles (ROLE_ADMIN, ROLE_THERAPIST bits) that must use two-step
+ * sign-in under the stored policy word: "off", "therapists", "admins" or
+ * "both". NULL (no row) and unknown words count as "both" (fail closed). */
+unsigned two_step_policy_roles(const char *value);
+/* True for exactly the four words above. */
+bool two_step_policy_valid(const char *value);
+/* The word for a set of roles (clients ignored). */
+const char *two_step_policy_name(unsigned roles);
 
 /* ---- tokens (token.c) ---- */
 

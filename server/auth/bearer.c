@@ -84,6 +84,12 @@ enum db_status bearer_load(struct request *req, enum bearer_result *out)
     u->email = arena_strdup(&req->arena, PQgetvalue(res, 0, 4));
     u->display_name = arena_strdup(&req->arena, PQgetvalue(res, 0, 5));
     s->user = u;
+    /* A token made before the two-step policy applied to its owner stops
+     * with the owner's sessions until they enrol (guard.c). */
+    bool enrolled = PQgetvalue(res, 0, 6)[0] == 't';
+    const char *policy = PQgetisnull(res, 0, 7) ? NULL : PQgetvalue(res, 0, 7);
+    s->two_step_required = (two_step_policy_roles(policy) & u->role) != 0;
+    s->enrolment_required = s->two_step_required && !enrolled;
     PQclear(res);
     req->session = s;
     *out = BEARER_OK;

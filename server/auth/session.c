@@ -68,6 +68,13 @@ enum db_status session_load(struct request *req)
         }
         bool stale = PQgetvalue(res, 0, 6)[0] == 't';
         s->second_factor_pending = PQgetvalue(res, 0, 7)[0] == 't';
+        if (s->user != NULL) {
+            /* The policy, decided here for every request (policy.c). */
+            bool enrolled = PQgetvalue(res, 0, 8)[0] == 't';
+            const char *policy = PQgetisnull(res, 0, 9) ? NULL : PQgetvalue(res, 0, 9);
+            s->two_step_required = (two_step_policy_roles(policy) & s->user->role) != 0;
+            s->enrolment_required = s->two_step_required && !enrolled;
+        }
         req->session = s;
         if (stale) {
             char id[24];

@@ -27,7 +27,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                            .sql = "SELECT s.id, s.csrf_token, s.user_id, u.role, u.email, "
                                   "u.display_name, "
                                   "s.last_seen_at < now() - $3::int * interval '1 second', "
-                                  "s.second_factor_pending "
+                                  "s.second_factor_pending, u.totp_enabled_at IS NOT NULL, "
+                                  "(SELECT value FROM app_meta WHERE key = "
+                                  "'two_step_required') "
                                   "FROM sessions s LEFT JOIN users u ON u.id = s.user_id "
                                   "WHERE s.token_hash = $1 AND s.expires_at > now() "
                                   "AND s.last_seen_at > now() - $2::int * interval '1 second' "
@@ -1018,7 +1020,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                 "WHERE t.token_hash = $1 AND u.id = t.user_id AND t.revoked_at "
                                 "IS NULL AND t.expires_at > now() AND u.disabled_at IS NULL AND "
                                 "u.role IN ('therapist', 'admin') RETURNING t.id, t.scope, u.id, "
-                                "u.role, u.email, u.display_name",
+                                "u.role, u.email, u.display_name, u.totp_enabled_at IS NOT "
+                                "NULL, (SELECT value FROM app_meta WHERE key = "
+                                "'two_step_required')",
                          .nparams = 1},
     /* $1 the token's hash: a token that exists but may not be used (for
      * the audit row of its refusal). */
@@ -1053,6 +1057,21 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "now()) WHERE user_id = $1 AND id = $2 RETURNING id, "
                                   "revoked_at = now()",
                            .nparams = 2},
+    /* The stored policy word (migrations/0012_two_step_policy.sql). */
+    [STMT_TWO_STEP_POLICY_GET] = {.name = "two_step_policy_get",
+                                  .sql = "SELECT value FROM app_meta WHERE key = "
+                                         "'two_step_required'",
+                                  .nparams = 0},
+    /* $1 the new word; returns the word it replaced (NULL when none), as
+     * the statement's snapshot saw it (no FOR UPDATE in the CTE: a row the
+     * same statement updates is then skipped, and NULL comes back). */
+    [STMT_TWO_STEP_POLICY_SET] = {.name = "two_step_policy_set",
+                                  .sql = "WITH old AS (SELECT value FROM app_meta WHERE key = "
+                                         "'two_step_required') INSERT INTO app_meta "
+                                         "(key, value) VALUES ('two_step_required', $1) ON "
+                                         "CONFLICT (key) DO UPDATE SET value = excluded.value, "
+                                         "updated_at = now() RETURNING (SELECT value FROM old)",
+                                  .nparams = 1},
     /* $1 message_id, $2 kind, $3 recipient, $4 sealed body, $5 most waiting
      * messages: no row when the outbox is full. */
     [STMT_OUTBOX_INSERT] = {.name = "outbox_insert",

@@ -167,6 +167,9 @@ enum stmt_id {
     STMT_RECOVERY_USE,
     STMT_RECOVERY_LEFT,
     STMT_SESSION_END_ONE,
+    /* who must use two-step sign-in (auth/policy.c, app/security.c) */
+    STMT_TWO_STEP_POLICY_GET,
+    STMT_TWO_STEP_POLICY_SET,
 
     /* API tokens (auth/bearer.c, app/tokens.c) */
     STMT_TOKEN_LOAD,

@@ -18,6 +18,13 @@
     var inFlight = false;
     var again = false;
     var submitting = false;
+    var current = null; // the save under way (a promise), for flushDraft
+
+    function draftBody() {
+        var body = new URLSearchParams(new FormData(form));
+        body.set('action', 'draft');
+        return body.toString();
+    }
 
     function say(text) {
         status.textContent = text;
@@ -32,9 +39,7 @@
         }
         inFlight = true;
         var sentAt = Date.now();
-        var body = new URLSearchParams(new FormData(form));
-        body.set('action', 'draft');
-        fetch(url, {
+        current = fetch(url, {
             method: 'POST',
             credentials: 'same-origin',
             headers: {
@@ -42,7 +47,7 @@
                 'Accept': 'application/json',
                 'X-CSRF-Token': csrfField.value
             },
-            body: body.toString()
+            body: draftBody()
         }).then(function (res) {
             return res.json().then(function (data) {
                 return { status: res.status, data: data };
@@ -71,6 +76,7 @@
             say('Not saved: no connection. It will try again when you type.');
         }).then(function () {
             inFlight = false;
+            current = null;
             if (again) {
                 again = false;
                 schedule();
@@ -86,6 +92,36 @@
 
     form.addEventListener('input', schedule);
 
+    // The quick exit (quick-exit.js) signs out as it leaves; first it asks
+    // for what is not saved yet. Returns a promise that settles once the
+    // draft has reached the server (or failed), or null when nothing is
+    // waiting. A save under way is let finish first, so an older draft
+    // never lands after a newer one. keepalive: the request outlives the
+    // page should the quick exit stop waiting.
+    window.interludeFlushDraft = function () {
+        if (submitting || (!timer && !inFlight)) return null;
+        var newer = timer !== null;
+        if (timer) clearTimeout(timer);
+        timer = null;
+        again = false;
+        var before = current || Promise.resolve();
+        var settle = function () { /* settled either way */ };
+        return before.then(settle, settle).then(function () {
+            if (!newer) return null;
+            return fetch(url, {
+                method: 'POST',
+                credentials: 'same-origin',
+                keepalive: true,
+                headers: {
+                    'Content-Type': 'application/x-www-form-urlencoded',
+                    'Accept': 'application/json',
+                    'X-CSRF-Token': csrfField.value
+                },
+                body: draftBody()
+            });
+        }).then(settle, settle);
+    };
+
     // Leaving with changes not yet saved (closing the tab, the quick exit,
     // another page): hand the draft to the browser, which sends it even as
     // the page goes away. The form's own _csrf field authorises it.
@@ -93,9 +129,7 @@
         if (!timer || submitting || !navigator.sendBeacon) return;
         clearTimeout(timer);
         timer = null;
-        var body = new URLSearchParams(new FormData(form));
-        body.set('action', 'draft');
-        navigator.sendBeacon(url, new Blob([body.toString()], {
+        navigator.sendBeacon(url, new Blob([draftBody()], {
             type: 'application/x-www-form-urlencoded'
         }));
     });

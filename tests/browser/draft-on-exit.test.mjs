@@ -1,6 +1,8 @@
 // draft-on-exit.test.mjs: what a client typed but autosave had not sent yet
-// is kept when they leave at once with the quick exit (the draft goes out
-// with navigator.sendBeacon as the page is hidden).
+// is kept when they leave at once with the quick exit, and the quick exit
+// signs them out on the way (quick-exit.js sends the draft first, then the
+// sign-out beacon): the old tab's session is gone, whoever picks up the
+// phone finds the sign-in page, and the text is there once signed in again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, psql } from '../lib/harness.mjs';
@@ -38,15 +40,22 @@ after(async () => {
     if (srv) assert.equal(await srv.stop(), 0);
 });
 
-test('typing, then leaving at once with the quick exit: the draft is kept', async () => {
+test('typing, then leaving at once with the quick exit: the draft is kept and the client signed out', async () => {
     const context = await browser.newContext();
     // The neutral site is outside this machine's reach: answer it locally.
     await context.route('https://www.bbc.com/**', (r) => r.fulfill({ status: 200, contentType: 'text/html', body: '<title>Weather</title>' }));
     const page = await context.newPage();
-    await page.goto(`${srv.url}/login`);
-    await page.fill('#field-email', 'exit-c@example.org');
-    await page.fill('#field-password', PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    const signIn = async (p) => {
+        await p.goto(`${srv.url}/login`);
+        await p.fill('#field-email', 'exit-c@example.org');
+        await p.fill('#field-password', PASSWORD);
+        await Promise.all([p.waitForNavigation(), p.click('button[type=submit]')]);
+    };
+    const client = q("SELECT id FROM users WHERE email = 'exit-c@example.org'");
+    const sessions = () => q(`SELECT count(*) FROM sessions WHERE user_id = ${client}`);
+    q(`DELETE FROM sessions WHERE user_id = ${client}`); // the invitation's, from before()
+    await signIn(page);
+    assert.equal(sessions(), '1');
     await page.goto(`${srv.url}/homework/${assignment}/practice`);
     const textarea = page.locator('#practice-form textarea').first();
     const canary = `left in a hurry ${Date.now()}`;
@@ -59,7 +68,25 @@ test('typing, then leaving at once with the quick exit: the draft is kept', asyn
         if (!saved) await new Promise((r) => setTimeout(r, 250));
     }
     assert.equal(saved, 'yes', 'a draft row was written as the page went away');
+    // Signed out as it left: the session row is gone, and the browser that
+    // left (same cookies) is sent to the sign-in page.
+    let left = sessions();
+    for (let i = 0; i < 20 && left !== '0'; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        left = sessions();
+    }
+    assert.equal(left, '0', 'the quick exit ended the session');
+    // A fetch with the browser's own cookies: /account sends to sign-in.
+    const fetched = await context.request.get(`${srv.url}/account`, { maxRedirects: 0 });
+    assert.equal(fetched.status(), 303);
+    assert.equal(fetched.headers().location, '/login');
     const back = await context.newPage();
+    await back.goto(`${srv.url}/account`);
+    assert.equal(new URL(back.url()).pathname, '/login', "the old tab's session is gone");
+    await back.goto(`${srv.url}/homework/${assignment}/practice`);
+    assert.equal(new URL(back.url()).pathname, '/login', 'the homework is behind the sign-in page');
+    // Signed in again, the text is there: the draft went first.
+    await signIn(back);
     await back.goto(`${srv.url}/homework/${assignment}/practice`);
     assert.equal(await back.locator('#practice-form textarea').first().inputValue(), canary);
     await context.close();

@@ -66,6 +66,9 @@ const MATRIX = {
     'GET /password/forgot': all(200),
     'POST /password/forgot': all(422),
     'GET /admin/mail': only(['admin'], 200, 403),
+    // security.c: the two-step policy; a POST without its field is 422.
+    'GET /admin/security': only(['admin'], 200, 403),
+    'POST /admin/security': only(['admin'], 422, 403),
     'GET /clients': only(['T1', 'T2'], 200, 403),
     'POST /clients/invites': only(['T1', 'T2'], 422, 403),
     'POST /couples': only(['T1', 'T2'], 422, 403),
@@ -348,6 +351,9 @@ const NO_TOKEN = new Set([
     'POST /account/tokens', 'POST /account/tokens/{id}/revoke', 'POST /admin/users/{id}/reset-link',
     'GET /reset/{token}', 'POST /reset/{token}', 'GET /password/forgot', 'POST /password/forgot',
     'GET /invite/{token}', 'POST /invite/{token}',
+    // The two-step policy is a security setting: changed by a signed-in
+    // administrator, never by a script's token.
+    'GET /admin/security', 'POST /admin/security',
 ]);
 
 async function withToken(token, method, path) {

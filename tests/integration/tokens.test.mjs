@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { startServer, request, psql } from '../lib/harness.mjs';
-import { Client, createAdmin, invitedPerson } from '../lib/client.mjs';
+import { Client, createAdmin, invitedPerson, setTwoStepPolicy } from '../lib/client.mjs';
 
 let srv;
 let adminId;
@@ -332,4 +332,21 @@ test("an administrator's token does the administrator's work, and nothing clinic
     assert.equal(q(`SELECT count(*) FROM audit_log WHERE action = 'settings.crisis_contact_added' AND token_id = ${id}`), '1');
     assert.equal((await withToken(bearer(token), `/api/v1/clients/${C.id}`)).status, 403);
     assert.equal((await withToken(bearer(token), '/api/v1/clients')).status, 403);
+});
+
+test('a token made before the two-step policy applied stops until its owner enrols', async () => {
+    const { token } = await makeToken(T, { scope: 'read' });
+    assert.equal((await withToken(bearer(token), '/api/v1/clients')).status, 200);
+    setTwoStepPolicy(srv, 'therapists');
+    try {
+        const held = await withToken(bearer(token), '/api/v1/clients');
+        assert.equal(held.status, 403, held.body);
+        assert.equal(held.json?.error?.code, 'two_step_enrolment_required');
+        // Enrolled (as the enrolment would leave it): the token works again.
+        q(`UPDATE users SET totp_secret = '\\x00'::bytea, totp_enabled_at = now() WHERE id = ${T.id}`);
+        assert.equal((await withToken(bearer(token), '/api/v1/clients')).status, 200);
+    } finally {
+        setTwoStepPolicy(srv, 'off');
+        q(`UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = ${T.id}`);
+    }
 });

@@ -89,14 +89,34 @@ export class Client {
     }
 }
 
+function cliEnv(srv) {
+    return { ...process.env, ...DATA_KEY_ENV, DATABASE_URL: srv.dbUrl, INTERLUDE_COMMON_PASSWORDS: srv.env?.INTERLUDE_COMMON_PASSWORDS ?? 'data/common-passwords.txt' };
+}
+
+// Sets who must use two-step sign-in with `interlude policy --two-step
+// WORD` (off | therapists | admins | both) on srv's database.
+export function setTwoStepPolicy(srv, word) {
+    return execFileSync(process.env.INTERLUDE_BIN, ['policy', '--two-step', word], {
+        cwd: ROOT,
+        env: cliEnv(srv),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+    });
+}
+
 // Creates an administrator with `interlude create-admin` on srv's database.
-export function createAdmin(srv, email = 'admin@example.org', password = PASSWORD, name = 'Ada Admin') {
+// A new installation requires two-step sign-in of admins and therapists
+// (migrations/0012_two_step_policy.sql); most tests are about something
+// else, so this also switches that requirement off, unless twoStep: true
+// (the policy tests, two-step-policy.test.mjs, switch it back on).
+export function createAdmin(srv, email = 'admin@example.org', password = PASSWORD, name = 'Ada Admin', { twoStep = false } = {}) {
     execFileSync(process.env.INTERLUDE_BIN, ['create-admin', '--email', email, '--name', name], {
         cwd: ROOT,
         input: `${password}\n`,
-        env: { ...process.env, ...DATA_KEY_ENV, DATABASE_URL: srv.dbUrl, INTERLUDE_COMMON_PASSWORDS: srv.env?.INTERLUDE_COMMON_PASSWORDS ?? 'data/common-passwords.txt' },
+        env: cliEnv(srv),
         stdio: ['pipe', 'pipe', 'pipe'],
     });
+    if (!twoStep) setTwoStepPolicy(srv, 'off');
     return { email, password, name };
 }
 

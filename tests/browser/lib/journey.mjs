@@ -24,6 +24,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { psql, startServer } from '../../lib/harness.mjs';
+import { setTwoStepPolicy } from '../../lib/client.mjs';
 import { Inspector, launch } from './browser.mjs';
 import { keyboardJourney } from './keyboard.mjs';
 
@@ -109,6 +110,10 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
         before(async () => {
             browser = await launch();
             srv = await startServer();
+            // A new installation requires two-step sign-in of staff; this
+            // story is about the rest (the policy has its own tests, and a
+            // client enrols below).
+            setTwoStepPolicy(srv, 'off');
             insp = new Inspector({ journey: name, screenshots });
             inspectors.push(insp);
         });
@@ -206,6 +211,17 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             assert.match(await page.getByRole('main').innerText(), /Crisis line \(24 hours\): 0800 123 456/);
             await press(page, 'Mail', { role: 'link' });
             await insp.check(page, 'the outbox, mail off');
+        });
+
+        step('the administrator looks at who must use two-step sign-in', async () => {
+            const page = people.admin.page;
+            await press(page, 'Security', { role: 'link' });
+            await insp.check(page, 'security settings');
+            assert.match(await page.getByRole('main').innerText(), /Now required for: nobody/);
+            await page.getByLabel('Nobody: everyone chooses for themselves').check();
+            await press(page, 'Save');
+            await insp.check(page, 'security settings saved');
+            assert.match(await page.getByRole('status').first().innerText(), /The setting was saved/);
         });
 
         step('the administrator reads the audit log and signs out', async () => {
