@@ -100,8 +100,8 @@ void h_admin_users(struct request *req)
 /* The page showing a new one-time link, once (status 201): an invitation
  * (/invite/<token>) or a password reset (/reset/<token>) for name and
  * email. token is wiped here; it is in no log, only in this answer. */
-static void link_page(struct request *req, bool invite, char token[TOKEN_LEN + 1], const char *name,
-                      const char *email, enum mail_result mailed)
+void admin_link_page(struct request *req, bool invite, bool renewed, char *token, const char *name,
+                     const char *email, enum mail_result mailed)
 {
     const char *link = arena_printf(&req->arena, "%s/%s/%s", config_current->base_url,
                                     invite ? "invite" : "reset", token);
@@ -111,6 +111,7 @@ static void link_page(struct request *req, bool invite, char token[TOKEN_LEN + 1
                              invite ? "therapist" : "reset", "link", link, "display_name", name,
                              "email", email, "is_invite", invite, "is_reset", !invite, "valid_for",
                              invite ? "7 days" : "24 hours");
+    json_object_set_new(data, "renewed", json_boolean(renewed));
     invite_mail_flags(data, mailed);
     view_page(req, 201, "admin_invite_link", data);
 }
@@ -192,7 +193,7 @@ void h_admin_invite(struct request *req)
         return;
     }
     audit(req, "invite.created", "invite", invite_id, 0);
-    link_page(req, true, token, name, email, mailed);
+    admin_link_page(req, true, false, token, name, email, mailed);
 }
 
 /* ---- disable, enable, reset link ---- */
@@ -338,7 +339,8 @@ void h_admin_user_reset_link(struct request *req)
         return;
     }
     audit(req, "account.reset_link_created", "user", id, 0);
-    link_page(req, false, token, name, email, mail_enabled() ? MAIL_SKIPPED : MAIL_OFF);
+    admin_link_page(req, false, false, token, name, email,
+                    mail_enabled() ? MAIL_SKIPPED : MAIL_OFF);
 }
 
 /* ---- the audit log ---- */

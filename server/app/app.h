@@ -63,6 +63,7 @@ enum route_id {
     R_CLIENT_INVITE,
     R_COUPLE_CREATE,
     R_CLIENT,
+    R_INVITE_RESEND,
     R_INVITE_REVOKE,
     R_INVITE_FORM,
     R_INVITE_ACCEPT,
@@ -241,6 +242,19 @@ void h_reset(struct request *req);
 enum db_status invite_create_mailed(const char *const params[7], const char *email,
                                     const char *link, int valid_days, long long *invite_id,
                                     enum mail_result *mailed);
+/* Gives an open invitation of creator_id a new link (hash, valid
+ * valid_seconds) and queues its message, in one transaction: the old link
+ * stops working. *found false when there is no such open invitation of
+ * theirs; else *kind ("client" or "therapist"), *email and *name (malloc'd,
+ * the caller frees them) and *mailed are set. */
+enum db_status invite_renew_mailed(long long invite_id, long long creator_id, const char *hash,
+                                   const char *link, int valid_seconds, bool *found, char **kind,
+                                   char **email, char **name, enum mail_result *mailed);
+/* The administrator's page of a new one-time link (invite: an invitation,
+ * else a password reset) for name and email (renewed: it replaces an
+ * earlier link); wipes token (TOKEN_LEN + 1 bytes). */
+void admin_link_page(struct request *req, bool invite, bool renewed, char *token, const char *name,
+                     const char *email, enum mail_result mailed);
 /* Sets "mailed", "mail_off" and "mail_failed" on a link page's data. */
 void invite_mail_flags(json_t *data, enum mail_result mailed);
 /* Queues the alert message (a count and a link, no name, no content) to
@@ -262,6 +276,7 @@ void h_client(struct request *req);
  * on that attention item (a refused acknowledgement). */
 void client_page(struct request *req, long long client_id, int status, long long ack_item,
                  const char *ack_error, const char *ack_typed);
+void h_invite_resend(struct request *req);
 void h_invite_revoke(struct request *req);
 void h_invite_form(struct request *req);
 void h_invite_accept(struct request *req);

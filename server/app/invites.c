@@ -1,5 +1,7 @@
 /* invites.c: invitation links: accepting one (a therapist's or a client's
- * new account), and revoking one by the person who made it. */
+ * new account), and sending again or revoking one by the person who made
+ * it. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,9 @@
 #include "auth/auth.h"
 
 static const char accept_title[] = "Create your account";
+
+/* A link sent again works as long as a new one (admin.c, clients.c). */
+#define INVITE_VALID_SECONDS (7 * 24 * 3600)
 
 /* An invitation that may be accepted here; strings live in the arena. */
 struct invite {
@@ -218,6 +223,74 @@ void h_invite_accept(struct request *req)
         view_redirect(req, "/");
 }
 
+/* Why an invitation could not be revoked or renewed (done: "revoked",
+ * "renewed"): only its creator learns more than "no such page". */
+static void why_unchanged(struct request *req, long long invite_id, const char *done)
+{
+    char iid[24], uid[24];
+    snprintf(iid, sizeof(iid), "%lld", invite_id);
+    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
+    const char *params[] = {iid, uid};
+    PGresult *res = NULL;
+    if (db_exec(STMT_INVITE_STATE_FOR_CREATOR, 2, params, &res) != DB_OK) {
+        view_unavailable(req);
+        return;
+    }
+    int n = PQntuples(res);
+    bool used = n == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    if (n != 1)
+        view_error(req, 404, "not_found", "There is no page at this address.");
+    else if (used)
+        view_error(req, 409, "invite_used",
+                   arena_printf(&req->arena,
+                                "This invitation was already accepted, so it cannot be %s.", done));
+    else
+        view_error(req, 409, "invite_revoked", "This invitation was revoked.");
+}
+
+/* POST /invites/{id}/resend: a new link for an invitation not yet
+ * accepted (lost, expired, or sent to a wrong inbox and corrected by
+ * hand): the old link stops working, the new one is mailed when mail is
+ * on and shown once, as at creation. */
+void h_invite_resend(struct request *req)
+{
+    const struct user *me = req->session->user;
+    char token[TOKEN_LEN + 1], hash[67];
+    token_new(token);
+    token_hash_param(token, hash);
+    char *link = arena_printf(&req->arena, "%s/invite/%s", config_current->base_url, token);
+    bool found = false;
+    char *kind = NULL, *email = NULL, *name = NULL;
+    enum mail_result mailed = MAIL_OFF;
+    enum db_status st = invite_renew_mailed(req->ids[0], me->id, hash, link, INVITE_VALID_SECONDS,
+                                            &found, &kind, &email, &name, &mailed);
+    if (st != DB_OK || !found) {
+        sodium_memzero(token, sizeof(token));
+        if (st != DB_OK)
+            view_unavailable(req);
+        else
+            why_unchanged(req, req->ids[0], "sent again");
+        goto done;
+    }
+    audit(req, "invite.renewed", "invite", req->ids[0], 0);
+    if (strcmp(kind, "therapist") == 0) {
+        admin_link_page(req, true, true, token, name, email, mailed);
+        goto done;
+    }
+    sodium_memzero(token, sizeof(token));
+    json_t *data =
+        json_pack("{s:s, s:I, s:s, s:s, s:s, s:i, s:b}", "title", "Invitation link", "id",
+                  (json_int_t)req->ids[0], "link", link, "display_name", name, "email", email,
+                  "valid_days", INVITE_VALID_SECONDS / 86400, "renewed", 1);
+    invite_mail_flags(data, mailed);
+    view_page(req, 201, "invite_link", data);
+done:
+    free(kind);
+    free(email);
+    free(name);
+}
+
 void h_invite_revoke(struct request *req)
 {
     const struct user *me = req->session->user;
@@ -233,21 +306,7 @@ void h_invite_revoke(struct request *req)
     bool revoked = PQntuples(res) == 1;
     PQclear(res);
     if (!revoked) {
-        /* Why not? Only the creator learns more than "no such page". */
-        if (db_exec(STMT_INVITE_STATE_FOR_CREATOR, 2, params, &res) != DB_OK) {
-            view_unavailable(req);
-            return;
-        }
-        int n = PQntuples(res);
-        bool used = n == 1 && PQgetvalue(res, 0, 0)[0] == 't';
-        PQclear(res);
-        if (n != 1)
-            view_error(req, 404, "not_found", "There is no page at this address.");
-        else if (used)
-            view_error(req, 409, "invite_used",
-                       "This invitation was already accepted, so it cannot be revoked.");
-        else
-            view_error(req, 409, "invite_revoked", "This invitation was already revoked.");
+        why_unchanged(req, req->ids[0], "revoked");
         return;
     }
     audit(req, "invite.revoked", "invite", req->ids[0], 0);

@@ -12,6 +12,7 @@
 #include "app/formview.h"
 #include "auth/auth.h"
 #include "mail/mail.h"
+#include "util/xalloc.h"
 
 /* A reset link asked for by mail works this long. */
 #define FORGOT_RESET_SECONDS 3600
@@ -67,6 +68,63 @@ enum db_status invite_create_mailed(const char *const params[7], const char *ema
     enum db_status st = db_tx(invite_tx, &c);
     *invite_id = c.invite_id;
     *mailed = c.mailed;
+    return st;
+}
+
+struct renew_ctx {
+    const char *const *params; /* STMT_INVITE_RENEW's four */
+    const char *link;
+    int valid_days;
+    bool found;
+    char *kind, *email, *name;
+    enum mail_result mailed;
+};
+
+static enum db_status renew_tx(void *arg)
+{
+    struct renew_ctx *c = arg;
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_INVITE_RENEW, 4, c->params, &res);
+    if (st != DB_OK)
+        return st;
+    c->found = PQntuples(res) == 1;
+    if (c->found) {
+        free(c->kind);
+        free(c->email);
+        free(c->name);
+        c->kind = xstrdup(PQgetvalue(res, 0, 0));
+        c->email = xstrdup(PQgetvalue(res, 0, 1));
+        c->name = xstrdup(PQgetvalue(res, 0, 2));
+    }
+    PQclear(res);
+    if (!c->found || c->email[0] == '\0') {
+        c->mailed = MAIL_OFF;
+        return DB_OK;
+    }
+    char subject[128];
+    subject_of(subject, sizeof(subject));
+    json_t *data = json_pack("{s:s, s:i}", "link", c->link, "valid_days", c->valid_days);
+    c->mailed = mail_enqueue("invite", c->email, subject, "invite", data);
+    json_decref(data);
+    return c->mailed == MAIL_DB ? DB_HARD : DB_OK;
+}
+
+enum db_status invite_renew_mailed(long long invite_id, long long creator_id, const char *hash,
+                                   const char *link, int valid_seconds, bool *found, char **kind,
+                                   char **email, char **name, enum mail_result *mailed)
+{
+    char iid[24], uid[24], secs[16];
+    snprintf(iid, sizeof(iid), "%lld", invite_id);
+    snprintf(uid, sizeof(uid), "%lld", creator_id);
+    snprintf(secs, sizeof(secs), "%d", valid_seconds);
+    const char *params[] = {iid, uid, hash, secs};
+    struct renew_ctx c = {.params = params, .link = link, .valid_days = valid_seconds / 86400};
+    enum db_status st = db_tx(renew_tx, &c);
+    *found = st == DB_OK && c.found;
+    *mailed = c.mailed;
+    *kind = c.kind;
+    *email = c.email;
+    *name = c.name;
     return st;
 }
 

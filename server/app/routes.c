@@ -200,6 +200,12 @@ const struct route app_routes[R__MAX] = {
                          .handler = h_attention_acknowledge,
                          .roles = ROLE_THERAPIST,
                          .flags = ROUTE_TOKEN},
+    /* A new link (and message) for an open invitation; not for tokens: it
+     * shows a one-time link. */
+    [R_INVITE_RESEND] = {.method = POST,
+                         .pattern = "/invites/{id}/resend",
+                         .handler = h_invite_resend,
+                         .roles = ROLE_THERAPIST | ROLE_ADMIN},
     [R_INVITE_REVOKE] = {.method = POST,
                          .pattern = "/invites/{id}/revoke",
                          .handler = h_invite_revoke,

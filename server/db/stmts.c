@@ -275,6 +275,15 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                    "client_id",
                             .nparams = 2},
     /* $1 the invitation, $2 who asks: only its creator may revoke it. */
+    /* $1 invite, $2 its creator, $3 the new link's hash, $4 seconds: a new
+     * link for an invitation still open; the old link stops working. */
+    [STMT_INVITE_RENEW] = {.name = "invite_renew",
+                           .sql = "UPDATE invites SET token_hash = $3, expires_at = now() + "
+                                  "$4::int * interval '1 second' WHERE id = $1 AND created_by = "
+                                  "$2 AND kind IN ('client', 'therapist') AND used_at IS NULL AND "
+                                  "revoked_at IS NULL RETURNING kind, coalesce(email, ''), "
+                                  "coalesce(display_name, '')",
+                           .nparams = 4},
     [STMT_INVITE_REVOKE] = {.name = "invite_revoke",
                             .sql = "UPDATE invites SET revoked_at = now() WHERE id = $1 AND "
                                    "created_by = $2 AND kind <> 'setup' AND used_at IS NULL AND "

@@ -63,6 +63,7 @@ enum stmt_id {
     STMT_COUPLE_CREATE,
     /* invitations (app/invites.c) */
     STMT_CARE_TEAM_ADD,
+    STMT_INVITE_RENEW,
     STMT_INVITE_REVOKE,
     STMT_INVITE_STATE_FOR_CREATOR,
 

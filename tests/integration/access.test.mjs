@@ -73,6 +73,8 @@ const MATRIX = {
     'POST /clients/invites': only(['T1', 'T2'], 422, 403),
     'POST /couples': only(['T1', 'T2'], 422, 403),
     'GET /clients/{id}': { ...only(['T1'], 200, 403), T2: 404 },
+    // Runs before revoke (route order): T1's open invitation gets a new link.
+    'POST /invites/{id}/resend': { ...only(['T1'], 201, 403), T2: 404, admin: 404 },
     'POST /invites/{id}/revoke': { ...only(['T1'], 303, 403), T2: 404, admin: 404 },
     // attention.c: an item about A (before()); T1 acknowledges it.
     'POST /clients/{id}/attention/{id}/acknowledge': { ...only(['T1'], 303, 403), T2: 404 },
@@ -212,6 +214,7 @@ function paramsFor(r) {
         '/admin/users/{id}/reset-link': ids.T3,
         '/clients/{id}': ids.A,
         '/invites/{id}/revoke': ids.invite,
+        '/invites/{id}/resend': ids.invite,
         '/library/{id}': ids.activity,
         '/library/{id}/fhir': ids.activity,
         '/drafts/{id}': ids.draft,
@@ -350,7 +353,7 @@ const NO_TOKEN = new Set([
     'POST /account/password', 'POST /account/sessions/end-others', 'POST /account/settings',
     'POST /account/tokens', 'POST /account/tokens/{id}/revoke', 'POST /admin/users/{id}/reset-link',
     'GET /reset/{token}', 'POST /reset/{token}', 'GET /password/forgot', 'POST /password/forgot',
-    'GET /invite/{token}', 'POST /invite/{token}',
+    'GET /invite/{token}', 'POST /invite/{token}', 'POST /invites/{id}/resend',
     // The two-step policy is a security setting: changed by a signed-in
     // administrator, never by a script's token.
     'GET /admin/security', 'POST /admin/security',
