@@ -22,7 +22,7 @@
 static const char forgot_title[] = "Forgotten password";
 
 /* The neutral subject of every message. */
-static void subject_of(char *out, size_t n)
+void mail_subject(char *out, size_t n)
 {
     snprintf(out, n, "A note from %s", config_current->practice_name);
 }
@@ -51,7 +51,7 @@ static enum db_status invite_tx(void *arg)
     c->invite_id = atoll(PQgetvalue(res, 0, 0));
     PQclear(res);
     char subject[128];
-    subject_of(subject, sizeof(subject));
+    mail_subject(subject, sizeof(subject));
     json_t *data = json_pack("{s:s, s:i}", "link", c->link, "valid_days", c->valid_days);
     c->mailed = mail_enqueue("invite", c->email, subject, "invite", data);
     json_decref(data);
@@ -86,7 +86,7 @@ enum db_status mail_alert_care_team(long long client_id, int count)
         return DB_OK;
     char cid[24], subject[128];
     snprintf(cid, sizeof(cid), "%lld", client_id);
-    subject_of(subject, sizeof(subject));
+    mail_subject(subject, sizeof(subject));
     const char *p[] = {cid};
     PGresult *res = NULL;
     enum db_status st = db_exec(STMT_CARE_TEAM_EMAILS, 1, p, &res);
@@ -196,7 +196,7 @@ static enum db_status forgot_tx(void *arg)
         return st;
     char link[512], subject[128];
     snprintf(link, sizeof(link), "%s/reset/%s", config_current->base_url, c->token);
-    subject_of(subject, sizeof(subject));
+    mail_subject(subject, sizeof(subject));
     json_t *data = json_pack("{s:s}", "link", link);
     enum mail_result m = mail_enqueue("reset", c->email, subject, "reset", data);
     json_decref(data);

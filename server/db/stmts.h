@@ -151,6 +151,21 @@ enum stmt_id {
     STMT_RESET_REQUEST_ADD,
     STMT_RESET_REQUEST_PURGE,
     STMT_CARE_TEAM_EMAILS,
+    /* reminders, the digest, discretion (app/reminders.c, app/discretion.c) */
+    STMT_REMINDER_PREFS_GET,
+    STMT_REMINDER_PREFS_SET,
+    STMT_TIME_ZONE_VALID,
+    STMT_REMINDERS_RUN,
+    STMT_REMINDER_STOP_ADD,
+    STMT_REMINDER_STOP_FIND,
+    STMT_REMINDER_STOP,
+    STMT_REMINDER_STOPS_PURGE,
+    STMT_DIGEST_GET,
+    STMT_DIGEST_SET,
+    STMT_DIGEST_RUN,
+    STMT_FORBIDDEN_LIST,
+    STMT_FORBIDDEN_ADD,
+    STMT_FORBIDDEN_DELETE,
 
     /* two-step sign-in (auth/totp.c, app/twostep.c) */
     STMT_TOTP_GET,

@@ -266,16 +266,22 @@ static void random_hex(char *out, size_t n)
     sodium_bin2hex(out, 2 * n + 1, r, n);
 }
 
-/* Composes the message (without Date, added when sent) into out. Returns 0,
- * or -1 when a header would be unsafe or a template did not render. */
+/* Composes the message (without Date, added when sent) into out; with
+ * unsub (an https or http URL), the List-Unsubscribe headers of RFC 8058.
+ * Returns 0, or -1 when a header would be unsafe or a template did not
+ * render. */
 static int compose(const char *message_id, const char *to, const char *subject, const char *tpl,
-                   json_t *data, struct buf *out)
+                   json_t *data, const char *unsub, struct buf *out)
 {
     char page[96];
     struct buf text = {0}, html = {0}, plain = {0};
     int rc = -1;
     char name_enc[512], subj_enc[512], boundary[48];
     if (mail_check_address(to) != NULL || strpbrk(subject, "\r\n") != NULL)
+        goto cleanup;
+    if (unsub != NULL &&
+        (strpbrk(unsub, "\r\n<> ") != NULL || strlen(unsub) > 900 ||
+         (strncmp(unsub, "https://", 8) != 0 && strncmp(unsub, "http://", 7) != 0)))
         goto cleanup;
     if (mail_encode_phrase(subject, subj_enc, sizeof(subj_enc)) != 0)
         goto cleanup;
@@ -302,6 +308,11 @@ static int compose(const char *message_id, const char *to, const char *subject, 
     } else {
         buf_printf(out, "From: <%s>\r\n", from_addr);
     }
+    if (unsub != NULL)
+        buf_printf(out,
+                   "List-Unsubscribe: <%s>\r\n"
+                   "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+                   unsub);
     buf_printf(out,
                "To: <%s>\r\nSubject: %s\r\nMessage-ID: %s\r\nMIME-Version: 1.0\r\n"
                "Auto-Submitted: auto-generated\r\nX-Auto-Response-Suppress: All\r\n"
@@ -335,6 +346,12 @@ cleanup:
 enum mail_result mail_enqueue(const char *kind, const char *to, const char *subject,
                               const char *tpl, json_t *data)
 {
+    return mail_enqueue_list(kind, to, subject, tpl, data, NULL);
+}
+
+enum mail_result mail_enqueue_list(const char *kind, const char *to, const char *subject,
+                                   const char *tpl, json_t *data, const char *unsubscribe)
+{
     if (!mail_enabled())
         return MAIL_OFF;
     if (mail_tpl == NULL)
@@ -346,7 +363,7 @@ enum mail_result mail_enqueue(const char *kind, const char *to, const char *subj
     struct buf msg = {0};
     enum mail_result result = MAIL_REFUSED;
     char *sealed = NULL;
-    if (compose(mid, to, subject, tpl, data, &msg) != 0)
+    if (compose(mid, to, subject, tpl, data, unsubscribe, &msg) != 0)
         goto cleanup;
     char aad[160];
     snprintf(aad, sizeof(aad), "outbox:%s", mid);
@@ -595,7 +612,7 @@ int mail_send_test(const char *to, char *err, size_t errlen)
     snprintf(subject, sizeof(subject), "A note from %s", mcfg->practice_name);
     struct buf msg = {0};
     json_t *data = json_object();
-    int rc = compose(mid, to, subject, "test", data, &msg);
+    int rc = compose(mid, to, subject, "test", data, NULL, &msg);
     json_decref(data);
     if (rc != 0) {
         snprintf(err, errlen, "the test message could not be composed (templates/mail)");

@@ -61,6 +61,12 @@ enum mail_result {
 enum mail_result mail_enqueue(const char *kind, const char *to, const char *subject,
                               const char *tpl, json_t *data);
 
+/* mail_enqueue with the List-Unsubscribe and List-Unsubscribe-Post
+ * (RFC 8058 one-click) headers pointing at unsubscribe, an http(s) URL
+ * without spaces or line breaks (else MAIL_REFUSED); NULL: none. */
+enum mail_result mail_enqueue_list(const char *kind, const char *to, const char *subject,
+                                   const char *tpl, json_t *data, const char *unsubscribe);
+
 /* Starts the sender thread (a no-op when mail is off). Returns 0 or -1. */
 int mail_sender_start(void);
 /* Asks the sender to stop after the message it is sending, and waits. */
