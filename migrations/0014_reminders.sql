@@ -86,3 +86,14 @@ CREATE TABLE forbidden_words (
     added_by bigint REFERENCES users (id),
     added_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- The practice's short name in every message ("A note from <name>"), set
+-- by an admin on the Mail page; none: PRACTICE_NAME. Checked against the
+-- built-in and added words when saved (server/app/discretion.c).
+CREATE TABLE practice_settings (
+    id boolean PRIMARY KEY DEFAULT true CHECK (id),
+    short_name text NOT NULL
+        CHECK (length(short_name) BETWEEN 1 AND 60 AND short_name !~ '[[:cntrl:]]'),
+    updated_by bigint REFERENCES users (id),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);

@@ -52,6 +52,10 @@ enum route_id {
     R_FORGOT_FORM,
     R_FORGOT,
     R_ADMIN_MAIL,
+    /* discretion.c */
+    R_ADMIN_PRACTICE_NAME,
+    R_ADMIN_WORD_ADD,
+    R_ADMIN_WORD_DELETE,
     /* reminders.c */
     R_ACCOUNT_REMINDERS,
     R_REMINDERS_STOP_FORM,
@@ -236,6 +240,11 @@ enum db_status mail_alert_care_team(long long client_id, int count);
 void h_forgot_form(struct request *req);
 void h_forgot(struct request *req);
 void h_admin_mail(struct request *req);
+/* discretion.c: the Mail page of the admin (the outbox, the practice
+ * name, the words no message may contain). */
+void h_admin_practice_name(struct request *req);
+void h_admin_word_add(struct request *req);
+void h_admin_word_delete(struct request *req);
 /* "A note from <practice>": the one subject of every message. */
 void mail_subject(char *out, size_t n);
 

@@ -24,7 +24,9 @@ static const char forgot_title[] = "Forgotten password";
 /* The neutral subject of every message. */
 void mail_subject(char *out, size_t n)
 {
-    snprintf(out, n, "A note from %s", config_current->practice_name);
+    char name[100]; /* at most 60 bytes (PRACTICE_NAME, practice_settings) */
+    mail_practice_name(name, sizeof(name), true);
+    snprintf(out, n, "A note from %s", name);
 }
 
 /* ---- invitations ---- */
@@ -245,17 +247,4 @@ void h_forgot(struct request *req)
         audit_as(req, c.user_id, "account.reset_mailed", "user", c.user_id, 0);
     json_object_set_new(form, "sent", json_true());
     view_page(req, 200, "forgot", form);
-}
-
-/* ---- the outbox, for the administrator ---- */
-
-void h_admin_mail(struct request *req)
-{
-    json_t *data = NULL;
-    if (mail_outbox_summary(&data) != DB_OK) {
-        view_unavailable(req);
-        return;
-    }
-    json_object_set_new(data, "title", json_string("Mail"));
-    view_page(req, 200, "admin_mail", data);
 }

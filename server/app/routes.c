@@ -139,6 +139,19 @@ const struct route app_routes[R__MAX] = {
                       .pattern = "/admin/mail",
                       .handler = h_admin_mail,
                       .roles = ROLE_ADMIN},
+    /* discretion.c: the practice name and the words no message may hold */
+    [R_ADMIN_PRACTICE_NAME] = {.method = POST,
+                               .pattern = "/admin/mail/practice",
+                               .handler = h_admin_practice_name,
+                               .roles = ROLE_ADMIN},
+    [R_ADMIN_WORD_ADD] = {.method = POST,
+                          .pattern = "/admin/mail/words",
+                          .handler = h_admin_word_add,
+                          .roles = ROLE_ADMIN},
+    [R_ADMIN_WORD_DELETE] = {.method = POST,
+                             .pattern = "/admin/mail/words/delete",
+                             .handler = h_admin_word_delete,
+                             .roles = ROLE_ADMIN},
     /* reminders.c: a client's choice; the stop link of a reminder mail is
      * its own credential (no session, no CSRF token: RFC 8058's one-click
      * POST comes from the mail provider) */

@@ -1270,4 +1270,18 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                .sql = "DELETE FROM forbidden_words WHERE word = $1 RETURNING "
                                       "word",
                                .nparams = 1},
+    /* The practice name an admin set (no row: PRACTICE_NAME). */
+    [STMT_PRACTICE_NAME_GET] = {.name = "practice_name_get",
+                                .sql = "SELECT short_name FROM practice_settings",
+                                .nparams = 0},
+    /* $1 name, $2 admin. */
+    [STMT_PRACTICE_NAME_SET] = {.name = "practice_name_set",
+                                .sql = "INSERT INTO practice_settings (short_name, updated_by) "
+                                       "VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET "
+                                       "short_name = EXCLUDED.short_name, updated_by = "
+                                       "EXCLUDED.updated_by, updated_at = now()",
+                                .nparams = 2},
+    [STMT_PRACTICE_NAME_CLEAR] = {.name = "practice_name_clear",
+                                  .sql = "DELETE FROM practice_settings",
+                                  .nparams = 0},
 };

@@ -166,6 +166,9 @@ enum stmt_id {
     STMT_FORBIDDEN_LIST,
     STMT_FORBIDDEN_ADD,
     STMT_FORBIDDEN_DELETE,
+    STMT_PRACTICE_NAME_GET,
+    STMT_PRACTICE_NAME_SET,
+    STMT_PRACTICE_NAME_CLEAR,
 
     /* two-step sign-in (auth/totp.c, app/twostep.c) */
     STMT_TOTP_GET,

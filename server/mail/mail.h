@@ -42,6 +42,20 @@ const char *mail_check_address(const char *s);
  * when s has CR or LF or does not fit. */
 int mail_encode_phrase(const char *s, char *out, size_t outlen);
 
+/* Discretion. The built-in words no message may contain (sex, sexual,
+ * intimacy, therapy, therapist, trauma, affair, betrayal): their number,
+ * the array in *words. */
+size_t mail_builtin_words(const char *const **words);
+/* True when word occurs in text at the start of a word (the character
+ * before it is not a letter or digit), ASCII case ignored. */
+bool mail_has_word(const char *text, const char *word);
+/* 1 when text holds a built-in word or (with_db) one an admin added, the
+ * word written into hit; 0 when none; -1 when the list could not be read. */
+int mail_forbidden_hit(const char *text, bool with_db, char *hit, size_t hitlen);
+/* The practice's short name: the one an admin set (with_db), else
+ * PRACTICE_NAME. 0, or -1 on a database error. */
+int mail_practice_name(char *out, size_t n, bool with_db);
+
 /* Outcomes of mail_enqueue. */
 enum mail_result {
     MAIL_QUEUED = 0,
@@ -53,7 +67,7 @@ enum mail_result {
 };
 
 /* Renders templates/mail/<tpl>_text.html and <tpl>_html.html with data
- * (plus "practice" from PRACTICE_NAME), composes the message to the
+ * (plus "practice": mail_practice_name), composes the message to the
  * address `to` with the subject, seals it and inserts it into the outbox,
  * on the calling thread's connection: call it inside the db_tx of the
  * message's cause. kind names the message for the admin ("invite",

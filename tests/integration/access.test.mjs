@@ -57,6 +57,11 @@ const MATRIX = {
     'GET /password/forgot': all(200),
     'POST /password/forgot': all(422),
     'GET /admin/mail': only(['admin'], 200, 403),
+    // discretion.c: the practice name and the words (nothing posted: 422;
+    // removing a word that is not on the list: 404).
+    'POST /admin/mail/practice': only(['admin'], 422, 403),
+    'POST /admin/mail/words': only(['admin'], 422, 403),
+    'POST /admin/mail/words/delete': only(['admin'], 404, 403),
     // reminders.c: a client's choice (nothing posted: 422); the stop link
     // of a reminder mail, whose token is the credential (unknown: 404).
     'POST /account/reminders': { ...only(['A', 'B'], 422, 403), anon: 303 },
