@@ -38,7 +38,7 @@ static void reminder_form(json_t *data, const char *mode, int weekdays, int hour
                                               day_labels[i], "checked", (weekdays >> i) & 1));
     json_t *hours = json_array();
     for (int h = 0; h < 24; h++) {
-        char v[4], label[8];
+        char v[16], label[16];
         snprintf(v, sizeof(v), "%d", h);
         snprintf(label, sizeof(label), "%02d:00", h);
         json_array_append_new(
