@@ -145,8 +145,12 @@ void h_account_reminders(struct request *req)
         form_error(form, "days", "Choose at least one day, or another option.");
     if (!hour_ok)
         form_error(form, "hour", "Choose an hour from the list.");
+    /* Absent (a JSON call that leaves it out): UTC; typed empty while
+     * asking for reminders: an error. */
     const char *zone = tz != NULL && *tz != '\0' ? tz : "UTC";
     bool zone_ok = zone_chars(zone);
+    if (tz != NULL && *tz == '\0' && mode_ok && strcmp(mode, "off") != 0)
+        zone_ok = false;
     if (zone_ok) {
         const char *p[] = {zone};
         PGresult *res = NULL;

@@ -31,6 +31,10 @@ test('the account page: reminders off by default; bad input gets a message per f
     assert.match(bad.body, /value="Mars\/Olympus_Mons"/, 'the typed zone is kept');
     assert.match(bad.body, /name="reminders" value="days" checked/, 'the typed choice is kept');
 
+    const empty = await c.post('/account/reminders', { reminders: 'due', hour: '9', time_zone: '' });
+    assert.equal(empty.status, 422);
+    assert.match(empty.body, /id="time_zone-error">Enter a time zone/, 'reminders on need a time zone');
+
     const j = await c.postJson('/account/reminders', { reminders: 'sometimes', days: ['mon', 'someday'], hour: '9', time_zone: "UTC'; DROP TABLE users; --" });
     assert.equal(j.status, 422);
     const fields = j.json.error.fields ?? j.json.fields;
