@@ -7,7 +7,7 @@
 // reminders-schedule.test.mjs; the world: tests/lib/reminders.mjs.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from '../lib/harness.mjs';
+import { request, startServer } from '../lib/harness.mjs';
 import { reminderWorld, ALL_DAYS } from '../lib/reminders.mjs';
 
 const W = reminderWorld();
@@ -98,4 +98,35 @@ test('the stop link: GET only asks, a one-click POST without a session stops the
     assert.equal(q(`SELECT count(*) FROM audit_log WHERE action = 'reminders.stopped' AND object_id = ${cid}`), '1');
     const again = await request(stopLink, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
     assert.equal(again.status, 200, 'a second click answers the same');
+});
+
+test('two nodes on one database: every reminder once', async () => {
+    const other = await startServer({
+        dbUrl: W.srv.dbUrl,
+        env: { SMTP_URL: W.smtp.url, MAIL_FROM: 'Quiet Room <notes@example.org>', PRACTICE_NAME: 'Quiet Room', MAIL_RETRY_SECONDS: '1', HOUSEKEEPING_INTERVAL: '1' },
+    });
+    try {
+        const zone = await zoneAt(16);
+        // Clients who never sign in: made straight in the database, with a
+        // window that is open now (the choice itself: the tests above).
+        const people = [];
+        for (let i = 0; i < 6; i++) {
+            const email = `twin-${i}-${process.pid}@example.org`;
+            const id = q(`INSERT INTO users (email, display_name, role, password_hash) VALUES ('${email}', 'Twin ${i}', 'client', 'x') RETURNING id`);
+            const c = { id, email };
+            assign(c, { start: localDay(zone, -1), due: localDay(zone, 2) });
+            people.push(c);
+        }
+        q(`INSERT INTO reminder_prefs (client_id, mode, weekdays, hour, time_zone, next_at)
+           SELECT id, 'days', 127, 16, '${zone}', now() - interval '1 minute' FROM users WHERE email LIKE 'twin-%-${process.pid}@example.org'`);
+        for (const c of people) await waitMail(c);
+        await handled(people[people.length - 1]); // and a second for late duplicates
+        for (const c of people) {
+            assert.equal(mailsTo(c).length, 1, `one reminder for ${c.email}`);
+            assert.equal(q(`SELECT count(*) FROM outbox WHERE recipient = '${c.email}'`), '1');
+            assert.equal(q(`SELECT count(*) FROM reminders_sent WHERE client_id = ${c.id}`), '1');
+        }
+    } finally {
+        await other.stop('SIGTERM');
+    }
 });
