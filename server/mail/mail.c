@@ -200,7 +200,7 @@ static bool word_char(char c)
 
 static char lower_ascii(char c)
 {
-    return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+    return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 }
 
 bool mail_has_word(const char *text, const char *word)
