@@ -13,7 +13,9 @@
 //      sign-ins flood in at 10x that capacity; /healthz during a burst of
 //      50 parallel sign-ins;
 //   4. memory (RSS idle, and with 1,000 open keep-alive connections) and
-//      start-up (exec to the first 200 on /readyz, bench/startup.c).
+//      start-up (exec to the first 200 on /readyz, bench/startup.c);
+//   5. the reminder scheduler's statement among BENCH_REMINDER_CLIENTS
+//      (100,000) clients who chose reminders (bench/sql/reminders_dataset.sql).
 //
 // Pinning (2 cores): the system under test (PostgreSQL and the server, or
 // the hello server) on CPU BENCH_SUT_CPU (0), the load generator (wrk or
@@ -24,7 +26,7 @@
 // Environment: BENCH_SECONDS (8) per run, BENCH_ROUNDS (3), BENCH_THREADS
 // (the server's THREADS, default 4 as in config.c), BENCH_CONNS (32),
 // BENCH_SUT_CPU, BENCH_LOAD_CPU, BENCH_ONLY (comma list of sections:
-// pages,halfrate,login,memory,startup), BENCH_PAGES (comma list of the pages
+// pages,halfrate,login,memory,startup,reminders), BENCH_PAGES (comma list of the pages
 // to run: dashboard,exercise,caseload,entry,practice), BENCH_KEEP=1 (keep the cluster and
 // print its directory), BENCH_PROFILE=<page> (perf record of the server
 // during that page's first round; see docs/PERFORMANCE.md), BENCH_LABEL
@@ -739,6 +741,33 @@ async function main() {
         log(`   phases (median, ms since main): ${Object.entries(R.startup.phases).map(([k, v]) => `${k.replace(/_ms$/, '')} ${v}`).join(', ')}`);
     }
 
+    // ---- 6. the reminder scheduler at 100,000 clients (issue 13)
+    if (want('reminders')) {
+        const n = Number(env.BENCH_REMINDER_CLIENTS || 100000);
+        log(`== reminder scheduler: STMT_REMINDERS_RUN among ${n} clients who chose reminders`);
+        const t0 = Date.now();
+        sh('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', `clients=${n}`, '-v', `hash=${hash}`, '-d', pgUrl, '-f', 'bench/sql/reminders_dataset.sql']);
+        sh('psql', ['-X', '-q', '-d', pgUrl, '-c', 'VACUUM ANALYZE']);
+        const loaded = (Date.now() - t0) / 1000;
+        const due = Number(psql(pgUrl, 'SELECT count(*) FROM reminder_prefs WHERE next_at <= now()'));
+        // The statement in a transaction rolled back: every run finds the
+        // same windows. pgbench on the load CPU, PostgreSQL on the SUT's.
+        const file = path.join(OUT, 'reminders_run.sql');
+        fs.writeFileSync(file, `BEGIN;\n${sqlgen('reminders_run', 'batch')}\nROLLBACK;\n`);
+        const runs = {};
+        for (const batch of [500, n]) {
+            const out = await run('pgbench', ['-n', '-M', 'prepared', '-c', '1', '-t', '7', '-f', file, '-D', `batch=${batch}`, pgUrl], { cpu: C.load });
+            runs[batch] = Number(/latency average = ([\d.]+) ms/.exec(out)[1]);
+        }
+        // How many reminders that is: the statement once more, rows counted.
+        const once = path.join(OUT, 'reminders_once.sql');
+        fs.writeFileSync(once, `BEGIN;\n${sqlgen('reminders_run', 'batch').replace(':batch', String(n))}\nROLLBACK;\n`);
+        const rows = sh('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', pgUrl, '-f', once]);
+        const queued = rows.split('\n').filter((l) => /^\d+\|/.test(l)).length;
+        R.reminders = { clients: n, due, queued, batch_ms: runs[500], all_ms: runs[n], loaded_s: loaded };
+        log(`   ${due} windows begun among ${n} clients (${queued} reminders to send): one run as the server makes it (500 claimed) ${runs[500].toFixed(1)} ms, all ${due} at once ${runs[n].toFixed(1)} ms (pgbench latency average of 7; data set ${loaded.toFixed(1)} s)`);
+    }
+
     R.seconds = (Date.now() - t00) / 1000;
     stopCluster();
     report();
@@ -809,6 +838,10 @@ function report() {
         }
     }
 
+    if (R.reminders) {
+        const r = R.reminders;
+        L.push('## Reminder scheduler', '', `STMT_REMINDERS_RUN (server/db/stmts.c) among ${r.clients} clients who chose reminders (bench/sql/reminders_dataset.sql: two assignments each, eight time zones), with ${r.due} windows begun (${r.queued} reminders due): one run as the housekeeping makes it (500 clients claimed) ${f1(r.batch_ms)} ms; every begun window in one run ${f1(r.all_ms)} ms (pgbench, 7 transactions rolled back, latency average).`, '');
+    }
     // Targets.
     const T = [];
     const add = (what, target, value, ok) => T.push(`| ${what} | ${target} | ${value} | ${ok === undefined ? 'n/a' : ok ? 'met' : '**not met**'} |`);
@@ -852,6 +885,10 @@ function report() {
         add('RSS added by 1,000 keep-alive connections', '≤ 24 MiB', `${f1(R.memory.added_kib / 1024)} MiB`, R.memory.added_kib <= 24 * 1024 && R.memory.conns.open >= 1000);
     }
     if (R.startup) add('exec to first 200 on /readyz (median)', '≤ 100 ms', `${R.startup.median_ms} ms`, R.startup.median_ms <= 100);
+    if (R.reminders) {
+        add(`reminder scheduler run (500 claimed) among ${R.reminders.clients} clients`, '≤ 250 ms', `${f1(R.reminders.batch_ms)} ms`, R.reminders.batch_ms <= 250);
+        add(`every begun window (${R.reminders.due}) in one run`, '< 1,000 ms', `${f1(R.reminders.all_ms)} ms`, R.reminders.all_ms < 1000);
+    }
     if (R.dataset) add('data set load', '< 60 s', `${f1(R.dataset.seconds.total)} s`, R.dataset.seconds.total < 60);
     L.splice(4, 0, '', '## Targets', '', '| target | limit | measured | |', '|---|---|---|---|', ...T);
 

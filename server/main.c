@@ -190,6 +190,12 @@ static void housekeeping(void)
     db_exec(STMT_SESSION_PURGE, 1, params, NULL);
     db_exec(STMT_LOGIN_FAILURES_PURGE, 0, NULL, NULL);
     db_exec(STMT_RESET_REQUEST_PURGE, 0, NULL, NULL);
+    db_exec(STMT_REMINDER_STOPS_PURGE, 0, NULL, NULL);
+    int queued = 0;
+    if (reminders_run(&queued) == DB_OK && queued > 0)
+        log_event(LOG_INFO, "reminders queued", json_pack("{s:i}", "count", queued));
+    if (digest_run(&queued) == DB_OK && queued > 0)
+        log_event(LOG_INFO, "digests queued", json_pack("{s:i}", "count", queued));
     long raised = 0;
     if (attention_raise_inactive(&raised) == DB_OK && raised > 0)
         log_event(LOG_INFO, "attention raised",

@@ -59,7 +59,9 @@ json_t *account_data(struct request *req, json_t *form, enum db_status *st)
                         json_pack("{s:s, s:s, s:s}", "display_name", u->display_name, "email",
                                   u->email, "role", role_name(u->role)));
     json_object_set_new(data, "sessions", sessions);
-    if ((*st = two_step_account_data(req, data)) != DB_OK) {
+    if ((*st = reminders_account_data(req, data)) != DB_OK ||
+        (*st = digest_account_data(req, data)) != DB_OK ||
+        (*st = two_step_account_data(req, data)) != DB_OK) {
         json_decref(data);
         return NULL;
     }
@@ -74,6 +76,8 @@ json_t *account_data(struct request *req, json_t *form, enum db_status *st)
                             json_string("Your password was changed. Other sessions were ended."));
     else if (done != NULL && strcmp(done, "settings") == 0)
         json_object_set_new(data, "notice", json_string("Your settings were saved."));
+    else if (done != NULL && strcmp(done, "reminders") == 0)
+        json_object_set_new(data, "notice", json_string("Your reminder choice was saved."));
     else if (done != NULL && strcmp(done, "sessions") == 0)
         json_object_set_new(data, "notice", json_string("Your other sessions were ended."));
     else if (done != NULL && strcmp(done, "session") == 0)
@@ -216,13 +220,20 @@ void h_account_end_others(struct request *req)
 }
 
 /* POST /account/settings (therapists): after how many days without a
- * logged practice an active assignment raises an "inactive" item. */
+ * logged practice an active assignment raises an "inactive" item, and how
+ * often the digest of waiting entries comes (digest; unchanged when not
+ * posted). */
 void h_account_settings(struct request *req)
 {
     const struct user *u = req->session->user;
     const char *days = req_form(req, "inactive_days");
+    const char *digest = req_form(req, "digest");
     json_t *form = form_new();
     form_value(form, "inactive_days", days);
+    if (digest != NULL)
+        form_value(form, "digest", digest);
+    if (digest != NULL && !digest_mode_valid(digest))
+        form_error(form, "digest", "Choose one of the options.");
     char *end = NULL;
     long n = days != NULL && *days != '\0' ? strtol(days, &end, 10) : 0;
     if (days == NULL || *days == '\0' || end == NULL || *end != '\0' || n < 2 || n > 60)
@@ -247,6 +258,7 @@ void h_account_settings(struct request *req)
     snprintf(val, sizeof(val), "%ld", n);
     const char *params[] = {uid, val};
     if (db_exec(STMT_THERAPIST_SET_INACTIVE_DAYS, 2, params, NULL) != DB_OK ||
+        (digest != NULL && digest_set(u->id, digest) != DB_OK) ||
         audit(req, "account.settings_changed", "user", u->id, 0) != DB_OK) {
         view_unavailable(req);
         return;

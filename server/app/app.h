@@ -57,6 +57,14 @@ enum route_id {
     R_ADMIN_MAIL,
     R_ADMIN_SECURITY,
     R_ADMIN_SECURITY_SAVE,
+    /* discretion.c */
+    R_ADMIN_PRACTICE_NAME,
+    R_ADMIN_WORD_ADD,
+    R_ADMIN_WORD_DELETE,
+    /* reminders.c */
+    R_ACCOUNT_REMINDERS,
+    R_REMINDERS_STOP_FORM,
+    R_REMINDERS_STOP,
     /* @admin-routes */
     /* clients.c, invites.c */
     R_CLIENTS,
@@ -265,6 +273,30 @@ enum db_status mail_alert_care_team(long long client_id, int count);
 void h_forgot_form(struct request *req);
 void h_forgot(struct request *req);
 void h_admin_mail(struct request *req);
+/* discretion.c: the Mail page of the admin (the outbox, the practice
+ * name, the words no message may contain). */
+void h_admin_practice_name(struct request *req);
+void h_admin_word_add(struct request *req);
+void h_admin_word_delete(struct request *req);
+/* "A note from <practice>": the one subject of every message. */
+void mail_subject(char *out, size_t n);
+
+/* reminders.c: a client's reminders, their stop link, the therapist's
+ * digest. */
+void h_account_reminders(struct request *req);
+void h_reminders_stop_form(struct request *req);
+void h_reminders_stop(struct request *req);
+/* Adds a client's reminder choice to the account page's data (nothing
+ * for others, nor when data already holds a typed choice). */
+enum db_status reminders_account_data(struct request *req, json_t *data);
+/* Adds a therapist's digest choice (digest_options) to data. */
+enum db_status digest_account_data(struct request *req, json_t *data);
+bool digest_mode_valid(const char *s);
+enum db_status digest_set(long long therapist_id, const char *mode);
+/* Housekeeping: queues the reminders and digests now due (a no-op when
+ * mail is off); *queued: how many messages. */
+enum db_status reminders_run(int *queued);
+enum db_status digest_run(int *queued);
 
 /* clients.c, invites.c */
 void h_clients(struct request *req);

@@ -102,8 +102,16 @@ bool app_guard(struct request *req)
 {
     if (keys_refuse_write(req))
         return false;
-    if (req->route->flags & ROUTE_NO_SESSION)
+    if (req->route->flags & ROUTE_NO_SESSION) {
+        /* Links that are their own credential (a reminder's stop link) and
+         * the health checks read no session, and no API token either. */
+        if (!(req->route->flags & ROUTE_NO_API) && bearer_present(req)) {
+            bearer_refuse(req, 403, "insufficient_scope", "token_not_accepted",
+                          "This address cannot be used with an API token.");
+            return false;
+        }
         return true;
+    }
     /* A token in the address ends up in logs, history and Referer headers:
      * refused wherever it is sent, valid or not (RFC 6750 allows it; we
      * do not). */

@@ -23,9 +23,11 @@
 static const char forgot_title[] = "Forgotten password";
 
 /* The neutral subject of every message. */
-static void subject_of(char *out, size_t n)
+void mail_subject(char *out, size_t n)
 {
-    snprintf(out, n, "A note from %s", config_current->practice_name);
+    char name[100]; /* at most 60 bytes (PRACTICE_NAME, practice_settings) */
+    mail_practice_name(name, sizeof(name), true);
+    snprintf(out, n, "A note from %s", name);
 }
 
 /* ---- invitations ---- */
@@ -52,7 +54,7 @@ static enum db_status invite_tx(void *arg)
     c->invite_id = atoll(PQgetvalue(res, 0, 0));
     PQclear(res);
     char subject[128];
-    subject_of(subject, sizeof(subject));
+    mail_subject(subject, sizeof(subject));
     json_t *data = json_pack("{s:s, s:i}", "link", c->link, "valid_days", c->valid_days);
     c->mailed = mail_enqueue("invite", c->email, subject, "invite", data);
     json_decref(data);
@@ -102,7 +104,7 @@ static enum db_status renew_tx(void *arg)
         return DB_OK;
     }
     char subject[128];
-    subject_of(subject, sizeof(subject));
+    mail_subject(subject, sizeof(subject));
     json_t *data = json_pack("{s:s, s:i}", "link", c->link, "valid_days", c->valid_days);
     c->mailed = mail_enqueue("invite", c->email, subject, "invite", data);
     json_decref(data);
@@ -144,7 +146,7 @@ enum db_status mail_alert_care_team(long long client_id, int count)
         return DB_OK;
     char cid[24], subject[128];
     snprintf(cid, sizeof(cid), "%lld", client_id);
-    subject_of(subject, sizeof(subject));
+    mail_subject(subject, sizeof(subject));
     const char *p[] = {cid};
     PGresult *res = NULL;
     enum db_status st = db_exec(STMT_CARE_TEAM_EMAILS, 1, p, &res);
@@ -254,7 +256,7 @@ static enum db_status forgot_tx(void *arg)
         return st;
     char link[512], subject[128];
     snprintf(link, sizeof(link), "%s/reset/%s", config_current->base_url, c->token);
-    subject_of(subject, sizeof(subject));
+    mail_subject(subject, sizeof(subject));
     json_t *data = json_pack("{s:s}", "link", link);
     enum mail_result m = mail_enqueue("reset", c->email, subject, "reset", data);
     json_decref(data);
@@ -303,17 +305,4 @@ void h_forgot(struct request *req)
         audit_as(req, c.user_id, "account.reset_mailed", "user", c.user_id, 0);
     json_object_set_new(form, "sent", json_true());
     view_page(req, 200, "forgot", form);
-}
-
-/* ---- the outbox, for the administrator ---- */
-
-void h_admin_mail(struct request *req)
-{
-    json_t *data = NULL;
-    if (mail_outbox_summary(&data) != DB_OK) {
-        view_unavailable(req);
-        return;
-    }
-    json_object_set_new(data, "title", json_string("Mail"));
-    view_page(req, 200, "admin_mail", data);
 }

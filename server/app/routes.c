@@ -171,6 +171,34 @@ const struct route app_routes[R__MAX] = {
                                .pattern = "/admin/security",
                                .handler = h_admin_security_save,
                                .roles = ROLE_ADMIN},
+    /* discretion.c: the practice name and the words no message may hold */
+    [R_ADMIN_PRACTICE_NAME] = {.method = POST,
+                               .pattern = "/admin/mail/practice",
+                               .handler = h_admin_practice_name,
+                               .roles = ROLE_ADMIN},
+    [R_ADMIN_WORD_ADD] = {.method = POST,
+                          .pattern = "/admin/mail/words",
+                          .handler = h_admin_word_add,
+                          .roles = ROLE_ADMIN},
+    [R_ADMIN_WORD_DELETE] = {.method = POST,
+                             .pattern = "/admin/mail/words/delete",
+                             .handler = h_admin_word_delete,
+                             .roles = ROLE_ADMIN},
+    /* reminders.c: a client's choice; the stop link of a reminder mail is
+     * its own credential (no session, no CSRF token: RFC 8058's one-click
+     * POST comes from the mail provider) */
+    [R_ACCOUNT_REMINDERS] = {.method = POST,
+                             .pattern = "/account/reminders",
+                             .handler = h_account_reminders,
+                             .roles = ROLE_CLIENT},
+    [R_REMINDERS_STOP_FORM] = {.method = GET,
+                               .pattern = "/reminders/stop/{token}",
+                               .handler = h_reminders_stop_form,
+                               .flags = ROUTE_NO_SESSION},
+    [R_REMINDERS_STOP] = {.method = POST,
+                          .pattern = "/reminders/stop/{token}",
+                          .handler = h_reminders_stop,
+                          .flags = ROUTE_NO_SESSION},
     /* @admin-table */
 
     /* clients.c, invites.c */

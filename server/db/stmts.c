@@ -1144,4 +1144,232 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   .sql = "DELETE FROM reset_requests WHERE at < now() - interval "
                                          "'1 day'",
                                   .nparams = 0},
+    /* reminders (app/reminders.c). $1 client: the choice (NULLs when
+     * none) and the server's time zone (the form's default). */
+    [STMT_REMINDER_PREFS_GET] = {.name = "reminder_prefs_get",
+                                 .sql = "SELECT p.mode, p.weekdays, p.hour, p.time_zone, "
+                                        "current_setting('TimeZone') FROM (SELECT 1) x LEFT JOIN "
+                                        "reminder_prefs p ON p.client_id = $1",
+                                 .nparams = 1},
+    /* $1 client, $2 mode, $3 weekdays, $4 hour, $5 time zone (checked).
+     * The next window: the first after an hour ago, so that choosing the
+     * current hour sends today's reminder within it. */
+    [STMT_REMINDER_PREFS_SET] =
+        {.name = "reminder_prefs_set",
+         .sql = "INSERT INTO reminder_prefs (client_id, mode, weekdays, hour, time_zone, next_at) "
+                "VALUES ($1, $2::text, $3::int, $4::int, $5::text, CASE WHEN $2::text = 'off' "
+                "THEN NULL ELSE reminder_next($5::text, $4::int, CASE WHEN $2::text = 'due' THEN "
+                "127 ELSE $3::int END, now() - interval '1 hour') END) ON CONFLICT (client_id) DO "
+                "UPDATE SET mode = EXCLUDED.mode, weekdays = EXCLUDED.weekdays, hour = "
+                "EXCLUDED.hour, time_zone = EXCLUDED.time_zone, next_at = EXCLUDED.next_at, "
+                "updated_at = now()",
+         .nparams = 5},
+    /* $1: an IANA time zone name PostgreSQL knows. */
+    [STMT_TIME_ZONE_VALID] = {.name = "time_zone_valid",
+                              .sql = "SELECT 1 FROM pg_timezone_names WHERE name = $1",
+                              .nparams = 1},
+    /* The scheduler, one statement for every client at once. $1 most
+     * clients claimed. c: the clients whose next window has begun (locked;
+     * another node skips them). w: those for whom now is inside today's
+     * window, local time: a chosen weekday ('due': any day), at or after
+     * the chosen hour, and not in the quiet hours (21:00-08:00) unless that
+     * is the hour chosen. s, f: their assignments not cancelled, started,
+     * ended at most 14 days ago, with what was done; open: not finished
+     * and something still to do now (this week's practices, the current
+     * occurrence, the due date ahead); overdue: a due date passed, not
+     * finished, never nudged. g: per client, whether a reminder is due
+     * ('days': anything open; 'due': a due date, an occurrence or the end
+     * of a rhythm's week today). sent: one row per client and local day
+     * (the key: at most one a day, whichever node runs it); nudged: the
+     * overdue assignments named (never again); moved: every claimed
+     * client's next window. Returns the messages to queue (client, address,
+     * kind 'reminder' or 'overdue') and on each row the number of clients
+     * claimed; one row of NULLs and that number when there is none. */
+    [STMT_REMINDERS_RUN] =
+        {.name = "reminders_run",
+         .sql =
+             "WITH c AS ( "
+             "SELECT p.client_id, p.mode, p.weekdays, p.hour, now() AT TIME ZONE p.time_zone AS lt "
+             "FROM reminder_prefs p "
+             "WHERE p.next_at <= now() "
+             "ORDER BY p.next_at LIMIT $1::int "
+             "FOR UPDATE SKIP LOCKED "
+             "), "
+             "w AS ( "
+             "SELECT c.client_id, c.mode, c.lt::date AS day FROM c "
+             "JOIN users u ON u.id = c.client_id AND u.role = 'client' AND u.disabled_at IS NULL "
+             "WHERE extract(hour FROM c.lt) >= c.hour "
+             "AND (extract(hour FROM c.lt) BETWEEN 8 AND 20 OR extract(hour FROM c.lt) = c.hour) "
+             "AND (c.mode = 'due' OR (c.weekdays >> (extract(isodow FROM c.lt)::int - 1)) & 1 = 1) "
+             "), "
+             "s AS ( "
+             "SELECT w.client_id, w.mode, w.day, a.id, a.start_date, a.due_date, a.times_per_week, "
+             "a.repeat_days, "
+             "coalesce(a.due_date, a.start_date + 7 * a.weeks - 1) AS last_day, "
+             "CASE WHEN a.repeat_days IS NOT NULL THEN (a.due_date - a.start_date) / a.repeat_days "
+             "+ 1 "
+             "WHEN a.times_per_week IS NOT NULL AND a.weeks IS NOT NULL THEN a.times_per_week * "
+             "a.weeks "
+             "ELSE 1 END AS expected, "
+             "CASE WHEN a.repeat_days IS NULL THEN NULL ELSE a.start_date + "
+             "assignment_occurrence(a.start_date, a.due_date, a.repeat_days, w.day) * "
+             "a.repeat_days END AS occ, "
+             "l.done, l.week_done, l.last_at "
+             "FROM w JOIN assignments a ON a.client_id = w.client_id AND a.cancelled_at IS NULL "
+             "AND a.start_date <= w.day "
+             "AND coalesce(a.due_date, a.start_date + 7 * a.weeks - 1) >= w.day - 14 "
+             "CROSS JOIN LATERAL (SELECT "
+             "CASE WHEN a.repeat_days IS NULL THEN count(*) FILTER (WHERE e.corrects_entry_id IS "
+             "NULL) "
+             "ELSE count(DISTINCT assignment_occurrence(a.start_date, a.due_date, a.repeat_days, "
+             "e.submitted_at::date)) FILTER (WHERE e.corrects_entry_id IS NULL) END AS done, "
+             "count(*) FILTER (WHERE e.corrects_entry_id IS NULL AND e.submitted_at::date >= "
+             "a.start_date + 7 * ((w.day - a.start_date) / 7)) AS week_done, "
+             "max(e.submitted_at)::date AS last_at "
+             "FROM entries e WHERE e.assignment_id = a.id AND e.status = 'submitted') l "
+             "), "
+             "f AS ( "
+             "SELECT s.*, s.done < s.expected AND s.day <= s.last_day "
+             "AND CASE WHEN s.repeat_days IS NOT NULL THEN s.last_at IS NULL OR s.last_at < s.occ "
+             "WHEN s.times_per_week IS NOT NULL THEN s.week_done < s.times_per_week "
+             "ELSE true END AS open, "
+             "s.done < s.expected AND s.repeat_days IS NULL AND s.due_date IS NOT NULL "
+             "AND s.day > s.due_date AND NOT EXISTS (SELECT 1 FROM overdue_nudges n WHERE "
+             "n.assignment_id = s.id) AS overdue "
+             "FROM s "
+             "), "
+             "g AS ( "
+             "SELECT f.client_id, f.day, bool_or(f.overdue) AS overdue, "
+             "bool_or(f.open AND (f.mode = 'days' "
+             "OR (f.repeat_days IS NOT NULL AND f.day = f.occ) "
+             "OR (f.repeat_days IS NULL AND f.times_per_week IS NULL AND f.day = f.due_date) "
+             "OR (f.times_per_week IS NOT NULL AND (f.day = f.last_day OR (f.day - f.start_date + "
+             "1) % 7 = 0)))) AS due "
+             "FROM f GROUP BY f.client_id, f.day "
+             "), "
+             "sent AS ( "
+             "INSERT INTO reminders_sent (client_id, local_day, kind) "
+             "SELECT g.client_id, g.day, CASE WHEN g.overdue THEN 'overdue' ELSE 'reminder' END "
+             "FROM g WHERE g.overdue OR g.due "
+             "ON CONFLICT DO NOTHING "
+             "RETURNING client_id, kind "
+             "), "
+             "nudged AS ( "
+             "INSERT INTO overdue_nudges (assignment_id) "
+             "SELECT f.id FROM f JOIN sent ON sent.client_id = f.client_id WHERE f.overdue "
+             "ON CONFLICT DO NOTHING RETURNING assignment_id "
+             "), "
+             "moved AS ( "
+             "UPDATE reminder_prefs p SET next_at = reminder_next(p.time_zone, p.hour, "
+             "CASE WHEN p.mode = 'due' THEN 127 ELSE p.weekdays END, now()) "
+             "FROM c WHERE p.client_id = c.client_id RETURNING p.client_id "
+             ") "
+             "SELECT x.client_id, x.email, x.kind, m.n FROM (SELECT count(*) AS n FROM moved) m "
+             "LEFT JOIN (SELECT sent.client_id, u.email, sent.kind FROM sent JOIN users u ON u.id "
+             "= sent.client_id) x ON true",
+         .nparams = 1},
+    /* $1 token hash, $2 client: a stop link (one per message). */
+    [STMT_REMINDER_STOP_ADD] = {.name = "reminder_stop_add",
+                                .sql = "INSERT INTO reminder_stops (token_hash, client_id) "
+                                       "VALUES ($1, $2)",
+                                .nparams = 2},
+    /* $1 token hash: the client of a stop link not older than 90 days. */
+    [STMT_REMINDER_STOP_FIND] = {.name = "reminder_stop_find",
+                                 .sql = "SELECT client_id FROM reminder_stops WHERE token_hash = "
+                                        "$1 AND created_at > now() - interval '90 days'",
+                                 .nparams = 1},
+    /* $1 client: reminders off (their choice of days and hour kept). */
+    [STMT_REMINDER_STOP] = {.name = "reminder_stop",
+                            .sql = "UPDATE reminder_prefs SET mode = 'off', next_at = NULL, "
+                                   "updated_at = now() WHERE client_id = $1 RETURNING "
+                                   "client_id",
+                            .nparams = 1},
+    [STMT_REMINDER_STOPS_PURGE] = {.name = "reminder_stops_purge",
+                                   .sql = "DELETE FROM reminder_stops WHERE created_at < now() - "
+                                          "interval '90 days'",
+                                   .nparams = 0},
+    /* $1 therapist: their digest choice. */
+    [STMT_DIGEST_GET] = {.name = "digest_get",
+                         .sql = "SELECT digest FROM users WHERE id = $1",
+                         .nparams = 1},
+    [STMT_DIGEST_SET] = {.name = "digest_set",
+                         .sql = "UPDATE users SET digest = $2 WHERE id = $1 AND role = "
+                                "'therapist' RETURNING id",
+                         .nparams = 2},
+    /* The digest, for every therapist at once. $1 most therapists. t: the
+     * therapists whose choice lets one go now (never twice within an hour;
+     * hourly: once a clock hour; daily: once a day from 08:00, the server's
+     * time zone), locked. n: how many entries of their clients they have
+     * not opened and how many replies of clients are unread, and the
+     * newest of them. d: those with something new since the last digest
+     * are marked sent now. Returns address and the two counts: no name, no
+     * content. */
+    [STMT_DIGEST_RUN] =
+        {.name = "digest_run",
+         .sql = "WITH t AS ( "
+                "SELECT u.id, u.email, u.digest_at FROM users u "
+                "WHERE u.digest <> 'off' AND u.role = 'therapist' AND u.disabled_at IS NULL "
+                "AND (u.digest_at IS NULL OR u.digest_at <= now() - interval '1 hour') "
+                "AND (u.digest <> 'hourly' OR u.digest_at IS NULL OR u.digest_at < "
+                "date_trunc('hour', now())) "
+                "AND (u.digest <> 'daily' OR ((u.digest_at IS NULL OR u.digest_at < "
+                "date_trunc('day', now())) "
+                "AND extract(hour FROM now()) >= 8)) "
+                "ORDER BY u.id LIMIT $1::int "
+                "FOR UPDATE OF u SKIP LOCKED "
+                "), "
+                "n AS ( "
+                "SELECT t.id, t.email, "
+                "(SELECT count(*) FROM care_team ct JOIN entries e ON e.client_id = ct.client_id "
+                "WHERE ct.therapist_id = t.id AND e.status = 'submitted' AND e.therapist_read_at "
+                "IS NULL) AS entries, "
+                "(SELECT count(*) FROM care_team ct JOIN entries e ON e.client_id = ct.client_id "
+                "JOIN comments cm ON cm.entry_id = e.id AND cm.author_id = e.client_id "
+                "WHERE ct.therapist_id = t.id AND cm.read_at IS NULL) AS replies, "
+                "(SELECT max(x) FROM (SELECT max(e.submitted_at) AS x FROM care_team ct JOIN "
+                "entries e ON e.client_id = ct.client_id "
+                "WHERE ct.therapist_id = t.id AND e.status = 'submitted' AND e.therapist_read_at "
+                "IS NULL "
+                "UNION ALL SELECT max(cm.created_at) FROM care_team ct JOIN entries e ON "
+                "e.client_id = ct.client_id "
+                "JOIN comments cm ON cm.entry_id = e.id AND cm.author_id = e.client_id "
+                "WHERE ct.therapist_id = t.id AND cm.read_at IS NULL) m) AS newest, "
+                "t.digest_at "
+                "FROM t "
+                "), "
+                "d AS ( "
+                "UPDATE users u SET digest_at = now() FROM n "
+                "WHERE u.id = n.id AND (n.entries > 0 OR n.replies > 0) "
+                "AND (n.digest_at IS NULL OR n.newest > n.digest_at) "
+                "RETURNING u.id "
+                ") "
+                "SELECT n.email, n.entries, n.replies FROM n JOIN d ON d.id = n.id",
+         .nparams = 1},
+    /* discretion (app/discretion.c): the words an admin added. */
+    [STMT_FORBIDDEN_LIST] = {.name = "forbidden_list",
+                             .sql = "SELECT word FROM forbidden_words ORDER BY word LIMIT 500",
+                             .nparams = 0},
+    [STMT_FORBIDDEN_ADD] = {.name = "forbidden_add",
+                            .sql = "INSERT INTO forbidden_words (word, added_by) SELECT $1, $2 "
+                                   "WHERE (SELECT count(*) FROM forbidden_words) < 500 ON "
+                                   "CONFLICT DO NOTHING RETURNING word",
+                            .nparams = 2},
+    [STMT_FORBIDDEN_DELETE] = {.name = "forbidden_delete",
+                               .sql = "DELETE FROM forbidden_words WHERE word = $1 RETURNING "
+                                      "word",
+                               .nparams = 1},
+    /* The practice name an admin set (no row: PRACTICE_NAME). */
+    [STMT_PRACTICE_NAME_GET] = {.name = "practice_name_get",
+                                .sql = "SELECT short_name FROM practice_settings",
+                                .nparams = 0},
+    /* $1 name, $2 admin. */
+    [STMT_PRACTICE_NAME_SET] = {.name = "practice_name_set",
+                                .sql = "INSERT INTO practice_settings (short_name, updated_by) "
+                                       "VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET "
+                                       "short_name = EXCLUDED.short_name, updated_by = "
+                                       "EXCLUDED.updated_by, updated_at = now()",
+                                .nparams = 2},
+    [STMT_PRACTICE_NAME_CLEAR] = {.name = "practice_name_clear",
+                                  .sql = "DELETE FROM practice_settings",
+                                  .nparams = 0},
 };

@@ -137,6 +137,15 @@ int mail_config_check(const struct config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "PRACTICE_NAME is not valid: one line of at most 60 bytes");
         return -1;
     }
+    char hit[64];
+    if (mail_forbidden_hit(cfg->practice_name, false, hit, sizeof(hit)) == 1) {
+        snprintf(err, errlen, "PRACTICE_NAME is not discreet: it holds the word \"%s\"", hit);
+        return -1;
+    }
+    if (mail_forbidden_hit(from_name, false, hit, sizeof(hit)) == 1) {
+        snprintf(err, errlen, "MAIL_FROM is not discreet: its name holds the word \"%s\"", hit);
+        return -1;
+    }
     return 0;
 }
 
@@ -168,6 +177,83 @@ void mail_shutdown(void)
     tpl_free(mail_tpl);
     mail_tpl = NULL;
     curl_global_cleanup();
+}
+
+/* ---- discretion ---- */
+
+/* The words no message may contain (issue 13), besides those an admin
+ * adds (forbidden_words). */
+static const char *const builtin_words[] = {"sex",       "sexual", "intimacy", "therapy",
+                                            "therapist", "trauma", "affair",   "betrayal"};
+
+size_t mail_builtin_words(const char *const **words)
+{
+    *words = builtin_words;
+    return sizeof(builtin_words) / sizeof(builtin_words[0]);
+}
+
+static bool word_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (unsigned char)c >= 0x80;
+}
+
+static char lower_ascii(char c)
+{
+    return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+bool mail_has_word(const char *text, const char *word)
+{
+    size_t wn = strlen(word);
+    if (wn == 0)
+        return false;
+    for (const char *p = text; *p; p++) {
+        if (p != text && word_char(p[-1]))
+            continue;
+        size_t k = 0;
+        while (k < wn && p[k] != '\0' && lower_ascii(p[k]) == lower_ascii(word[k]))
+            k++;
+        if (k == wn)
+            return true;
+    }
+    return false;
+}
+
+int mail_forbidden_hit(const char *text, bool with_db, char *hit, size_t hitlen)
+{
+    for (size_t i = 0; i < sizeof(builtin_words) / sizeof(builtin_words[0]); i++)
+        if (mail_has_word(text, builtin_words[i])) {
+            snprintf(hit, hitlen, "%s", builtin_words[i]);
+            return 1;
+        }
+    if (!with_db)
+        return 0;
+    PGresult *res = NULL;
+    if (db_exec(STMT_FORBIDDEN_LIST, 0, NULL, &res) != DB_OK)
+        return -1;
+    int found = 0;
+    for (int i = 0; i < PQntuples(res) && !found; i++)
+        if (mail_has_word(text, PQgetvalue(res, i, 0))) {
+            snprintf(hit, hitlen, "%s", PQgetvalue(res, i, 0));
+            found = 1;
+        }
+    PQclear(res);
+    return found;
+}
+
+int mail_practice_name(char *out, size_t n, bool with_db)
+{
+    snprintf(out, n, "%s", mcfg != NULL ? mcfg->practice_name : "Interlude");
+    if (!with_db)
+        return 0;
+    PGresult *res = NULL;
+    if (db_exec(STMT_PRACTICE_NAME_GET, 0, NULL, &res) != DB_OK)
+        return -1;
+    if (PQntuples(res) == 1)
+        snprintf(out, n, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
 }
 
 /* ---- composing ---- */
@@ -266,16 +352,25 @@ static void random_hex(char *out, size_t n)
     sodium_bin2hex(out, 2 * n + 1, r, n);
 }
 
-/* Composes the message (without Date, added when sent) into out. Returns 0,
- * or -1 when a header would be unsafe or a template did not render. */
+/* Composes the message (without Date, added when sent) into out; with
+ * unsub (an https or http URL), the List-Unsubscribe headers of RFC 8058.
+ * Returns 0, or -1 when a header would be unsafe or a template did not
+ * render. */
 static int compose(const char *message_id, const char *to, const char *subject, const char *tpl,
-                   json_t *data, struct buf *out)
+                   json_t *data, const char *unsub, bool with_db, struct buf *out)
 {
+    char practice[128];
+    if (mail_practice_name(practice, sizeof(practice), with_db) != 0)
+        return -1;
     char page[96];
     struct buf text = {0}, html = {0}, plain = {0};
     int rc = -1;
     char name_enc[512], subj_enc[512], boundary[48];
     if (mail_check_address(to) != NULL || strpbrk(subject, "\r\n") != NULL)
+        goto cleanup;
+    if (unsub != NULL &&
+        (strpbrk(unsub, "\r\n<> ") != NULL || strlen(unsub) > 900 ||
+         (strncmp(unsub, "https://", 8) != 0 && strncmp(unsub, "http://", 7) != 0)))
         goto cleanup;
     if (mail_encode_phrase(subject, subj_enc, sizeof(subj_enc)) != 0)
         goto cleanup;
@@ -283,7 +378,7 @@ static int compose(const char *message_id, const char *to, const char *subject, 
     if (subj_enc[0] == '"')
         snprintf(subj_enc, sizeof(subj_enc), "%s", subject);
     json_t *d = json_deep_copy(data);
-    json_object_set_new(d, "practice", json_string(mcfg->practice_name));
+    json_object_set_new(d, "practice", json_string(practice));
     json_object_set_new(d, "base_url", json_string(mcfg->base_url));
     snprintf(page, sizeof(page), "%s_text", tpl);
     int r1 = tpl_render(mail_tpl, NULL, page, d, &text);
@@ -293,6 +388,18 @@ static int compose(const char *message_id, const char *to, const char *subject, 
     if (r1 != 0 || r2 != 0)
         goto cleanup;
     unescape_into(&plain, text.data ? text.data : "", text.len);
+    /* Discreet by construction: a message that holds a word from the list
+     * (built in, or added by an admin) is refused, whatever put it there. */
+    char hit[64];
+    int h1 = mail_forbidden_hit(buf_cstr(&plain), with_db, hit, sizeof(hit));
+    int h2 = h1 == 0 ? mail_forbidden_hit(subject, with_db, hit, sizeof(hit)) : h1;
+    int h3 = h2 == 0 ? mail_forbidden_hit(from_name, with_db, hit, sizeof(hit)) : h2;
+    if (h3 != 0) {
+        if (h3 > 0)
+            log_event(LOG_WARN, "mail refused: it holds a word no message may contain",
+                      json_pack("{s:s, s:s}", "template", tpl, "word", hit));
+        goto cleanup;
+    }
 
     random_hex(boundary, 16);
     if (from_name[0] != '\0') {
@@ -302,6 +409,11 @@ static int compose(const char *message_id, const char *to, const char *subject, 
     } else {
         buf_printf(out, "From: <%s>\r\n", from_addr);
     }
+    if (unsub != NULL)
+        buf_printf(out,
+                   "List-Unsubscribe: <%s>\r\n"
+                   "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+                   unsub);
     buf_printf(out,
                "To: <%s>\r\nSubject: %s\r\nMessage-ID: %s\r\nMIME-Version: 1.0\r\n"
                "Auto-Submitted: auto-generated\r\nX-Auto-Response-Suppress: All\r\n"
@@ -335,6 +447,12 @@ cleanup:
 enum mail_result mail_enqueue(const char *kind, const char *to, const char *subject,
                               const char *tpl, json_t *data)
 {
+    return mail_enqueue_list(kind, to, subject, tpl, data, NULL);
+}
+
+enum mail_result mail_enqueue_list(const char *kind, const char *to, const char *subject,
+                                   const char *tpl, json_t *data, const char *unsubscribe)
+{
     if (!mail_enabled())
         return MAIL_OFF;
     if (mail_tpl == NULL)
@@ -346,7 +464,7 @@ enum mail_result mail_enqueue(const char *kind, const char *to, const char *subj
     struct buf msg = {0};
     enum mail_result result = MAIL_REFUSED;
     char *sealed = NULL;
-    if (compose(mid, to, subject, tpl, data, &msg) != 0)
+    if (compose(mid, to, subject, tpl, data, unsubscribe, true, &msg) != 0)
         goto cleanup;
     char aad[160];
     snprintf(aad, sizeof(aad), "outbox:%s", mid);
@@ -595,7 +713,7 @@ int mail_send_test(const char *to, char *err, size_t errlen)
     snprintf(subject, sizeof(subject), "A note from %s", mcfg->practice_name);
     struct buf msg = {0};
     json_t *data = json_object();
-    int rc = compose(mid, to, subject, "test", data, &msg);
+    int rc = compose(mid, to, subject, "test", data, NULL, false, &msg);
     json_decref(data);
     if (rc != 0) {
         snprintf(err, errlen, "the test message could not be composed (templates/mail)");

@@ -42,6 +42,20 @@ const char *mail_check_address(const char *s);
  * when s has CR or LF or does not fit. */
 int mail_encode_phrase(const char *s, char *out, size_t outlen);
 
+/* Discretion. The built-in words no message may contain (sex, sexual,
+ * intimacy, therapy, therapist, trauma, affair, betrayal): their number,
+ * the array in *words. */
+size_t mail_builtin_words(const char *const **words);
+/* True when word occurs in text at the start of a word (the character
+ * before it is not a letter or digit), ASCII case ignored. */
+bool mail_has_word(const char *text, const char *word);
+/* 1 when text holds a built-in word or (with_db) one an admin added, the
+ * word written into hit; 0 when none; -1 when the list could not be read. */
+int mail_forbidden_hit(const char *text, bool with_db, char *hit, size_t hitlen);
+/* The practice's short name: the one an admin set (with_db), else
+ * PRACTICE_NAME. 0, or -1 on a database error. */
+int mail_practice_name(char *out, size_t n, bool with_db);
+
 /* Outcomes of mail_enqueue. */
 enum mail_result {
     MAIL_QUEUED = 0,
@@ -53,13 +67,19 @@ enum mail_result {
 };
 
 /* Renders templates/mail/<tpl>_text.html and <tpl>_html.html with data
- * (plus "practice" from PRACTICE_NAME), composes the message to the
+ * (plus "practice": mail_practice_name), composes the message to the
  * address `to` with the subject, seals it and inserts it into the outbox,
  * on the calling thread's connection: call it inside the db_tx of the
  * message's cause. kind names the message for the admin ("invite",
  * "reset", "alert", "test"). Does not take ownership of data. */
 enum mail_result mail_enqueue(const char *kind, const char *to, const char *subject,
                               const char *tpl, json_t *data);
+
+/* mail_enqueue with the List-Unsubscribe and List-Unsubscribe-Post
+ * (RFC 8058 one-click) headers pointing at unsubscribe, an http(s) URL
+ * without spaces or line breaks (else MAIL_REFUSED); NULL: none. */
+enum mail_result mail_enqueue_list(const char *kind, const char *to, const char *subject,
+                                   const char *tpl, json_t *data, const char *unsubscribe);
 
 /* Starts the sender thread (a no-op when mail is off). Returns 0 or -1. */
 int mail_sender_start(void);

@@ -69,6 +69,16 @@ const MATRIX = {
     // security.c: the two-step policy; a POST without its field is 422.
     'GET /admin/security': only(['admin'], 200, 403),
     'POST /admin/security': only(['admin'], 422, 403),
+    // discretion.c: the practice name and the words (nothing posted: 422;
+    // removing a word that is not on the list: 404).
+    'POST /admin/mail/practice': only(['admin'], 422, 403),
+    'POST /admin/mail/words': only(['admin'], 422, 403),
+    'POST /admin/mail/words/delete': only(['admin'], 404, 403),
+    // reminders.c: a client's choice (nothing posted: 422); the stop link
+    // of a reminder mail, whose token is the credential (unknown: 404).
+    'POST /account/reminders': { ...only(['A', 'B'], 422, 403), anon: 303 },
+    'GET /reminders/stop/{token}': all(404),
+    'POST /reminders/stop/{token}': all(404),
     'GET /clients': only(['T1', 'T2'], 200, 403),
     'POST /clients/invites': only(['T1', 'T2'], 422, 403),
     'POST /couples': only(['T1', 'T2'], 422, 403),
@@ -315,6 +325,11 @@ function fingerprint(withAudit = true) {
         (SELECT string_agg(concat_ws(',', id, label), ';' ORDER BY id) FROM crisis_contacts)))`);
 }
 
+// Unsafe routes whose path token is the only credential and that take no
+// session (RFC 8058: a mail provider posts the one-click stop without a
+// cookie): instead of 403 they answer an unknown token 404, changing nothing.
+const TOKEN_IS_CREDENTIAL = new Set(['POST /reminders/stop/{token}']);
+
 test('CSRF: every unsafe route refuses a missing or foreign token, and nothing changes', async () => {
     const unsafe = routes.filter((r) => r.method !== 'GET');
     assert.ok(unsafe.length > 5);
@@ -329,8 +344,9 @@ test('CSRF: every unsafe route refuses a missing or foreign token, and nothing c
             const none = await c.post(path, fields, { csrf: false });
             const foreign = await c.post(path, fields, { csrf: other.csrf });
             const json = await c.postJson(path, fields, { csrf: false });
+            const want = TOKEN_IS_CREDENTIAL.has(`${r.method} ${r.pattern}`) ? 404 : 403;
             for (const [how, res] of [['none', none], ['foreign', foreign], ['json', json]]) {
-                if (res.status !== 403) failures.push(`${r.method} ${r.pattern} as ${actor} (${how}): ${res.status}`);
+                if (res.status !== want) failures.push(`${r.method} ${r.pattern} as ${actor} (${how}): ${res.status}`);
             }
         }
     }
@@ -357,6 +373,11 @@ const NO_TOKEN = new Set([
     // The two-step policy is a security setting: changed by a signed-in
     // administrator, never by a script's token.
     'GET /admin/security', 'POST /admin/security',
+    // Mail discretion settings and a client's reminder choice: people's
+    // settings, not a script's. The stop link of a reminder is its own
+    // credential.
+    'POST /admin/mail/practice', 'POST /admin/mail/words', 'POST /admin/mail/words/delete',
+    'POST /account/reminders', 'GET /reminders/stop/{token}', 'POST /reminders/stop/{token}',
 ]);
 
 async function withToken(token, method, path) {
