@@ -445,9 +445,9 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             assert.match(await page.getByRole('main').innerText(), /Take it gently/, 'the therapist\'s note is shown');
             await press(page, 'Log a practice', { role: 'link', within: page.getByRole('main') });
             await insp.check(page, 'log a practice');
-            await page.getByLabel(/^On how many days did you share an appreciation/).fill('3');
-            await page.getByRole('group', { name: /^How warm does the relationship feel/ }).getByRole('radio', { name: /^7\b/ }).check();
-            await page.getByLabel(/^Which appreciation meant the most to you/).fill('The tea on Tuesday morning.');
+            await page.getByRole('group', { name: /^Who shared an appreciation this time/ }).getByRole('radio', { name: 'We both did' }).check();
+            await page.getByRole('group', { name: /^How warm did this moment feel/ }).getByRole('radio', { name: /^7\b/ }).check();
+            await page.getByLabel(/^What was appreciated, or what did you appreciate/).fill('The tea on Tuesday morning.');
             await page.getByLabel('Share this entry with my partner', { exact: true }).check();
 
             // The database turns read-only (a failover, a full disk) as she
