@@ -463,7 +463,7 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
                 await press(page, 'Submit');
                 await insp.check(page, 'practice not saved (database read-only)', { status: 503 });
                 assert.match(await page.getByRole('alert').first().innerText(), /Not saved yet — your text is still here/);
-                assert.equal(await page.getByLabel(/^Which appreciation meant the most to you/).inputValue(), 'The tea on Tuesday morning.', 'the text is kept');
+                assert.equal(await page.getByLabel(/^What was appreciated, or what did you appreciate/).inputValue(), 'The tea on Tuesday morning.', 'the text is kept');
                 if (javaScript) {
                     const kept = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('interlude-keep:')).map((k) => sessionStorage.getItem(k)));
                     assert.ok(kept.some((v) => v.includes('The tea on Tuesday morning.')), 'a copy is kept in the tab');
