@@ -1439,6 +1439,14 @@ bool builder_field_apply(json_t *content, const char *kind, size_t index, const 
     if (f == NULL)
         return false;
     alerts_set(form_holder(content, kind), key_of(f), rule);
+    /* What the builder does not edit (a library field's weekly mark and
+     * the therapist's SUDS label, docs/CONTENT.md) survives an edit. */
+    const json_t *was = json_array_get(fields, index);
+    static const char *const KEPT[] = {"once_a_week", "therapist_label", NULL};
+    for (const char *const *k = KEPT;
+         *k != NULL && type_named(json_string_value(json_object_get(f, "type"))) != T_SECTION; k++)
+        if (json_object_get(f, *k) == NULL && json_object_get(was, *k) != NULL)
+            json_object_set(f, *k, json_object_get(was, *k));
     json_array_set_new(fields, index, f);
     return true;
 }

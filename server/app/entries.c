@@ -69,7 +69,8 @@ static json_t *answer_text(struct request *req, const json_t *f)
 
 /* The answers as a list to read: [{label, answer|null, is_section}], fields
  * hidden by show_if left out. */
-static json_t *answers_list(struct request *req, const json_t *def, const json_t *answers)
+static json_t *answers_list(struct request *req, const json_t *def, const json_t *answers,
+                            bool therapist)
 {
     json_t *view = form_view(def, answers, NULL);
     json_t *list = json_array();
@@ -81,9 +82,13 @@ static json_t *answers_list(struct request *req, const json_t *def, const json_t
             continue;
         bool section = json_is_true(json_object_get(f, "is_section"));
         json_t *answer = section ? json_null() : answer_text(req, f);
-        json_array_append_new(
-            list, json_pack("{s:O, s:o, s:b, s:b}", "label", json_object_get(f, "label"), "answer",
-                            answer, "is_section", section, "answered", !json_is_null(answer)));
+        /* A therapist reads the clinical name where the field has one. */
+        const json_t *label = json_object_get(f, "label");
+        if (therapist && json_is_string(json_object_get(f, "therapist_label")))
+            label = json_object_get(f, "therapist_label");
+        json_array_append_new(list,
+                              json_pack("{s:O, s:o, s:b, s:b}", "label", label, "answer", answer,
+                                        "is_section", section, "answered", !json_is_null(answer)));
     }
     json_decref(view);
     return list;
@@ -173,12 +178,15 @@ static void entry_page(struct request *req, struct hw_entry *e, int status, cons
     json_t *data = json_object();
     json_object_set_new(data, "title", json_string(entry_title));
     json_object_set_new(data, "entry_id", json_integer(e->id));
-    json_object_set_new(data, "activity_title", json_string(e->a.title));
+    /* The therapist reads the descriptive title; the client and a partner
+     * the neutral one. */
+    json_object_set_new(data, "activity_title",
+                        json_string(e->role == HW_THERAPIST ? e->a.title : e->a.client_title));
     json_object_set_new(data, "submitted_at", json_string(e->submitted_at));
     json_object_set_new(data, "is_author", json_boolean(owner));
     json_object_set_new(data, "is_therapist", json_boolean(therapist));
     json_object_set_new(data, "is_partner", json_boolean(e->role == HW_PARTNER));
-    json_object_set_new(data, "answers", answers_list(req, def, answers));
+    json_object_set_new(data, "answers", answers_list(req, def, answers, therapist));
     json_object_set_new(
         data, "back_href",
         owner ? json_string(arena_printf(&req->arena, "/homework/%lld", e->a.id))

@@ -144,7 +144,7 @@ static json_t *activity_json(const struct hw_assignment *a)
 {
     const json_t *c = a->content;
     json_t *o = json_object();
-    json_object_set_new(o, "title", json_string(a->title));
+    json_object_set_new(o, "title", json_string(a->client_title));
     json_object_set_new(o, "kind", json_string(a->kind));
     json_object_set_new(o, "is_exercise", json_boolean(strcmp(a->kind, "exercise") == 0));
     const json_t *summary = json_object_get(c, "summary");
@@ -297,7 +297,7 @@ static json_t *practice_data(struct request *req, const struct hw_assignment *a,
     token_new(key);
     if (key_in != NULL)
         snprintf(key, sizeof(key), "%s", key_in);
-    json_t *fields = form_view(a->form, answers, errors);
+    json_t *fields = form_view(a->practice_form ? a->practice_form : a->form, answers, errors);
     json_t *summary = json_array();
     size_t i;
     json_t *f;
@@ -313,7 +313,7 @@ static json_t *practice_data(struct request *req, const struct hw_assignment *a,
     idtxt(aid, a->id);
     json_t *data = json_pack(
         "{s:s, s:I, s:s, s:s, s:s, s:o, s:s, s:b, s:b, s:b, s:o, s:s}", "title", practice_title,
-        "assignment_id", (json_int_t)a->id, "activity_title", a->title, "kind", a->kind,
+        "assignment_id", (json_int_t)a->id, "activity_title", a->client_title, "kind", a->kind,
         "back_href", arena_printf(&req->arena, "/homework/%s", aid), "fields", fields,
         "idempotency_key", key, "is_couple", a->partner_assignment_id > 0, "share", share,
         "has_errors", json_array_size(summary) > 0, "errors", summary, "action",
@@ -336,6 +336,20 @@ static bool practice_access(struct request *req, struct hw_assignment *a)
         view_error(req, 500, "internal", "This homework's form could not be read.");
         return false;
     }
+    /* Weekly questions (once_a_week) are asked on the week's first practice
+     * only: once one was submitted this week, the form goes without them. */
+    char aid[24];
+    idtxt(aid, a->id);
+    const char *params[] = {aid};
+    PGresult *res = NULL;
+    if (db_exec(STMT_HW_WEEK_LOGGED, 1, params, &res) != DB_OK) {
+        homework_assignment_free(a);
+        view_unavailable(req);
+        return false;
+    }
+    if (PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't')
+        a->practice_form = form_without_weekly(a->form);
+    PQclear(res);
     return true;
 }
 
@@ -569,7 +583,8 @@ void h_practice_post(struct request *req)
     bool share = share_in != NULL;
 
     input = posted_input(req);
-    int problems = form_validate(a.form, input, draft, &answers, &errors);
+    int problems =
+        form_validate(a.practice_form ? a.practice_form : a.form, input, draft, &answers, &errors);
     if (problems < 0) {
         view_error(req, 500, "internal", "This homework's form could not be read.");
         goto done;

@@ -35,7 +35,8 @@ struct hw_assignment {
     long long partner_assignment_id; /* 0: none */
     long long partner_client_id;     /* the partner's id when both rows point at each other */
     char kind[16];                   /* exercise | intake | measure */
-    const char *title;               /* the version's title */
+    const char *title;               /* the version's title (the therapist's) */
+    const char *client_title;        /* content.client_title, else title: for the client's pages */
     const char *start_date;          /* YYYY-MM-DD */
     const char *due_date;            /* YYYY-MM-DD, "" when none */
     int times_per_week;              /* 0 when none */
@@ -43,11 +44,12 @@ struct hw_assignment {
     int repeat_days;                 /* repeating every this many days until due_date; 0: not */
     bool cancelled;
     bool has_note;
-    const char *today;  /* the database's current_date (service time zone) */
-    json_t *content;    /* the version's content (owned) */
-    const json_t *form; /* its form (activity_form), borrowed from content; may be NULL */
-    PGresult *row;      /* the loaded row (owned; holds note_enc) */
-    enum hw_role role;  /* set by homework_assignment_access */
+    const char *today;     /* the database's current_date (service time zone) */
+    json_t *content;       /* the version's content (owned) */
+    const json_t *form;    /* its form (activity_form), borrowed from content; may be NULL */
+    json_t *practice_form; /* owned or NULL: form without its once_a_week fields (homework.c) */
+    PGresult *row;         /* the loaded row (owned; holds note_enc) */
+    enum hw_role role;     /* set by homework_assignment_access */
 };
 
 /* Loads assignment id and decides whether the signed-in person may see it:

@@ -98,6 +98,7 @@ static bool assignment_from_row(struct request *req, PGresult *res, struct hw_as
     a->version = atoi(PQgetvalue(res, 0, AC_VERSION));
     snprintf(a->kind, sizeof(a->kind), "%s", PQgetvalue(res, 0, AC_KIND));
     a->title = arena_strdup(&req->arena, PQgetvalue(res, 0, AC_TITLE));
+    a->client_title = a->title;
     a->therapist_id = atoll(PQgetvalue(res, 0, AC_THERAPIST));
     a->client_id = atoll(PQgetvalue(res, 0, AC_CLIENT));
     a->couple_id = atoll(PQgetvalue(res, 0, AC_COUPLE));
@@ -119,6 +120,9 @@ static bool assignment_from_row(struct request *req, PGresult *res, struct hw_as
         return false;
     }
     a->form = activity_form(a->kind, a->content);
+    const char *ct = json_string_value(json_object_get(a->content, "client_title"));
+    if (ct != NULL && ct[strspn(ct, " \t\r\n")] != '\0')
+        a->client_title = arena_strdup(&req->arena, ct);
     return true;
 }
 
@@ -150,7 +154,9 @@ void homework_assignment_free(struct hw_assignment *a)
     if (a == NULL)
         return;
     json_decref(a->content);
+    json_decref(a->practice_form);
     PQclear(a->row);
+    a->practice_form = NULL;
     a->content = NULL;
     a->form = NULL;
     a->row = NULL;

@@ -248,7 +248,7 @@ static const char *mark_of(const json_t *marks, PGresult *res, int r)
 
 static json_t *exercise_chart(struct arena *ar, const struct group *g, PGresult *res,
                               long long client_id, json_t **answers, bool *tried,
-                              const json_t *marks)
+                              const json_t *marks, bool therapist_view)
 {
     const json_t *fields = json_object_get(g->latest->form, "fields");
     const char *keys[CHART_MAX_SERIES], *labels[CHART_MAX_SERIES];
@@ -263,6 +263,9 @@ static json_t *exercise_chart(struct arena *ar, const struct group *g, PGresult 
             continue;
         keys[ns] = json_string_value(json_object_get(f, "key"));
         labels[ns] = json_string_value(json_object_get(f, "label"));
+        /* Therapists read the clinical name ("SUDS before (0-10)") where there is one. */
+        if (therapist_view && json_is_string(json_object_get(f, "therapist_label")))
+            labels[ns] = json_string_value(json_object_get(f, "therapist_label"));
         if (keys[ns] == NULL)
             continue;
         double lo = (double)json_integer_value(json_object_get(f, "min"));
@@ -572,7 +575,8 @@ bool progress_collect(struct request *req, long long client_id, long long therap
     for (size_t i = 0; i < ng; i++) {
         json_t *c = NULL;
         if (strcmp(groups[i].kind, "exercise") == 0)
-            c = exercise_chart(&req->arena, &groups[i], eres, client_id, answers, tried, marks);
+            c = exercise_chart(&req->arena, &groups[i], eres, client_id, answers, tried, marks,
+                               therapist_view);
         else if (strcmp(groups[i].kind, "measure") == 0 &&
                  json_object_get(groups[i].latest->form, "scoring") != NULL)
             c = measure_chart(&req->arena, &groups[i], eres, client_id, answers, tried, versions,

@@ -612,9 +612,11 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
      * logged (corrections not counted; for a repeating one the occurrences
      * answered, assignment_occurrence of migration 0009), a draft waiting,
      * replies they have not read yet, and (repeating) the interval and the
-     * day of the latest practice. */
+     * day of the latest practice. The title is the neutral client_title
+     * (else the title): only the client reads this list. */
     [STMT_HW_DASHBOARD] = {.name = "hw_dashboard",
-                           .sql = "SELECT a.id, v.title, v.summary, "
+                           .sql = "SELECT a.id, coalesce(nullif(v.content->>'client_title', ''), "
+                                  "v.title), v.summary, "
                                   "to_char(a.start_date, 'YYYY-MM-DD'), "
                                   "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
                                   "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
@@ -677,6 +679,16 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "WHERE assignment_id = $1 AND client_id = $2 "
                                   "AND status = 'draft'",
                            .nparams = 2},
+    /* $1 assignment: whether a practice (not a correction) was already
+     * submitted in the current week of the assignment, weeks counted from
+     * its start date as its rhythm counts them (once_a_week questions). */
+    [STMT_HW_WEEK_LOGGED] = {.name = "hw_week_logged",
+                             .sql = "SELECT EXISTS (SELECT 1 FROM entries e JOIN assignments a "
+                                    "ON a.id = e.assignment_id WHERE e.assignment_id = $1 AND "
+                                    "e.status = 'submitted' AND e.corrects_entry_id IS NULL AND "
+                                    "e.submitted_at::date >= a.start_date + "
+                                    "(greatest(current_date - a.start_date, 0) / 7) * 7)",
+                             .nparams = 1},
     /* The one draft of an assignment, created or replaced. $1 assignment,
      * $2 client, $3 answers_enc, $4 shared, $5 the form's idempotency key,
      * $6 a fresh key for a new draft row. No row when the assignment is not
@@ -784,60 +796,74 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
      * therapist's), $3 whether cancelled ones are listed. Practices done do
      * not count corrections (as homework_status wants); for a repeating one
      * they are the occurrences answered, and the last two columns are its
-     * interval and the day of its latest practice. */
-    [STMT_PROGRESS_ASSIGNMENTS] = {.name = "progress_assignments",
-                                   .sql =
-                                       "SELECT a.id, v.title, act.kind, v.version, "
-                                       "to_char(a.start_date, 'YYYY-MM-DD'), "
-                                       "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
-                                       "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
-                                       "a.cancelled_at IS NOT NULL, coalesce(a.couple_id, 0), "
-                                       "(SELECT CASE WHEN a.repeat_days IS NULL THEN count(*) "
-                                       "ELSE count(DISTINCT assignment_occurrence("
-                                       "a.start_date, a.due_date, a.repeat_days, "
-                                       "e.submitted_at::date)) END FROM entries e WHERE "
-                                       "e.assignment_id = a.id AND e.status = 'submitted' AND "
-                                       "e.corrects_entry_id IS NULL), u.display_name, "
-                                       "to_char(current_date, 'YYYY-MM-DD'), "
-                                       "coalesce(a.repeat_days, 0), CASE WHEN a.repeat_days IS "
-                                       "NULL THEN '' ELSE coalesce((SELECT to_char(max("
-                                       "e.submitted_at), 'YYYY-MM-DD') FROM entries e WHERE "
-                                       "e.assignment_id = a.id AND e.status = 'submitted' AND "
-                                       "e.corrects_entry_id IS NULL), '') END FROM assignments a "
-                                       "JOIN activity_versions v ON v.id = a.version_id JOIN "
-                                       "activities act ON act.id = a.activity_id JOIN users u "
-                                       "ON u.id = a.therapist_id WHERE a.client_id = $1::bigint "
-                                       "AND ($2::bigint IS NULL OR a.therapist_id = $2::bigint) "
-                                       "AND (a.cancelled_at IS NULL OR $3::boolean) ORDER BY "
-                                       "a.start_date DESC, a.id DESC LIMIT 500",
-                                   .nparams = 3},
+     * interval and the day of its latest practice. The client ($2 NULL)
+     * reads each activity's neutral client_title (else its title), a
+     * therapist the title; so do the two statements below. */
+    [STMT_PROGRESS_ASSIGNMENTS] =
+        {.name = "progress_assignments",
+         .sql =
+             "SELECT a.id, "
+             "CASE WHEN $2::bigint IS NULL THEN coalesce(nullif(v.content->>'client_title', ''), "
+             "v.title) ELSE v.title END, "
+             "act.kind, v.version, "
+             "to_char(a.start_date, 'YYYY-MM-DD'), "
+             "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
+             "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
+             "a.cancelled_at IS NOT NULL, coalesce(a.couple_id, 0), "
+             "(SELECT CASE WHEN a.repeat_days IS NULL THEN count(*) "
+             "ELSE count(DISTINCT assignment_occurrence("
+             "a.start_date, a.due_date, a.repeat_days, "
+             "e.submitted_at::date)) END FROM entries e WHERE "
+             "e.assignment_id = a.id AND e.status = 'submitted' AND "
+             "e.corrects_entry_id IS NULL), u.display_name, "
+             "to_char(current_date, 'YYYY-MM-DD'), "
+             "coalesce(a.repeat_days, 0), CASE WHEN a.repeat_days IS "
+             "NULL THEN '' ELSE coalesce((SELECT to_char(max("
+             "e.submitted_at), 'YYYY-MM-DD') FROM entries e WHERE "
+             "e.assignment_id = a.id AND e.status = 'submitted' AND "
+             "e.corrects_entry_id IS NULL), '') END FROM assignments a "
+             "JOIN activity_versions v ON v.id = a.version_id JOIN "
+             "activities act ON act.id = a.activity_id JOIN users u "
+             "ON u.id = a.therapist_id WHERE a.client_id = $1::bigint "
+             "AND ($2::bigint IS NULL OR a.therapist_id = $2::bigint) "
+             "AND (a.cancelled_at IS NULL OR $3::boolean) ORDER BY "
+             "a.start_date DESC, a.id DESC LIMIT 500",
+         .nparams = 3},
     /* $1 client, $2 therapist or NULL: submitted entries, newest first, with
      * whether a later entry corrects them (charts leave those out). */
-    [STMT_PROGRESS_ENTRIES] = {.name = "progress_entries",
-                               .sql = "SELECT e.id, e.assignment_id, a.activity_id, a.version_id, "
-                                      "to_char(e.submitted_at, 'YYYY-MM-DD'), extract(epoch FROM "
-                                      "e.submitted_at)::bigint, e.therapist_read_at IS NULL, "
-                                      "e.reviewed_at IS NOT NULL, e.answers_enc, v.title, "
-                                      "act.kind, EXISTS (SELECT 1 FROM entries c WHERE "
-                                      "c.corrects_entry_id = e.id AND c.status = 'submitted') "
-                                      "FROM entries e JOIN assignments a ON a.id = "
-                                      "e.assignment_id JOIN activity_versions v ON v.id = "
-                                      "a.version_id JOIN activities act ON act.id = a.activity_id "
-                                      "WHERE e.client_id = $1::bigint AND a.client_id = "
-                                      "$1::bigint AND e.status = 'submitted' AND ($2::bigint IS "
-                                      "NULL OR a.therapist_id = $2::bigint) ORDER BY "
-                                      "e.submitted_at DESC, e.id DESC LIMIT 1000",
-                               .nparams = 2},
+    [STMT_PROGRESS_ENTRIES] =
+        {.name = "progress_entries",
+         .sql =
+             "SELECT e.id, e.assignment_id, a.activity_id, a.version_id, "
+             "to_char(e.submitted_at, 'YYYY-MM-DD'), extract(epoch FROM "
+             "e.submitted_at)::bigint, e.therapist_read_at IS NULL, "
+             "e.reviewed_at IS NOT NULL, e.answers_enc, "
+             "CASE WHEN $2::bigint IS NULL THEN coalesce(nullif(v.content->>'client_title', ''), "
+             "v.title) ELSE v.title END, "
+             "act.kind, EXISTS (SELECT 1 FROM entries c WHERE "
+             "c.corrects_entry_id = e.id AND c.status = 'submitted') "
+             "FROM entries e JOIN assignments a ON a.id = "
+             "e.assignment_id JOIN activity_versions v ON v.id = "
+             "a.version_id JOIN activities act ON act.id = a.activity_id "
+             "WHERE e.client_id = $1::bigint AND a.client_id = "
+             "$1::bigint AND e.status = 'submitted' AND ($2::bigint IS "
+             "NULL OR a.therapist_id = $2::bigint) ORDER BY "
+             "e.submitted_at DESC, e.id DESC LIMIT 1000",
+         .nparams = 2},
     /* $1 client, $2 therapist or NULL: the versions their homework was
      * given in, with the content the answers are read against. */
-    [STMT_PROGRESS_VERSIONS] = {.name = "progress_versions",
-                                .sql = "SELECT v.id, v.activity_id, act.kind, v.title, "
-                                       "v.content::text FROM activity_versions v JOIN activities "
-                                       "act ON act.id = v.activity_id WHERE v.id IN (SELECT "
-                                       "a.version_id FROM assignments a WHERE a.client_id = "
-                                       "$1::bigint AND ($2::bigint IS NULL OR a.therapist_id = "
-                                       "$2::bigint))",
-                                .nparams = 2},
+    [STMT_PROGRESS_VERSIONS] =
+        {.name = "progress_versions",
+         .sql =
+             "SELECT v.id, v.activity_id, act.kind, "
+             "CASE WHEN $2::bigint IS NULL THEN coalesce(nullif(v.content->>'client_title', ''), "
+             "v.title) ELSE v.title END, "
+             "v.content::text FROM activity_versions v JOIN activities "
+             "act ON act.id = v.activity_id WHERE v.id IN (SELECT "
+             "a.version_id FROM assignments a WHERE a.client_id = "
+             "$1::bigint AND ($2::bigint IS NULL OR a.therapist_id = "
+             "$2::bigint))",
+         .nparams = 2},
     /* @progress-sql */
 
     /* attention items (app/attention.c) */

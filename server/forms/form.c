@@ -652,3 +652,23 @@ int form_validate(const json_t *def, const json_t *input, bool draft, json_t **a
     form_resolve_free(r, n);
     return problems;
 }
+
+json_t *form_without_weekly(const json_t *def)
+{
+    if (!json_is_object(def))
+        return NULL;
+    json_t *copy = json_copy((json_t *)def);
+    const json_t *fields = form_fields(def);
+    if (fields == NULL)
+        return copy;
+    json_t *kept = json_array();
+    size_t i;
+    const json_t *f;
+    json_array_foreach(fields, i, f)
+    {
+        if (!json_is_true(json_object_get(f, "once_a_week")))
+            json_array_append(kept, (json_t *)f);
+    }
+    json_object_set_new(copy, "fields", kept);
+    return copy;
+}

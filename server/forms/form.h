@@ -41,7 +41,9 @@
  * with an item, a message (the clinician's), a client_message (what the
  * client is told) and exactly one condition: min_weight (a single_choice
  * with every option weighted), values (option values of a choice field, or
- * "yes"/"no") or min (a scale or number field). Added here: number fields may have "step": "any"
+ * "yes"/"no") or min (a scale or number field); once_a_week a boolean (not
+ * on a section), and a field whose show_if names a once_a_week field is
+ * once_a_week too; therapist_label a string. Added here: number fields may have "step": "any"
  * (decimals allowed; check_content.mjs does not know "step" yet), and
  * caps: 200 fields, 100 options or bands, 101 scale steps, 1,000 code
  * points a label/help/option label, 4,000 a section text, 64 bytes a key.
@@ -87,7 +89,9 @@ int form_validate(const json_t *def, const json_t *input, bool draft, json_t **a
  * show_if_field|null and show_if_value|null (a string: "yes", an option
  * value, "5", "true"), value (string form of a single answer)|null,
  * checked (consent ticked), error|null, error_id ("f-<key>-error")|null,
- * invalid (has an error), describedby (help and error ids)|null.
+ * invalid (has an error), describedby (help and error ids)|null,
+ * therapist_label (the clinician's name for the question, such as "SUDS
+ * before (0-10)": for therapists' pages only)|null, once_a_week (bool).
  * Per type: scale: min, max, min_label, max_label, steps [{id, value,
  * label (min_label at min, max_label at max, else null), checked}];
  * single/multiple choice: options [{id, value, label, checked}]; yes_no:
@@ -100,6 +104,15 @@ int form_validate(const json_t *def, const json_t *input, bool draft, json_t **a
  * consent box counts as false. New reference (an empty array for a def
  * without fields). */
 json_t *form_view(const json_t *def, const json_t *answers, const json_t *errors);
+
+/* A weekly question ("once_a_week": true on a field) is asked on the first
+ * practice logged in a week of the assignment only (docs/CONTENT.md, "Weekly
+ * questions"). form_without_weekly returns a copy of def without those
+ * fields (form_check guarantees that no other field's show_if names one),
+ * for the later practices of the week; alerts and scoring are kept (an
+ * alert on an absent field never fires). New reference; NULL when def is
+ * not an object. */
+json_t *form_without_weekly(const json_t *def);
 
 /* Scores answers when def has "scoring": total = sum of the chosen
  * options' weights over scoring.items, times scoring.multiplier; unscored

@@ -59,8 +59,8 @@ static bool is_finite_number(const json_t *v)
 }
 
 static const char *const FIELD_KEYS[] = {
-    "key", "type", "label", "help",      "text",      "required", "show_if",
-    "min", "max",  "step",  "min_label", "max_label", "options",  NULL,
+    "key", "type", "label",     "help",      "text",    "required",    "show_if",         "min",
+    "max", "step", "min_label", "max_label", "options", "once_a_week", "therapist_label", NULL,
 };
 
 static bool known(const char *const *list, const char *k)
@@ -247,7 +247,8 @@ static const char *check_field(struct chk *c, const json_t *fields, size_t i)
                        : "(none)");
     if (!is_text(json_object_get(f, "label"), FORM_MAX_LABEL))
         return bad(c, "%s: a label is needed (at most %d characters).", at, FORM_MAX_LABEL);
-    static const char *const STRINGS[] = {"help", "min_label", "max_label", NULL};
+    static const char *const STRINGS[] = {"help", "min_label", "max_label", "therapist_label",
+                                          NULL};
     for (const char *const *k = STRINGS; *k != NULL; k++)
         if (json_object_get(f, *k) != NULL && !is_text(json_object_get(f, *k), FORM_MAX_LABEL))
             return bad(c, "%s: %s must be a non-empty string (at most %d characters).", at, *k,
@@ -264,6 +265,11 @@ static const char *check_field(struct chk *c, const json_t *fields, size_t i)
         return bad(c, "%s: required must be true or false.", at);
     if (t == FT_SECTION && json_is_true(req))
         return bad(c, "%s: a section cannot be required.", at);
+    const json_t *weekly = json_object_get(f, "once_a_week");
+    if (weekly != NULL && !json_is_boolean(weekly))
+        return bad(c, "%s: once_a_week must be true or false.", at);
+    if (t == FT_SECTION && json_is_true(weekly))
+        return bad(c, "%s: a section cannot be once_a_week.", at);
     if ((p = check_bounds(c, f, t, at)) != NULL)
         return p;
     if (t == FT_SINGLE_CHOICE || t == FT_MULTIPLE_CHOICE) {
@@ -274,6 +280,16 @@ static const char *check_field(struct chk *c, const json_t *fields, size_t i)
     }
     if (json_object_get(f, "show_if") != NULL && (p = check_show_if(c, fields, i, at)) != NULL)
         return p;
+    /* A follow-up of a weekly question is asked with it, never alone. */
+    const json_t *si = json_object_get(f, "show_if");
+    if (si != NULL && !json_is_true(weekly)) {
+        const json_t *ref = earlier(fields, i, json_string_value(json_object_get(si, "field")));
+        if (ref != NULL && json_is_true(json_object_get(ref, "once_a_week")))
+            return bad(c,
+                       "%s: its show_if names a once_a_week field, so it must be once_a_week "
+                       "too.",
+                       at);
+    }
     return NULL;
 }
 

@@ -160,6 +160,9 @@ static json_t *view_field(const struct fres *e, const json_t *answers, const jso
     json_object_set_new(v, "type",
                         e->type < FT__MAX ? json_string(form_types[e->type].name) : json_null());
     json_object_set_new(v, "label", str_or_null(json_object_get(f, "label")));
+    json_object_set_new(v, "therapist_label", str_or_null(json_object_get(f, "therapist_label")));
+    json_object_set_new(v, "once_a_week",
+                        json_boolean(json_is_true(json_object_get(f, "once_a_week"))));
     json_object_set_new(v, "help", str_or_null(help));
     json_object_set_new(v, "help_id", help != NULL ? json_string(help_id) : json_null());
     json_object_set_new(v, "text", str_or_null(json_object_get(f, "text")));

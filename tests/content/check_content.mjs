@@ -15,11 +15,13 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..', '..');
-const LIB = join(REPO, 'library');
+// CONTENT_LIBRARY points the checks at another library directory: the
+// planted-exercise tests (planted.test.mjs) run them on a copy with bad files.
+const LIB = process.env.CONTENT_LIBRARY ? resolve(process.env.CONTENT_LIBRARY) : join(REPO, 'library');
 const SEEDS = resolve(REPO, '..', 'shared', 'seeds');
 const DOC = join(REPO, 'docs', 'CONTENT.md');
 
-const OVERLAP_WORDS = 12;
+const OVERLAP_WORDS = 10;
 const MIN_EXERCISES = 24;
 
 const CATEGORIES = new Set([
@@ -34,7 +36,7 @@ const FIELD_TYPES = new Set([
 const CHOICE_TYPES = new Set(['single_choice', 'multiple_choice']);
 const FIELD_KEYS = new Set([
   'key', 'type', 'label', 'help', 'text', 'required', 'show_if',
-  'min', 'max', 'min_label', 'max_label', 'options', 'step',
+  'min', 'max', 'min_label', 'max_label', 'options', 'step', 'once_a_week', 'therapist_label',
 ]);
 const KEY_RE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 const SLUG_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -104,7 +106,9 @@ function checkFields(fields, where, { minFields = 1, maxFields = Infinity } = {}
     else if (seen.has(f.key)) errs.push(`${at}: duplicate key "${f.key}"`);
     if (!FIELD_TYPES.has(f.type)) errs.push(`${at}: unknown type "${f.type}"`);
     if (!isStr(f.label)) errs.push(`${at}: missing label`);
-    for (const k of ['help', 'text', 'min_label', 'max_label']) {
+    if ('once_a_week' in f && typeof f.once_a_week !== 'boolean') errs.push(`${at}: once_a_week must be boolean`);
+    if (f.type === 'section' && f.once_a_week) errs.push(`${at}: a section cannot be once_a_week`);
+    for (const k of ['help', 'text', 'min_label', 'max_label', 'therapist_label']) {
       if (k in f && !isStr(f[k])) errs.push(`${at}: ${k} must be a non-empty string`);
     }
     if ('required' in f && typeof f.required !== 'boolean') errs.push(`${at}: required must be boolean`);
@@ -155,6 +159,8 @@ function checkFields(fields, where, { minFields = 1, maxFields = Infinity } = {}
         if (ref.type === 'consent' && typeof s.equals !== 'boolean') errs.push(`${at}: show_if on consent must equal true/false`);
         // "equals" is ambiguous for a multi-select answer (a list), so it is not allowed.
         if (ref.type === 'multiple_choice') errs.push(`${at}: show_if cannot refer to a multiple_choice field`);
+        // A follow-up of a weekly question is asked with it, never alone.
+        if (ref.once_a_week === true && f.once_a_week !== true) errs.push(`${at}: show_if names a once_a_week field, so it must be once_a_week too`);
       }
     }
     if (isStr(f.key) && !seen.has(f.key)) seen.set(f.key, f);
@@ -241,7 +247,7 @@ test('slugs are valid, match file names and are unique', () => {
 
 test('exercises have all required fields with the right types', () => {
   const errs = [];
-  const known = new Set(['slug', 'title', 'category', 'tags', 'audience', 'summary', 'instructions',
+  const known = new Set(['slug', 'title', 'client_title', 'category', 'tags', 'audience', 'summary', 'instructions',
     'duration_minutes', 'rhythm', 'safety_note', 'reflection']);
   for (const { rel, data: e } of exercises) {
     for (const k of Object.keys(e)) if (!known.has(k)) errs.push(`${rel}: unknown property "${k}"`);
@@ -287,12 +293,12 @@ test('every exercise has a real safety note', () => {
   report(errs);
 });
 
-test('exercise reflection forms are valid (3-7 fields, types, keys, show_if, scales, options)', () => {
+test('exercise reflection forms are valid (3-8 fields, types, keys, show_if, scales, options)', () => {
   const errs = [];
   for (const { rel, data: e } of exercises) {
     const fields = e.reflection && e.reflection.fields;
     if (!Array.isArray(fields)) continue; // reported elsewhere
-    if (fields.length < 3 || fields.length > 7) errs.push(`${rel}: reflection needs 3-7 fields, has ${fields.length}`);
+    if (fields.length < 3 || fields.length > 8) errs.push(`${rel}: reflection needs 3-8 fields, has ${fields.length}`);
     errs.push(...checkFields(fields, `${rel} reflection`, { minFields: 3 }));
   }
   report(errs);
@@ -435,6 +441,112 @@ test('no title contains the word "sex" (titles show on screens)', () => {
       if (typeof t === 'string' && /sex/i.test(t)) errs.push(`${rel}: title "${t}"`);
     }
   }
+  report(errs);
+});
+
+// ------------------------------------------------ schedule-fit, pause, titles
+
+// Words a client-facing title must not contain (docs/CONTENT.md, "Titles"):
+// someone glancing at the client's screen must not learn what the work is
+// about. Matched as whole words, case-insensitive, plural "s" allowed;
+// the entries ending in "*" match any word starting so (sexual, sexuality).
+export const DISCRETION_WORDS = [
+  'sex*', 'anal', 'anus', 'kink*', 'bdsm', 'fetish*', 'erotic*', 'orgasm*', 'arous*', 'genital*',
+  'penetrat*', 'porn*', 'nude', 'naked', 'lust', 'libido', 'affair', 'betrayal', 'betray*',
+  'infidelity', 'cheating', 'unfaithful', 'trauma*', 'abuse*', 'assault', 'ptsd', 'intimacy',
+  'intimate', 'therapy', 'therapist', 'therapeutic', 'counselling', 'counseling', 'shame',
+  'fantasy', 'fantasies', 'bedroom', 'anxiety', 'panic', 'depression', 'forgiveness',
+];
+const DISCRETION_RE = new RegExp(
+  `\\b(?:${DISCRETION_WORDS.map((w) => (w.endsWith('*') ? `${w.slice(0, -1)}\\w*` : `${w}s?`)).join('|')})\\b`, 'i');
+
+export function clientTitleProblems(e, rel) {
+  if (!isStr(e.client_title)) return [`${rel}: client_title is missing (the neutral title every client page shows)`];
+  const m = e.client_title.match(DISCRETION_RE);
+  if (m) return [`${rel}: client_title "${e.client_title}" contains the discreet-word "${m[0]}"`];
+  if (e.client_title.length > 60) return [`${rel}: client_title is longer than 60 characters`];
+  return [];
+}
+
+// Schedule fit (docs/CONTENT.md, "Weekly questions"). A reflection is filled
+// in once per practice, rhythm.times_per_week times a week. A question that
+// talks about the week ("this week", "last week", "next week", "each week",
+// "the week", "per week", "weekly") or asks for a count of days ("on how many
+// days") is a weekly question: on a log filled more than once a week it must
+// be marked "once_a_week": true, or each log would repeat an overlapping
+// weekly total. A once_a_week question must not say "today" or "this time"
+// (it speaks for the whole week). Label and help are both read.
+const WEEK_RE = /\b(this|last|next|each|every|the|per|past)\s+week\b|\bweekly\b|\bon how many days\b/i;
+const TODAY_RE = /\btoday\b|\bthis time\b|\btonight\b/i;
+
+export function scheduleProblems(e, rel) {
+  const errs = [];
+  const perWeek = e.rhythm && isInt(e.rhythm.times_per_week) ? e.rhythm.times_per_week : 1;
+  const fields = (e.reflection && e.reflection.fields) || [];
+  for (const f of fields) {
+    if (!f || f.type === 'section') continue;
+    const text = [f.label, f.help].filter(isStr).join(' ');
+    const weekly = f.once_a_week === true;
+    const w = text.match(WEEK_RE);
+    if (w && perWeek > 1 && !weekly) {
+      errs.push(`${rel} (${f.key}): says "${w[0]}" on a log filled ${perWeek}x a week; ask about this practice, or mark it "once_a_week": true`);
+    }
+    const t = text.match(TODAY_RE);
+    if (t && weekly) errs.push(`${rel} (${f.key}): a once_a_week question says "${t[0]}"; it is asked once for the whole week`);
+  }
+  return errs;
+}
+
+// Categories whose exercises involve touch or a hard conversation, so the
+// reflection must ask whether the client paused or stopped. Exercises of
+// other categories need it too when they carry the "touch" tag.
+export const PAUSE_CATEGORIES = new Set(['touch', 'consent', 'anxiety', 'trust', 'communication', 'connection']);
+
+// A pause/stop question is a yes_no field keyed "paused" or "used_stop",
+// asked on every log (not once_a_week), with a follow-up shown on "yes".
+export function pauseProblems(e, rel) {
+  const needs = PAUSE_CATEGORIES.has(e.category) || (Array.isArray(e.tags) && e.tags.includes('touch'));
+  if (!needs) return [];
+  const fields = (e.reflection && e.reflection.fields) || [];
+  const q = fields.find((f) => f && ['paused', 'used_stop'].includes(f.key) && f.type === 'yes_no' && f.once_a_week !== true);
+  if (!q) return [`${rel}: category "${e.category}" calls for a pause/stop question (a yes_no field "paused" asked on every log)`];
+  const follow = fields.some((f) => f && f.show_if && f.show_if.field === q.key && f.show_if.equals === 'yes');
+  if (!follow) return [`${rel}: the pause/stop question "${q.key}" needs a follow-up shown on "yes"`];
+  return [];
+}
+
+// Before/after distress scales are SUDS (0-10) for the therapist.
+export function sudsProblems(e, rel) {
+  const errs = [];
+  for (const f of (e.reflection && e.reflection.fields) || []) {
+    if (!f || !/^distress_(before|after)$/.test(f.key)) continue;
+    if (f.type !== 'scale' || f.min !== 0 || f.max !== 10) errs.push(`${rel} (${f.key}): a distress scale runs 0-10`);
+    if (!isStr(f.therapist_label) || !/SUDS/.test(f.therapist_label)) errs.push(`${rel} (${f.key}): needs a therapist_label naming SUDS (0-10)`);
+  }
+  return errs;
+}
+
+test('every exercise has a neutral client_title without a discreet word', () => {
+  const errs = [];
+  for (const { rel, data } of exercises) errs.push(...clientTitleProblems(data, rel));
+  report(errs);
+});
+
+test('weekly questions fit the schedule ("this week" only once a week)', () => {
+  const errs = [];
+  for (const { rel, data } of exercises) errs.push(...scheduleProblems(data, rel));
+  report(errs);
+});
+
+test('exercises with touch or a hard conversation ask whether you paused or stopped', () => {
+  const errs = [];
+  for (const { rel, data } of exercises) errs.push(...pauseProblems(data, rel));
+  report(errs);
+});
+
+test('before/after distress scales are labelled SUDS (0-10) for the therapist', () => {
+  const errs = [];
+  for (const { rel, data } of exercises) errs.push(...sudsProblems(data, rel));
   report(errs);
 });
 

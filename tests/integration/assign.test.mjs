@@ -330,8 +330,8 @@ test('the caseload: clients needing attention first, with the unread count', asy
     await assignOk(T3, mia.id, { activity: act.eye, start_date: day(-10), schedule: 'due', due_date: day(-2) });
     // Zed: two submissions not yet read; Aaron: homework, nothing due.
     const z = await assignOk(T3, zed.id, { activity: act.daily, schedule: 'rhythm', times_per_week: '3', weeks: '2' });
-    await practise(zed, z, { days_done: '3', warmth: '5' });
-    await practise(zed, z, { days_done: '4', warmth: '6' });
+    await practise(zed, z, { shared: 'both', warmth: '5' });
+    await practise(zed, z, { shared: 'me', warmth: '6' });
     await assignOk(T3, aaron.id, { activity: act.eye, schedule: 'due', due_date: day(4) });
 
     const list = await T3.getJson('/clients');
@@ -365,9 +365,11 @@ test('the client page: timeline, scores and charts with a point per entry; the c
     const T4 = await invitedAs('therapist', adminId, 'Tom Four');
     const c = await invitedAs('client', T4.id, 'Cleo');
     const daily = await assignOk(T4, c.id, { activity: act.daily, schedule: 'rhythm', times_per_week: '7', weeks: '3' });
-    await practise(c, daily, { days_done: '2', warmth: '3', receiving_ease: '4' });
-    await practise(c, daily, { days_done: '5', warmth: '6' });
-    await practise(c, daily, { days_done: '7', warmth: '9', receiving_ease: '8' });
+    // The weekly question (week_warmth, once_a_week) is asked on the week's
+    // first practice only: on the later ones it is not part of the form.
+    await practise(c, daily, { shared: 'both', warmth: '3', receiving_ease: '4', week_warmth: '5' });
+    await practise(c, daily, { shared: 'me', warmth: '6', week_warmth: '7' });
+    await practise(c, daily, { shared: 'both', warmth: '9', receiving_ease: '8' });
     const phq = await assignOk(T4, c.id, { activity: act.phq, schedule: 'due', due_date: day(7) });
     const phqAnswers = (v) => Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`phq9_${i + 1}`, String(v)]));
     await practise(c, phq, phqAnswers(2)); // 18: Moderately severe
@@ -389,8 +391,8 @@ test('the client page: timeline, scores and charts with a point per entry; the c
     assert.equal(d.charts.length, 2);
     const ex = d.charts.find((ch) => ch.id === `chart-exercise-${act.daily}`);
     assert.ok(ex, 'a chart for the exercise');
-    assert.equal(ex.series.length, 2, 'one line per 0-10 scale field');
-    assert.deepEqual(ex.series.map((s) => s.points.length), [3, 2]);
+    assert.equal(ex.series.length, 3, 'one line per 0-10 scale field');
+    assert.deepEqual(ex.series.map((s) => s.points.length), [3, 2, 1]);
     assert.deepEqual(ex.series[0].points.map((p) => p.value), [3, 6, 9]);
     assert.equal(ex.table.rows.length, 3);
     const ms = d.charts.find((ch) => ch.id === `chart-measure-${act.phq}`);
@@ -402,7 +404,7 @@ test('the client page: timeline, scores and charts with a point per entry; the c
 
     const html = await T4.get(`/clients/${c.id}`);
     assert.equal((html.body.match(/<svg /g) ?? []).length, 2);
-    assert.equal((html.body.match(/<circle class="chart-point"/g) ?? []).length, 3 + 2 + 2);
+    assert.equal((html.body.match(/<circle class="chart-point"/g) ?? []).length, 3 + 2 + 1 + 2);
     // A ring for each charted entry that raised an attention item.
     const marked = q(`SELECT count(DISTINCT entry_id) FROM attention_items WHERE client_id = ${c.id} AND entry_id IS NOT NULL`);
     assert.equal((html.body.match(/<circle class="chart-mark"/g) ?? []).length, Number(marked));
@@ -418,7 +420,7 @@ test('the client page: timeline, scores and charts with a point per entry; the c
     const mine = await c.getJson('/progress');
     assert.equal(mine.status, 200);
     assert.equal(mine.json.charts.length, 2);
-    assert.deepEqual(mine.json.charts.find((ch) => ch.id === `chart-exercise-${act.daily}`).series.map((s) => s.points.length), [3, 2]);
+    assert.deepEqual(mine.json.charts.find((ch) => ch.id === `chart-exercise-${act.daily}`).series.map((s) => s.points.length), [3, 2, 1]);
     assert.ok(mine.json.timeline.every((e) => e.unread === false), 'read marks are the therapist\'s business');
     const own = await c.get('/progress');
     assert.equal((own.body.match(/<svg /g) ?? []).length, 2);

@@ -1738,6 +1738,67 @@ static void test_score_fractional_weights(void **state)
     json_decref(def);
 }
 
+/* once_a_week (docs/CONTENT.md, "Weekly questions"): checked as a boolean,
+ * not on a section, and a follow-up of a weekly field must be weekly too;
+ * form_without_weekly drops exactly the weekly fields; therapist_label is a
+ * string that the view passes on. */
+static void test_once_a_week_and_therapist_label(void **state)
+{
+    (void)state;
+    char msg[256];
+    json_t *def =
+        J("{'fields': ["
+          "{'key': 'felt', 'type': 'scale', 'label': 'Now', 'min': 0, 'max': 10,"
+          " 'min_label': 'Calm', 'max_label': 'Very tense',"
+          " 'therapist_label': 'SUDS (0-10)'},"
+          "{'key': 'days', 'type': 'number', 'label': 'Days', 'once_a_week': true},"
+          "{'key': 'any', 'type': 'yes_no', 'label': 'Any?', 'once_a_week': true},"
+          "{'key': 'which', 'type': 'short_text', 'label': 'Which?', 'once_a_week': true,"
+          " 'show_if': {'field': 'any', 'equals': 'yes'}},"
+          "{'key': 'note', 'type': 'long_text', 'label': 'Note', 'once_a_week': false}]}");
+    assert_null(form_check(def, msg, sizeof(msg)));
+    json_t *daily = form_without_weekly(def);
+    assert_non_null(daily);
+    const json_t *kept = json_object_get(daily, "fields");
+    assert_int_equal(json_array_size(kept), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(kept, 0), "key")), "felt");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(kept, 1), "key")), "note");
+    assert_null(form_check(daily, msg, sizeof(msg)));
+    /* The original is unchanged. */
+    assert_int_equal(json_array_size(json_object_get(def, "fields")), 5);
+    json_t *view = form_view(def, NULL, NULL);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(view, 0), "therapist_label")),
+        "SUDS (0-10)");
+    assert_true(json_is_null(json_object_get(json_array_get(view, 4), "therapist_label")));
+    assert_true(json_is_true(json_object_get(json_array_get(view, 1), "once_a_week")));
+    assert_true(json_is_false(json_object_get(json_array_get(view, 4), "once_a_week")));
+    json_decref(view);
+    json_decref(daily);
+    json_decref(def);
+    assert_null(form_without_weekly(NULL));
+
+    static const char *const bad[][2] = {
+        {"{'fields': [{'key': 'a', 'type': 'yes_no', 'label': 'A', 'once_a_week': 'yes'}]}",
+         "once_a_week must be true or false"},
+        {"{'fields': [{'key': 's', 'type': 'section', 'label': 'S', 'once_a_week': true}]}",
+         "a section cannot be once_a_week"},
+        {"{'fields': [{'key': 'a', 'type': 'yes_no', 'label': 'A', 'once_a_week': true},"
+         "{'key': 'b', 'type': 'short_text', 'label': 'B',"
+         " 'show_if': {'field': 'a', 'equals': 'yes'}}]}",
+         "must be once_a_week too"},
+        {"{'fields': [{'key': 'a', 'type': 'yes_no', 'label': 'A', 'therapist_label': ''}]}",
+         "therapist_label must be a non-empty string"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *d = J(bad[i][0]);
+        const char *p = form_check(d, msg, sizeof(msg));
+        if (p == NULL || strstr(p, bad[i][1]) == NULL)
+            fail_msg("case %zu: expected \"%s\", got \"%s\"", i, bad[i][1], p ? p : "(valid)");
+        json_decref(d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1798,6 +1859,7 @@ int main(void)
         cmocka_unit_test(test_library_alerts_have_client_text),
         cmocka_unit_test(test_score_edge_cases),
         cmocka_unit_test(test_score_fractional_weights),
+        cmocka_unit_test(test_once_a_week_and_therapist_label),
     };
     return cmocka_run_group_tests_name("form", tests, NULL, NULL);
 }

@@ -461,9 +461,9 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             assert.match(await page.getByRole('main').innerText(), /Take it gently/, 'the therapist\'s note is shown');
             await press(page, 'Log a practice', { role: 'link', within: page.getByRole('main') });
             await insp.check(page, 'log a practice');
-            await page.getByLabel(/^On how many days did you share an appreciation/).fill('3');
-            await page.getByRole('group', { name: /^How warm does the relationship feel/ }).getByRole('radio', { name: /^7\b/ }).check();
-            await page.getByLabel(/^Which appreciation meant the most to you/).fill('The tea on Tuesday morning.');
+            await page.getByRole('group', { name: /^Who shared an appreciation this time/ }).getByRole('radio', { name: 'We both did' }).check();
+            await page.getByRole('group', { name: /^How warm did this moment feel/ }).getByRole('radio', { name: /^7\b/ }).check();
+            await page.getByLabel(/^What was appreciated, or what did you appreciate/).fill('The tea on Tuesday morning.');
             await page.getByLabel('Share this entry with my partner', { exact: true }).check();
 
             // The database turns read-only (a failover, a full disk) as she
@@ -479,7 +479,7 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
                 await press(page, 'Submit');
                 await insp.check(page, 'practice not saved (database read-only)', { status: 503 });
                 assert.match(await page.getByRole('alert').first().innerText(), /Not saved yet — your text is still here/);
-                assert.equal(await page.getByLabel(/^Which appreciation meant the most to you/).inputValue(), 'The tea on Tuesday morning.', 'the text is kept');
+                assert.equal(await page.getByLabel(/^What was appreciated, or what did you appreciate/).inputValue(), 'The tea on Tuesday morning.', 'the text is kept');
                 if (javaScript) {
                     const kept = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('interlude-keep:')).map((k) => sessionStorage.getItem(k)));
                     assert.ok(kept.some((v) => v.includes('The tea on Tuesday morning.')), 'a copy is kept in the tab');

@@ -94,26 +94,28 @@ export function keyboardJourney({ step, person, url, inspector, people, password
         assert.match(new URL(page.url()).pathname, /^\/homework\/\d+\/practice$/);
         await insp.check(page, 'keyboard: log a practice');
 
-        const days = page.getByLabel(/^On how many days did you share an appreciation/);
-        const warmth = page.getByRole('group', { name: /^How warm does the relationship feel/ });
-        const ease = page.getByRole('group', { name: /^How easy was it to receive appreciation/ });
-        const favourite = page.getByLabel(/^Which appreciation meant the most to you/);
+        const shared = page.getByRole('group', { name: /^Who shared an appreciation this time/ });
+        const warmth = page.getByRole('group', { name: /^How warm did this moment feel/ });
+        const ease = page.getByRole('group', { name: /^How easy was it to receive the appreciation/ });
+        const favourite = page.getByLabel(/^What was appreciated, or what did you appreciate/);
         const share = page.getByLabel('Share this entry with my partner', { exact: true });
-        await tabTo(page, days);
-        await page.keyboard.type('5');
+        // A choice is one tab stop too: the arrow keys move and choose.
+        await tabTo(page, shared);
+        await page.keyboard.press('ArrowDown');
+        assert.deepEqual(await chosen(shared), { checked: 'me', focused: 'me' }, 'ArrowDown chooses the next option');
         // A scale is one tab stop; the arrow keys choose in it.
         await tabTo(page, warmth);
         for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowRight');
         await page.keyboard.press('ArrowLeft');
         assert.deepEqual(await chosen(warmth), { checked: '7', focused: '7' }, 'ArrowRight x8 then ArrowLeft chooses 7');
+        await tabTo(page, ease);
+        for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+        assert.deepEqual(await chosen(ease), { checked: '4', focused: '4' });
         await tabTo(page, favourite);
         await page.keyboard.type('The note in my coat pocket.');
         // Escape once (closing a suggestion, say) is not the quick exit, and
         // Tab still moves on.
         await page.keyboard.press('Escape');
-        await tabTo(page, ease);
-        for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
-        assert.deepEqual(await chosen(ease), { checked: '4', focused: '4' });
         await tabTo(page, share);
         await page.keyboard.press('Space');
         assert.ok(await share.isChecked(), 'Space ticks the box');
@@ -122,7 +124,7 @@ export function keyboardJourney({ step, person, url, inspector, people, password
         await activate(page);
         await insp.check(page, 'keyboard: practice draft saved');
         assert.match(await page.getByRole('status').filter({ hasText: /\S/ }).first().innerText(), /draft/i);
-        assert.equal(await days.inputValue(), '5', 'the draft kept the number');
+        assert.equal((await chosen(shared)).checked, 'me', 'the draft kept the choice');
         assert.equal((await chosen(warmth)).checked, '7', 'the draft kept the first scale');
         assert.equal((await chosen(ease)).checked, '4', 'the draft kept the second scale');
         assert.equal(await favourite.inputValue(), 'The note in my coat pocket.');
