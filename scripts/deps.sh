@@ -25,7 +25,7 @@ packages=(
     libmicrohttpd-dev libjansson-dev libargon2-dev libsodium-dev libpq-dev libcmocka-dev
     liboath-dev libqrencode-dev oathtool libcurl4-openssl-dev
     postgresql-15 postgresql-client-15
-    curl ca-certificates python3-aiosmtpd
+    curl ca-certificates python3-aiosmtpd python3-icalendar
 )
 if [[ " $* " == *" --lint "* ]]; then
     packages+=(clang-format clang-tidy cppcheck shellcheck clang libclang-rt-14-dev)

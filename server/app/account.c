@@ -60,6 +60,7 @@ json_t *account_data(struct request *req, json_t *form, enum db_status *st)
                                   u->email, "role", role_name(u->role)));
     json_object_set_new(data, "sessions", sessions);
     if ((*st = reminders_account_data(req, data)) != DB_OK ||
+        (*st = calendar_account_data(req, data)) != DB_OK ||
         (*st = digest_account_data(req, data)) != DB_OK ||
         (*st = two_step_account_data(req, data)) != DB_OK) {
         json_decref(data);
@@ -78,6 +79,8 @@ json_t *account_data(struct request *req, json_t *form, enum db_status *st)
         json_object_set_new(data, "notice", json_string("Your settings were saved."));
     else if (done != NULL && strcmp(done, "reminders") == 0)
         json_object_set_new(data, "notice", json_string("Your reminder choice was saved."));
+    else if (done != NULL && strcmp(done, "calendar-stopped") == 0)
+        json_object_set_new(data, "notice", json_string("Your calendar link was stopped."));
     else if (done != NULL && strcmp(done, "sessions") == 0)
         json_object_set_new(data, "notice", json_string("Your other sessions were ended."));
     else if (done != NULL && strcmp(done, "session") == 0)

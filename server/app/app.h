@@ -63,6 +63,10 @@ enum route_id {
     R_ADMIN_WORD_DELETE,
     /* reminders.c */
     R_ACCOUNT_REMINDERS,
+    /* calendar.c */
+    R_ACCOUNT_CALENDAR,
+    R_ACCOUNT_CALENDAR_STOP,
+    R_CALENDAR_FEED,
     R_REMINDERS_STOP_FORM,
     R_REMINDERS_STOP,
     /* @admin-routes */
@@ -284,6 +288,11 @@ void mail_subject(char *out, size_t n);
 /* reminders.c: a client's reminders, their stop link, the therapist's
  * digest. */
 void h_account_reminders(struct request *req);
+/* calendar.c: a client's calendar feed */
+enum db_status calendar_account_data(struct request *req, json_t *data);
+void h_account_calendar(struct request *req);
+void h_account_calendar_stop(struct request *req);
+void h_calendar_feed(struct request *req);
 void h_reminders_stop_form(struct request *req);
 void h_reminders_stop(struct request *req);
 /* Adds a client's reminder choice to the account page's data (nothing

@@ -275,6 +275,50 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                    "client_id",
                             .nparams = 2},
     /* $1 the invitation, $2 who asks: only its creator may revoke it. */
+    /* Calendar feeds. $1 client: their feed, if any. */
+    [STMT_CALENDAR_GET] = {.name = "calendar_get",
+                           .sql = "SELECT event_name, to_char(created_at AT TIME ZONE 'UTC', "
+                                  "'YYYY-MM-DD HH24:MI'), coalesce(to_char(last_read_at AT TIME "
+                                  "ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), '') FROM calendar_feeds "
+                                  "WHERE client_id = $1",
+                           .nparams = 1},
+    /* $1 client, $2 the new link's hash, $3 the event name: a new link (the
+     * old one stops). */
+    [STMT_CALENDAR_SET] = {.name = "calendar_set",
+                           .sql = "INSERT INTO calendar_feeds (client_id, token_hash, event_name) "
+                                  "VALUES ($1, $2, $3) ON CONFLICT (client_id) DO UPDATE SET "
+                                  "token_hash = excluded.token_hash, event_name = "
+                                  "excluded.event_name, created_at = now(), last_read_at = NULL",
+                           .nparams = 3},
+    [STMT_CALENDAR_STOP] = {.name = "calendar_stop",
+                            .sql = "DELETE FROM calendar_feeds WHERE client_id = $1 RETURNING "
+                                   "client_id",
+                            .nparams = 1},
+    /* $1 a link's hash: the feed's event name, then (assignment, day) for
+     * each day something is under way or due, two weeks back and three
+     * months ahead: a due date not yet answered, every occurrence of a
+     * repeating schedule, the first day of each week of a rhythm. One row
+     * with NULLs when there is nothing; no row for an unknown link or a
+     * disabled account. Marks the feed as read. */
+    [STMT_CALENDAR_EVENTS] =
+        {.name = "calendar_events",
+         .sql = "WITH f AS (UPDATE calendar_feeds c SET last_read_at = now() FROM users u WHERE "
+                "c.token_hash = $1 AND u.id = c.client_id AND u.role = 'client' AND "
+                "u.disabled_at IS NULL RETURNING c.client_id, c.event_name) "
+                "SELECT f.event_name, d.id, to_char(d.day, 'YYYYMMDD'), "
+                "to_char(d.day + 1, 'YYYYMMDD') FROM f LEFT JOIN LATERAL (SELECT a.id, g.day "
+                "FROM assignments a CROSS JOIN LATERAL ("
+                "SELECT a.due_date AS day WHERE a.repeat_days IS NULL AND a.times_per_week IS "
+                "NULL AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.assignment_id = a.id AND "
+                "e.status = 'submitted') "
+                "UNION ALL SELECT a.start_date + k * a.repeat_days FROM generate_series(0, "
+                "(a.due_date - a.start_date) / a.repeat_days) k WHERE a.repeat_days IS NOT NULL "
+                "UNION ALL SELECT a.start_date + 7 * k FROM generate_series(0, a.weeks - 1) k "
+                "WHERE a.times_per_week IS NOT NULL AND a.weeks IS NOT NULL) g "
+                "WHERE a.client_id = f.client_id AND a.cancelled_at IS NULL AND g.day BETWEEN "
+                "current_date - 14 AND current_date + 92 ORDER BY g.day, a.id LIMIT 500) d ON true "
+                "ORDER BY d.day, d.id",
+         .nparams = 1},
     /* $1 invite, $2 its creator, $3 the new link's hash, $4 seconds: a new
      * link for an invitation still open; the old link stops working. */
     [STMT_INVITE_RENEW] = {.name = "invite_renew",

@@ -63,6 +63,11 @@ enum stmt_id {
     STMT_COUPLE_CREATE,
     /* invitations (app/invites.c) */
     STMT_CARE_TEAM_ADD,
+    /* calendar feeds (app/calendar.c) */
+    STMT_CALENDAR_GET,
+    STMT_CALENDAR_SET,
+    STMT_CALENDAR_STOP,
+    STMT_CALENDAR_EVENTS,
     STMT_INVITE_RENEW,
     STMT_INVITE_REVOKE,
     STMT_INVITE_STATE_FOR_CREATOR,

@@ -95,7 +95,7 @@ struct MHD_Response *render_view(const struct app *app, struct request *req, int
         *status = 303;
     } else if (v->kind == VIEW_TEXT) {
         buf_puts(&out, v->text);
-        type = "text/plain; charset=utf-8";
+        type = v->text_type != NULL ? v->text_type : "text/plain; charset=utf-8";
     } else if (json) {
         json_t *body = v->data;
         json_t *tmp = NULL;

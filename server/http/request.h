@@ -52,7 +52,8 @@ struct view {
     const char *retry_after; /* optional Retry-After header value */
     const char *allow;       /* 405: the Allow header value */
     const char *download;    /* a file name: sent as an attachment */
-    const char *text;        /* VIEW_TEXT: text/plain body */
+    const char *text;        /* VIEW_TEXT: the body, text/plain unless... */
+    const char *text_type;   /* ...this Content-Type is set (text/calendar) */
     const char *www_auth;    /* a WWW-Authenticate header value (bearer tokens) */
 };
 

@@ -27,14 +27,24 @@ enum http_method http_method_parse(const char *s)
 
 enum param_type { PARAM_NONE, PARAM_ID, PARAM_TOKEN, PARAM_SLUG };
 
-static enum param_type param_type(const char *seg, size_t n)
+/* The parameter a pattern segment seg[0..n) names: "{id}", "{token}" or
+ * "{slug}", alone or followed by a literal suffix ("{token}.ics"), whose
+ * length goes to *suffix. */
+static enum param_type param_type(const char *seg, size_t n, size_t *suffix)
 {
-    if (n == 4 && memcmp(seg, "{id}", 4) == 0)
-        return PARAM_ID;
-    if (n == 7 && memcmp(seg, "{token}", 7) == 0)
-        return PARAM_TOKEN;
-    if (n == 6 && memcmp(seg, "{slug}", 6) == 0)
-        return PARAM_SLUG;
+    static const struct {
+        const char *name;
+        enum param_type type;
+    } names[] = {{"{id}", PARAM_ID}, {"{token}", PARAM_TOKEN}, {"{slug}", PARAM_SLUG}};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        size_t len = strlen(names[i].name);
+        if (n >= len && memcmp(seg, names[i].name, len) == 0 &&
+            memchr(seg + len, '{', n - len) == NULL && memchr(seg + len, '}', n - len) == NULL) {
+            *suffix = n - len;
+            return names[i].type;
+        }
+    }
+    *suffix = 0;
     return PARAM_NONE;
 }
 
@@ -88,17 +98,21 @@ static int match(const char *pattern, const char *path, struct request *req)
             return *p == '\0' && *s == '\0';
         p++;
         s++;
-        size_t pn = strcspn(p, "/"), sn = strcspn(s, "/");
-        enum param_type t = param_type(p, pn);
+        size_t pn = strcspn(p, "/"), sn = strcspn(s, "/"), suffix = 0;
+        enum param_type t = param_type(p, pn, &suffix);
         if (t == PARAM_NONE) {
             if (pn != sn || memcmp(p, s, pn) != 0)
                 return 0;
         } else {
             long long id = 0;
-            if (np >= REQ_MAX_PARAMS || !valid_param(t, s, sn, &id))
+            /* The value is the segment less the pattern's literal suffix. */
+            if (sn < suffix || memcmp(s + sn - suffix, p + pn - suffix, suffix) != 0)
+                return 0;
+            size_t vn = sn - suffix;
+            if (np >= REQ_MAX_PARAMS || !valid_param(t, s, vn, &id))
                 return 0;
             if (req != NULL) {
-                req->params[np] = arena_strndup(&req->arena, s, sn);
+                req->params[np] = arena_strndup(&req->arena, s, vn);
                 req->ids[np] = id;
             }
             np++;
@@ -169,13 +183,14 @@ int router_check(const struct route *table, size_t n, char *err, size_t errlen)
         int nparams = 0;
         for (const char *p = r->pattern; *p;) {
             p++;
-            size_t pn = strcspn(p, "/");
-            if (memchr(p, '{', pn) != NULL && param_type(p, pn) == PARAM_NONE) {
+            size_t pn = strcspn(p, "/"), suffix = 0;
+            enum param_type t = param_type(p, pn, &suffix);
+            if (memchr(p, '{', pn) != NULL && t == PARAM_NONE) {
                 snprintf(err, errlen, "route %s has an unknown parameter type", r->pattern);
                 return -1;
             }
             /* match() stops at REQ_MAX_PARAMS: such a route could never match */
-            if (param_type(p, pn) != PARAM_NONE && ++nparams > REQ_MAX_PARAMS) {
+            if (t != PARAM_NONE && ++nparams > REQ_MAX_PARAMS) {
                 snprintf(err, errlen, "route %s has more than %d parameters", r->pattern,
                          REQ_MAX_PARAMS);
                 return -1;

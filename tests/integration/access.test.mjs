@@ -77,6 +77,12 @@ const MATRIX = {
     // reminders.c: a client's choice (nothing posted: 422); the stop link
     // of a reminder mail, whose token is the credential (unknown: 404).
     'POST /account/reminders': { ...only(['A', 'B'], 422, 403), anon: 303 },
+    // calendar.c: a client's calendar link (nothing posted: 422; stopping
+    // when there is none still answers with the account page); the feed,
+    // whose token is the credential (unknown: 404).
+    'POST /account/calendar': { ...only(['A', 'B'], 422, 403), anon: 303 },
+    'POST /account/calendar/stop': { ...only(['A', 'B'], 303, 403), anon: 303 },
+    'GET /calendar/{token}.ics': all(404),
     'GET /reminders/stop/{token}': all(404),
     'POST /reminders/stop/{token}': all(404),
     'GET /clients': only(['T1', 'T2'], 200, 403),
@@ -378,6 +384,7 @@ const NO_TOKEN = new Set([
     // credential.
     'POST /admin/mail/practice', 'POST /admin/mail/words', 'POST /admin/mail/words/delete',
     'POST /account/reminders', 'GET /reminders/stop/{token}', 'POST /reminders/stop/{token}',
+    'POST /account/calendar', 'POST /account/calendar/stop', 'GET /calendar/{token}.ics',
 ]);
 
 async function withToken(token, method, path) {

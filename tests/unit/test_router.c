@@ -24,6 +24,7 @@ static const struct route table[] = {
     {.method = HTTP_GET, .pattern = "/invite/{token}", .handler = h_a},
     {.method = HTTP_GET, .pattern = "/library/{slug}/preview", .handler = h_b},
     {.method = HTTP_GET, .pattern = "/healthz", .handler = h_b, .flags = ROUTE_NO_API},
+    {.method = HTTP_GET, .pattern = "/calendar/{token}.ics", .handler = h_a},
 };
 #define NT (sizeof(table) / sizeof(table[0]))
 
@@ -75,6 +76,24 @@ static void token_and_slug(void **state)
     assert_int_equal(go(&req, HTTP_GET, "/library/eye-contact/preview", allow), ROUTE_FOUND);
     arena_free(&req.arena);
     assert_int_equal(go(&req, HTTP_GET, "/library/Eye/preview", allow), ROUTE_NOT_FOUND);
+    arena_free(&req.arena);
+}
+
+static void parameter_with_a_suffix(void **state)
+{
+    (void)state;
+    struct request req;
+    char allow[128];
+    assert_int_equal(go(&req, HTTP_GET, "/calendar/Ab_9-x.ics", allow), ROUTE_FOUND);
+    assert_ptr_equal(req.route, &table[6]);
+    assert_string_equal(req.params[0], "Ab_9-x");
+    arena_free(&req.arena);
+    const char *no[] = {"/calendar/Ab_9-x",    "/calendar/.ics",   "/calendar/ics",
+                        "/calendar/a.ics.ics", "/calendar/a.icsx", "/calendar/a.ICS",
+                        "/calendar/a.b.ics"};
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        if (go(&req, HTTP_GET, no[i], allow) != ROUTE_NOT_FOUND)
+            fail_msg("%s matched", no[i]);
     arena_free(&req.arena);
 }
 
@@ -133,6 +152,9 @@ static void check_refuses_bad_tables(void **state)
     assert_int_equal(router_check(dup, 2, err, sizeof(err)), -1);
     const struct route bad[] = {{.method = HTTP_GET, .pattern = "/a/{nope}", .handler = h_a}};
     assert_int_equal(router_check(bad, 1, err, sizeof(err)), -1);
+    const struct route two_braces[] = {
+        {.method = HTTP_GET, .pattern = "/a/{token}{id}", .handler = h_a}};
+    assert_int_equal(router_check(two_braces, 1, err, sizeof(err)), -1);
     const struct route nohandler[] = {{.method = HTTP_GET, .pattern = "/a"}};
     assert_int_equal(router_check(nohandler, 1, err, sizeof(err)), -1);
     const struct route token_no_api[] = {
@@ -149,6 +171,7 @@ int main(void)
         cmocka_unit_test(matches_literal_root),
         cmocka_unit_test(typed_id),
         cmocka_unit_test(token_and_slug),
+        cmocka_unit_test(parameter_with_a_suffix),
         cmocka_unit_test(trailing_slash_and_extra_segments),
         cmocka_unit_test(method_not_allowed_lists_allow),
         cmocka_unit_test(head_served_by_get),

@@ -629,6 +629,19 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             await insp.check(page, 'therapist signed in with the new password');
         });
 
+        step('a client makes a calendar link on the phone', async () => {
+            const page = people.ana.page;
+            await go(page, '/account', 'client account, before the calendar link');
+            await fill(page, { 'Name of the events': 'Walk' });
+            await press(page, 'Make a calendar link');
+            await insp.check(page, 'the calendar link, shown once', { status: 201 });
+            const link = (await page.locator('#calendar-link').innerText()).trim();
+            assert.match(link, /\/calendar\/[A-Za-z0-9_-]{43}\.ics$/);
+            await go(page, '/account', 'client account, calendar link on');
+            await press(page, 'Stop the calendar link');
+            await insp.check(page, 'client account, calendar link stopped');
+        });
+
         step('a client signs out and back in on the phone', async () => {
             const page = people.ana.page;
             await press(page, 'Sign out');
