@@ -114,6 +114,8 @@ enum route_id {
     R_ENTRY_SHARE,
     R_ENTRY_REVIEWED,
     R_ENTRY_FHIR,
+    /* formapi.c: an activity version's form, for the API */
+    R_FORM_VERSION,
     /* @homework-routes */
     /* progress.c */
     R_PROGRESS,
@@ -363,6 +365,8 @@ void h_practice_form(struct request *req);
 void h_practice_post(struct request *req);
 /* entries.c */
 void h_entry(struct request *req);
+/* formapi.c */
+void h_form_version(struct request *req);
 void h_entry_submitted(struct request *req);
 void h_entry_comment(struct request *req);
 void h_entry_share(struct request *req);

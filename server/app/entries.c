@@ -135,9 +135,85 @@ static json_t *load_comments(struct request *req, const struct hw_entry *e)
     return list;
 }
 
+struct read_ctx {
+    struct request *req;
+    const struct hw_entry *e;
+};
+
+/* The read's two writes in one transaction: its audit row, then what the
+ * viewer has now seen. No audit row, no marks, no content. */
+static enum db_status read_tx(void *arg)
+{
+    const struct read_ctx *c = arg;
+    const struct hw_entry *e = c->e;
+    enum db_status st = audit(c->req, "entry.viewed", "entry", e->id, e->client_id);
+    if (st != DB_OK)
+        return st;
+    char eid[24], cid[24];
+    idtxt(eid, e->id);
+    idtxt(cid, e->client_id);
+    if (e->role == HW_THERAPIST && !e->therapist_read) {
+        const char *p[] = {eid};
+        if ((st = db_exec(STMT_HW_ENTRY_MARK_READ, 1, p, NULL)) != DB_OK)
+            return st;
+    }
+    if (e->role != HW_PARTNER) {
+        const char *p[] = {eid, cid, e->role == HW_OWNER ? "true" : "false"};
+        st = db_exec(STMT_HW_COMMENTS_MARK_READ, 3, p, NULL);
+    }
+    return st;
+}
+
+/* The JSON twin: the answers by field key as stored, and the form version
+ * they answer (GET /api/v1/forms/{id}, cacheable) instead of the page's
+ * view. Takes answers and comments. */
+static void entry_json(struct request *req, const struct hw_entry *e, json_t *answers,
+                       json_t *comments)
+{
+    bool owner = e->role == HW_OWNER, therapist = e->role == HW_THERAPIST;
+    const char *role = owner ? "author" : therapist ? "therapist" : "partner";
+    json_t *data = json_pack(
+        "{s:I, s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)e->id,
+        "assignment_id", (json_int_t)e->a.id, "client_id", (json_int_t)e->client_id, "status",
+        "submitted", "role", role, "form_version_id", (json_int_t)e->a.version_id, "form",
+        arena_printf(&req->arena, "/api/v1/forms/%lld", e->a.version_id), "activity_title",
+        therapist ? e->a.title : e->a.client_title, "submitted_at", e->submitted_at,
+        "submitted_utc", e->submitted_iso, "author", owner ? "You" : e->author_name);
+    if (e->role != HW_PARTNER) {
+        /* The partner reads answers only: no score, thread or marks. */
+        const json_t *def = e->a.form;
+        json_t *score = form_score(def, answers);
+        if (!therapist) {
+            if (score != NULL)
+                json_object_del(score, "alerts");
+            json_t *support = attention_support(def, answers, false);
+            if (support != NULL)
+                json_object_set_new(data, "support", support);
+        }
+        json_object_set_new(data, "score", score != NULL ? score : json_null());
+        json_object_set_new(data, "corrects_entry_id",
+                            e->corrects_entry_id > 0 ? json_integer(e->corrects_entry_id)
+                                                     : json_null());
+        json_object_set_new(data, "comments", comments);
+        comments = NULL;
+        json_object_set_new(data, "shared", json_boolean(e->shared_with_partner));
+        json_object_set_new(data, "new_for_therapist",
+                            json_boolean(therapist && !e->therapist_read));
+        json_object_set_new(data, "therapist_read",
+                            json_boolean(therapist ? true : e->therapist_read));
+        json_object_set_new(data, "reviewed", json_boolean(e->reviewed));
+        json_object_set_new(data, "reviewed_at",
+                            e->reviewed ? json_string(e->reviewed_at) : json_null());
+    }
+    json_object_set_new(data, "answers", answers);
+    json_decref(comments);
+    view_page(req, 200, NULL, data);
+}
+
 /* Renders the entry page (status 200, or 422 with a reply's problem and what
- * was typed). Audits the read first: no audit row, no content (503). Then
- * marks what the viewer has now seen. Frees nothing of e. */
+ * was typed), or its lean JSON twin. Audits the read first: no audit row, no
+ * content (503); the audit row and the read marks are one transaction.
+ * Frees nothing of e. */
 static void entry_page(struct request *req, struct hw_entry *e, int status, const char *reply_error,
                        const char *reply_kept)
 {
@@ -154,24 +230,18 @@ static void entry_page(struct request *req, struct hw_entry *e, int status, cons
         view_unavailable(req);
         return;
     }
-    if (audit(req, "entry.viewed", "entry", e->id, e->client_id) != DB_OK) {
+    struct read_ctx rc = {req, e};
+    if (db_tx(read_tx, &rc) != DB_OK) {
         json_decref(answers);
         json_decref(comments);
         view_unavailable(req);
         return;
     }
-    char eid[24], cid[24];
-    idtxt(eid, e->id);
-    idtxt(cid, e->client_id);
+    if (req->want_json && status == 200) {
+        entry_json(req, e, answers, comments);
+        return;
+    }
     bool new_for_therapist = e->role == HW_THERAPIST && !e->therapist_read;
-    if (e->role == HW_THERAPIST) {
-        const char *p[] = {eid};
-        db_exec(STMT_HW_ENTRY_MARK_READ, 1, p, NULL);
-    }
-    if (e->role != HW_PARTNER) {
-        const char *p[] = {eid, cid, e->role == HW_OWNER ? "true" : "false"};
-        db_exec(STMT_HW_COMMENTS_MARK_READ, 3, p, NULL);
-    }
 
     bool owner = e->role == HW_OWNER, therapist = e->role == HW_THERAPIST;
     bool couple = e->a.couple_id > 0 && e->a.partner_assignment_id > 0;

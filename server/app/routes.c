@@ -398,6 +398,12 @@ const struct route app_routes[R__MAX] = {
                       .handler = h_entry_fhir,
                       .roles = ROLE_CLIENT | ROLE_THERAPIST,
                       .flags = ROUTE_JSON_ONLY | ROUTE_TOKEN},
+    /* formapi.c: the form a JSON entry names (access_form_version) */
+    [R_FORM_VERSION] = {.method = GET,
+                        .pattern = "/forms/{id}",
+                        .handler = h_form_version,
+                        .roles = ROLE_CLIENT | ROLE_THERAPIST,
+                        .flags = ROUTE_JSON_ONLY | ROUTE_TOKEN},
     /* @homework-table */
 
     /* progress.c */

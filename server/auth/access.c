@@ -66,3 +66,24 @@ enum db_status access_client(struct request *req, long long client_id, bool *all
         return access_is_my_client(req, client_id, allowed);
     return DB_OK; /* admins manage accounts; they do not read clinical data */
 }
+
+enum db_status access_form_version(struct request *req, long long version_id, PGresult **row)
+{
+    *row = NULL;
+    const struct user *u = req->session ? req->session->user : NULL;
+    if (u == NULL || version_id <= 0 || (u->role != ROLE_THERAPIST && u->role != ROLE_CLIENT))
+        return DB_OK;
+    char vid[24], uid[24];
+    snprintf(vid, sizeof(vid), "%lld", version_id);
+    snprintf(uid, sizeof(uid), "%lld", u->id);
+    const char *params[] = {vid, uid, role_name(u->role)};
+    PGresult *res = NULL;
+    enum db_status st = db_exec(STMT_ACCESS_FORM_VERSION, 3, params, &res);
+    if (st != DB_OK)
+        return st;
+    if (PQntuples(res) == 1)
+        *row = res;
+    else
+        PQclear(res);
+    return DB_OK;
+}

@@ -215,5 +215,12 @@ enum db_status audit_as(struct request *req, long long actor_id, const char *act
 enum db_status access_client(struct request *req, long long client_id, bool *allowed);
 /* Is client_id on the signed-in therapist's care team? */
 enum db_status access_is_my_client(struct request *req, long long client_id, bool *allowed);
+/* May the signed-in person read the form of activity version version_id?
+ * A therapist: a library activity's, their own activity's, or a version
+ * given to a client on their care team; a client: a version given to them;
+ * nobody else. DB_OK with *row = the version (STMT_ACCESS_FORM_VERSION's
+ * columns; the caller PQclears it) when allowed, NULL when not (or no such
+ * version: the same answer); else a DB error. */
+enum db_status access_form_version(struct request *req, long long version_id, PGresult **row);
 
 #endif

@@ -82,6 +82,23 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                       "ct.client_id WHERE ct.therapist_id = $1 AND "
                                       "ct.client_id = $2 AND c.role = 'client'",
                                .nparams = 2},
+    /* $1 activity version, $2 user, $3 their role: the version's form, when
+     * a therapist may see its activity (the library's, their own) or it was
+     * given to a client on their care team, or it was given to the client
+     * $2. Columns: id, kind, version, content_hash, content, title. */
+    [STMT_ACCESS_FORM_VERSION] =
+        {.name = "access_form_version",
+         .sql = "SELECT v.id, a.kind, v.version, v.content_hash, v.content::text, v.title "
+                "FROM activity_versions v JOIN activities a ON a.id = v.activity_id "
+                "WHERE v.id = $1 AND CASE $3::text "
+                "WHEN 'therapist' THEN a.source = 'library' OR a.owner_id = $2::bigint "
+                "OR EXISTS (SELECT 1 FROM assignments s JOIN care_team ct "
+                "ON ct.client_id = s.client_id WHERE s.version_id = v.id "
+                "AND ct.therapist_id = $2::bigint) "
+                "WHEN 'client' THEN EXISTS (SELECT 1 FROM assignments s "
+                "WHERE s.version_id = v.id AND s.client_id = $2::bigint) "
+                "ELSE false END",
+         .nparams = 3},
 
     /* users, login, setup */
     [STMT_USER_BY_EMAIL] = {.name = "user_by_email",

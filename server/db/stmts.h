@@ -26,6 +26,7 @@ enum stmt_id {
 
     /* access (auth/access.c) */
     STMT_ACCESS_CARE_TEAM,
+    STMT_ACCESS_FORM_VERSION,
 
     /* users, login, setup (app/login.c, app/setup.c, app/account.c) */
     STMT_USER_BY_EMAIL,

@@ -93,6 +93,8 @@ struct MHD_Response *render_view(const struct app *app, struct request *req, int
 
     if (v->kind == VIEW_REDIRECT && !json) {
         *status = 303;
+    } else if (*status == 304) {
+        /* Not modified: headers only. */
     } else if (v->kind == VIEW_TEXT) {
         buf_puts(&out, v->text);
         type = v->text_type != NULL ? v->text_type : "text/plain; charset=utf-8";
@@ -138,8 +140,10 @@ struct MHD_Response *render_view(const struct app *app, struct request *req, int
     bool ok;
     if (*status == 303)
         ok = MHD_add_response_header(r, "Location", v->location) == MHD_YES;
-    else
+    else if (*status != 304)
         ok = MHD_add_response_header(r, "Content-Type", type) == MHD_YES;
+    else
+        ok = true;
     if (req->set_cookie != NULL)
         ok &= MHD_add_response_header(r, "Set-Cookie", req->set_cookie) == MHD_YES;
     if (req->set_cookie2 != NULL)
@@ -155,7 +159,11 @@ struct MHD_Response *render_view(const struct app *app, struct request *req, int
         ok &= MHD_add_response_header(r, "WWW-Authenticate", v->www_auth) == MHD_YES;
     if (v->retry_after != NULL)
         ok &= MHD_add_response_header(r, "Retry-After", v->retry_after) == MHD_YES;
-    ok &= MHD_add_response_header(r, "Cache-Control", "no-store") == MHD_YES;
+    if (v->etag != NULL)
+        ok &= MHD_add_response_header(r, "ETag", v->etag) == MHD_YES;
+    ok &= MHD_add_response_header(r, "Cache-Control",
+                                  v->etag != NULL && v->cache != NULL ? v->cache : "no-store") ==
+          MHD_YES;
     ok &= MHD_add_response_header(r, "Vary", "Accept, Cookie") == MHD_YES;
     ok &= render_common_headers(app, r);
     if (!ok) {

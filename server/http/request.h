@@ -55,6 +55,8 @@ struct view {
     const char *text;        /* VIEW_TEXT: the body, text/plain unless... */
     const char *text_type;   /* ...this Content-Type is set (text/calendar) */
     const char *www_auth;    /* a WWW-Authenticate header value (bearer tokens) */
+    const char *etag;        /* a quoted ETag: the answer may be cached (then also... */
+    const char *cache;       /* ...this Cache-Control instead of no-store); status 304: no body */
 };
 
 struct request {

@@ -164,7 +164,7 @@ const paths = {
                 const id = /^\/entries\/(\d+)\/submitted$/.exec(res.headers.location || '')?.[1];
                 if (!id || a.ids[0] !== id) problems.push(`a 303 (${res.headers.location}) without its entry`);
             }
-            if (a.ids.length === 1) problems.push(...(await readable(people.client, a.ids[0], (j) => j.answers?.some((x) => x.answer === `noticed ${ctx.tag}`))));
+            if (a.ids.length === 1) problems.push(...(await readable(people.client, a.ids[0], (j) => Object.values(j.answers ?? {}).includes(`noticed ${ctx.tag}`))));
             return problems;
         },
         async retry(ctx, a) {

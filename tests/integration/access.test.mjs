@@ -117,6 +117,9 @@ const MATRIX = {
     'POST /entries/{id}/share': { ...only(['A'], 303, 403), B: 404 },
     'POST /entries/{id}/reviewed': { ...only(['T1'], 303, 403), T2: 404 },
     'GET /entries/{id}/fhir': { ...only(['A', 'T1'], 200, 403), B: 404, T2: 404 },
+    // formapi.c: the form of a version of T1's own activity, given to A
+    // (access_form_version); T2 may read library versions only.
+    'GET /forms/{id}': { ...only(['A', 'T1'], 200, 403), B: 404, T2: 404 },
     // assign.c: T1's assignments to A (one to edit, one to cancel: before());
     // an empty POST is refused (422) only after the owner check.
     'GET /assign': only(['T1', 'T2'], 200, 403),
@@ -203,6 +206,12 @@ before(async () => {
     };
     ids.assignEdit = await assignHttp();
     ids.assignCancel = await assignHttp();
+    // A version of T1's own activity, given to A (cancelled at once: A's
+    // pages stay as they were): its form is A's and T1's to read.
+    ids.formVersion = q(`SELECT max(id) FROM activity_versions WHERE activity_id = ${ids.custom}`);
+    assert.ok(ids.formVersion, 'the copy has a version');
+    q(`INSERT INTO assignments (activity_id, version_id, therapist_id, client_id, start_date, times_per_week, weeks, cancelled_at)
+       VALUES (${ids.custom}, ${ids.formVersion}, ${ids.T1}, ${ids.A}, current_date, 2, 2, now())`);
     // An attention item about A, and a crisis contact for the admin to remove.
     ids.attention = q(`INSERT INTO attention_items (client_id, kind, assignment_id) VALUES (${ids.A}, 'inactive', ${ids.assignment}) RETURNING id`);
     ids.crisis = q("INSERT INTO crisis_contacts (label, phone) VALUES ('Crisis line', '0800 123') RETURNING id");
@@ -246,6 +255,7 @@ function paramsFor(r) {
         '/entries/{id}/share': ids.entry,
         '/entries/{id}/reviewed': ids.entry,
         '/entries/{id}/fhir': ids.entry,
+        '/forms/{id}': ids.formVersion,
         '/assignments/{id}/edit': ids.assignEdit,
         '/assignments/{id}': ids.assignEdit,
         '/assignments/{id}/cancel': ids.assignCancel,

@@ -172,7 +172,7 @@ test('the full loop: draft, sign out and in, draft prefilled, submit, therapist 
     const first = await T1.getJson(`/entries/${entry}`);
     assert.equal(first.status, 200);
     assert.equal(first.json.new_for_therapist, true);
-    assert.ok(first.json.answers.some((x) => x.answer === `final ${CANARY}`));
+    assert.ok(Object.values(first.json.answers).includes(`final ${CANARY}`));
     assert.equal(q(`SELECT therapist_read_at IS NOT NULL FROM entries WHERE id = ${entry}`), 't');
     const second = await T1.get(`/entries/${entry}`);
     assert.equal(second.status, 200);
@@ -247,7 +247,8 @@ test('couples: a private entry is invisible to the partner; a shared one is read
     assert.equal(seenJson.json.comments, undefined);
     assert.equal(seenJson.json.can_share, undefined);
     assert.equal(seenJson.json.therapist_read, undefined);
-    assert.equal(seenJson.json.is_partner, true);
+    assert.equal(seenJson.json.role, 'partner');
+    assert.equal(seenJson.json.score, undefined);
     assert.equal((await A2.post(`/entries/${entry}/comments`, { body: 'hello', idempotency_key: 'k'.repeat(20) })).status, 404);
     assert.equal((await A2.get(`/entries/${entry}/fhir`)).status, 404, 'the partner gets no export');
     assert.equal((await A2.get(`/entries/${entry}/submitted`)).status, 404);
@@ -333,7 +334,13 @@ test('the version assigned is the one shown, even after the activity gets a new 
     }
     const entry = await submitEntry(E, id, answers);
     const view = await E.getJson(`/entries/${entry}`);
-    assert.equal(view.json.answers[0].label, oldLabel);
+    // The lean entry names the version it answers; that version's form
+    // holds the question as it was asked.
+    assert.equal(view.json.form, `/api/v1/forms/${view.json.form_version_id}`);
+    const asked = await E.getJson(view.json.form);
+    assert.equal(asked.status, 200);
+    assert.equal(asked.json.fields[0].label, oldLabel);
+    assert.ok(asked.json.fields[0].key in view.json.answers);
     assert.notEqual(view.json.activity_title, 'Renamed practice');
 });
 

@@ -73,8 +73,10 @@ test('the client reads the neutral client_title everywhere; the therapist the de
     const mine = await C.getJson(`/entries/${entry}`);
     assert.equal(mine.json.activity_title, neutral);
     const clientLabel = q("SELECT f->>'label' FROM activity_latest, jsonb_array_elements(content->'reflection'->'fields') f WHERE slug = 'rebuilding-after-an-affair' AND f->>'key' = 'distress_before'");
-    assert.ok(mine.json.answers.some((a) => a.label === clientLabel), 'the client reads the question as asked');
-    assert.ok(!mine.json.answers.some((a) => /SUDS/.test(a.label)), 'the clinical label is not the client\'s');
+    assert.equal(mine.json.answers.distress_before, 6);
+    const myForm = await C.getJson(mine.json.form);
+    assert.equal(myForm.json.fields.find((f) => f.key === 'distress_before').label, clientLabel, 'the client reads the question as asked');
+    assert.doesNotMatch(JSON.stringify(myForm.json), /SUDS|affair/i, 'the clinical label is not the client\'s');
     const mineHtml = await C.get(`/entries/${entry}`);
     assert.equal(titleOf(mineHtml.body), 'Entry · Interlude');
     assert.doesNotMatch(mineHtml.body, /affair|SUDS/i);
@@ -88,9 +90,10 @@ test('the client reads the neutral client_title everywhere; the therapist the de
     // The therapist: the descriptive title, and SUDS on the scales.
     const theirs = await T.getJson(`/entries/${entry}`);
     assert.equal(theirs.json.activity_title, title);
-    const suds = theirs.json.answers.find((a) => /^SUDS before \(0–10\)/.test(a.label));
-    assert.ok(suds, 'the therapist reads the SUDS label');
-    assert.match(suds.answer, /^6 /);
+    const theirForm = await T.getJson(theirs.json.form);
+    const suds = theirForm.json.fields.find((f) => f.key === 'distress_before');
+    assert.match(suds.therapist_label, /^SUDS before \(0–10\)/, 'the therapist reads the SUDS label');
+    assert.equal(theirs.json.answers.distress_before, 6);
     const page = await T.getJson(`/clients/${C.id}`);
     assert.equal(page.json.current.find((a) => String(a.id) === id).title, title);
     assert.equal(page.json.timeline.find((e) => String(e.id) === entry).title, title);
@@ -117,11 +120,11 @@ test('a weekly question is asked on the first practice of a week only', async ()
     assert.match(second.body, /name="warmth"/);
     // Posting the weekly answer anyway stores nothing of it.
     const e2 = await submit(C, id, { shared: 'me', warmth: '6', week_warmth: '2' });
-    const label = 'Looking back over the past week, how warm has the relationship felt?';
-    const a1 = (await C.getJson(`/entries/${e1}`)).json.answers.find((a) => a.label === label);
-    const a2 = (await C.getJson(`/entries/${e2}`)).json.answers.find((a) => a.label === label);
-    assert.match(a1.answer, /^8 /);
-    assert.equal(a2.answer, null);
+    const a1 = (await C.getJson(`/entries/${e1}`)).json.answers;
+    const a2 = (await C.getJson(`/entries/${e2}`)).json.answers;
+    assert.equal(a1.week_warmth, 8);
+    assert.equal(a2.week_warmth, undefined, 'nothing stored for the weekly question');
+    assert.equal(a2.warmth, 6);
 
     // A week on, the question comes back: the weeks count from the start date.
     q(`UPDATE assignments SET start_date = current_date - 7 WHERE id = ${id}`);
