@@ -498,7 +498,8 @@ async function main() {
     const sqlFiles = {
         dashboard: ['-- GET / as a client (h_dashboard): the guard, then the page\n', sess, sqlgen('hw_dashboard', 'uid')],
         exercise: ['-- GET /library/{id} as a therapist (h_activity, assign_targets)\n', sess, sqlgen('activity_get', 'aid', 'uid'), sqlgen('activity_versions', 'aid'), sqlgen('therapist_clients', 'uid'), sqlgen('therapist_couples', 'uid')],
-        entry: ['-- GET /api/v1/entries/{id} as its author (homework_entry_access, entry_page)\n', sess, sqlgen('hw_entry_get', 'eid'), sqlgen('hw_assignment_get', 'asg'), sqlgen('hw_comments', 'eid'), sqlgen('audit_insert', 'uid', 'action', 'otype', 'eid', 'uid', 'ip'), sqlgen('hw_comments_mark_read', 'eid', 'uid', 'yes')],
+        // The read's audit row and read marks are one transaction (read_tx).
+        entry: ['-- GET /api/v1/entries/{id} as its author (homework_entry_access, entry_page, read_tx)\n', sess, sqlgen('hw_entry_get', 'eid'), sqlgen('hw_assignment_get', 'asg'), sqlgen('hw_comments', 'eid'), 'BEGIN;\n', sqlgen('audit_insert', 'uid', 'action', 'otype', 'eid', 'uid', 'ip'), sqlgen('hw_comments_mark_read', 'eid', 'uid', 'yes'), 'COMMIT;\n'],
         caseload: ['-- GET /clients as a therapist with 100 clients and 20,000 entries (h_clients, assign_caseload)\n', sess, sqlgen('therapist_clients', 'uid'), sqlgen('therapist_couples', 'uid'), sqlgen('therapist_invites', 'uid'), sqlgen('clients_overview', 'uid')],
         practice: [
             '-- POST /homework/{id}/practice, action=submit, a fresh key (h_practice_post, submit_tx)\n',
@@ -816,7 +817,7 @@ function report() {
     }
     if (R.login) {
         L.push('## Signing in', '');
-        L.push(`Capacity: ${f1(R.login.capacity_per_s)} sign-ins/s (GET /login then POST /login, 16 connections, Argon2id m=19 MiB t=2 on HASH_SLOTS=2 threads; ${R.login.run.extra.busy} busy answers).`);
+        L.push(`Capacity: ${f1(R.login.capacity_per_s)} sign-ins/s (GET /login then POST /login, 16 connections, Argon2id m=19 MiB t=2 on HASH_SLOTS=${env.HASH_SLOTS || 'cores − 1 (the default)'} threads; ${R.login.run.extra.busy} busy answers).`);
         if (R.flood) {
             const fl = R.flood;
             L.push(`Flood: ~${f1(fl.offered_logins_per_s, 0)} sign-ins/s offered (target 10 × capacity = ${f1(fl.target_logins_per_s, 0)}; 300 connections, paced): ${fl.flood.extra.login_ok} signed in, ${fl.flood.extra.busy} answered 503 busy. Dashboard at half its maximum rate: p99 ${f1(fl.alone.p99, 2)} ms alone → ${f1(fl.during.p99, 2)} ms during the flood (${pc(fl.during.p99 / fl.alone.p99 - 1)} rise; p50 ${f1(fl.alone.p50, 2)} → ${f1(fl.during.p50, 2)} ms; reached ${f1(fl.alone.rps, 0)} → ${f1(fl.during.rps, 0)} req/s), steal ${f1(fl.during.cpu.st)} %, other processes ${f1(fl.during.cpu.other, 0)} %. The flood's other half alone (GET /login at ${f1(fl.gets.rps, 0)}/s, no hashing): dashboard p99 ${f1(fl.duringGets.p99, 2)} ms, p50 ${f1(fl.duringGets.p50, 2)} ms.`);

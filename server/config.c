@@ -5,9 +5,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum var_kind { V_STRING, V_LISTEN, V_URL, V_UINT, V_LEVEL, V_TZ };
 
@@ -62,6 +64,23 @@ enum {
     VAR__MAX
 };
 
+/* HASH_SLOTS' default, as --help shows it; config_load counts the cores. */
+#define HASH_SLOTS_AUTO "cores - 1"
+
+unsigned config_default_hash_slots(void)
+{
+    long cores = 0;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0)
+        cores = CPU_COUNT(&set);
+    if (cores <= 0)
+        cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores > 65)
+        cores = 65;
+    return cores > 1 ? (unsigned)(cores - 1) : 1;
+}
+
 static const struct var vars[VAR__MAX] = {
     [VAR_DATABASE_URL] = {"DATABASE_URL", NULL, V_STRING, 0, 0,
                           "PostgreSQL connection URI or key=value string (required)"},
@@ -98,8 +117,11 @@ static const struct var vars[VAR__MAX] = {
                       "Argon2id memory per password hash (KiB; 19 MiB at least)"},
     [VAR_ARGON2_T] = {"ARGON2_ITERATIONS", "2", V_UINT, 2, 100, "Argon2id passes (2 at least)"},
     [VAR_ARGON2_P] = {"ARGON2_PARALLELISM", "1", V_UINT, 1, 16, "Argon2id lanes"},
-    [VAR_HASH_SLOTS] = {"HASH_SLOTS", "2", V_UINT, 1, 64,
-                        "password hashes computed at once; more wait, then get 503"},
+    /* Default: the cores this process may run on, less one (at least 1),
+     * so a flood of sign-ins never takes every core from the pages. */
+    [VAR_HASH_SLOTS] = {"HASH_SLOTS", HASH_SLOTS_AUTO, V_UINT, 1, 64,
+                        "password hashes computed at once (default: cores - 1, at least 1); "
+                        "more wait, then get 503"},
     [VAR_COMMON_PASSWORDS] = {"INTERLUDE_COMMON_PASSWORDS", "data/common-passwords.txt", V_STRING,
                               0, 0, "list of common passwords that are refused"},
     /* The data keys (crypto/box.c checks them). Their default is "" (unset),
@@ -214,6 +236,11 @@ int config_load(struct config *cfg, char *err, size_t errlen)
         const char *val = getenv(v->name);
         if (val == NULL || *val == '\0')
             val = v->def;
+        char slots[24];
+        if (i == VAR_HASH_SLOTS && val == v->def) {
+            snprintf(slots, sizeof(slots), "%u", config_default_hash_slots());
+            val = slots;
+        }
         if (val == NULL) {
             snprintf(err, errlen, "%s is not set: %s", v->name, v->help);
             return -1;

@@ -58,6 +58,9 @@ extern const struct config *config_current;
 /* Fills cfg from the environment. On a bad value writes one line naming the
  * variable into err and returns -1. */
 int config_load(struct config *cfg, char *err, size_t errlen);
+/* HASH_SLOTS when it is not set: the cores this process may run on (its CPU
+ * affinity, else the cores online) less one, at least 1. */
+unsigned config_default_hash_slots(void);
 
 /* Prints every variable with its default and meaning (for --help). */
 void config_print_help(void);

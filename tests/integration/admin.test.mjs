@@ -260,8 +260,10 @@ test('one reset link used twice at the same moment: exactly one use wins', async
     const b = new Client(srv);
     await a.get(path);
     await b.get(path);
-    // Both pass the lookup before either has hashed (HASH_SLOTS=2 by default):
-    // only marking the link used inside the transaction can stop the second.
+    // With two hash slots both pass the lookup before either has hashed (the
+    // default is cores - 1: one on two cores, where the second waits and
+    // finds the link used): only marking the link used inside the
+    // transaction can stop the second.
     const [ra, rb] = await Promise.all([
         a.post(path, { password: NEW_PASSWORD, password_confirm: NEW_PASSWORD }),
         b.post(path, { password: 'second winner tries too', password_confirm: 'second winner tries too' }),
