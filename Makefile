@@ -189,7 +189,8 @@ test-unit: test-build
 test-db: test-build
 	@SUITES=db bash tests/run.sh
 
-# test-integration: only the node integration tests (both builds).
+# test-integration: only the node integration tests (against the ASan build;
+# INTEGRATION_VARIANTS="plain asan" for both).
 test-integration: all asan
 	@SUITES=integration bash tests/run.sh
 

@@ -47,7 +47,7 @@ hit() {
     for ((i = 0; i < $3; i++)); do
         if [[ $4 == POST ]]; then
             curl -s -b "$1" -o /dev/null -w '%{http_code}\n' --data-urlencode "_csrf=$2" -d action=submit \
-                -d "idempotency_key=profile$(date +%s%N)$i" -d days_done=3 -d warmth=7 -d receiving_ease=6 \
+                -d "idempotency_key=profile$(date +%s%N)$i" -d shared=both -d warmth=7 -d receiving_ease=6 \
                 --data-urlencode "favourite=When you noticed I had tidied the kitchen." "http://127.0.0.1:$PORT$5"
         else
             curl -s -b "$1" -H "Accept: ${6:-text/html}" -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$PORT$5"

@@ -15,7 +15,9 @@
 //   4. memory (RSS idle, and with 1,000 open keep-alive connections) and
 //      start-up (exec to the first 200 on /readyz, bench/startup.c);
 //   5. the reminder scheduler's statement among BENCH_REMINDER_CLIENTS
-//      (100,000) clients who chose reminders (bench/sql/reminders_dataset.sql).
+//      (100,000) clients who chose reminders (bench/sql/reminders_dataset.sql);
+//   6. mail: BENCH_MAIL_MESSAGES (2,000) messages a second through the
+//      outbox to a local SMTP sink, one node and two nodes.
 //
 // Pinning (2 cores): the system under test (PostgreSQL and the server, or
 // the hello server) on CPU BENCH_SUT_CPU (0), the load generator (wrk or
@@ -26,7 +28,7 @@
 // Environment: BENCH_SECONDS (8) per run, BENCH_ROUNDS (3), BENCH_THREADS
 // (the server's THREADS, default 4 as in config.c), BENCH_CONNS (32),
 // BENCH_SUT_CPU, BENCH_LOAD_CPU, BENCH_ONLY (comma list of sections:
-// pages,halfrate,login,memory,startup,reminders), BENCH_PAGES (comma list of the pages
+// pages,halfrate,login,memory,startup,reminders,mail), BENCH_PAGES (comma list of the pages
 // to run: dashboard,exercise,caseload,entry,practice), BENCH_KEEP=1 (keep the cluster and
 // print its directory), BENCH_PROFILE=<page> (perf record of the server
 // during that page's first round; see docs/PERFORMANCE.md), BENCH_LABEL
@@ -35,6 +37,7 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -486,10 +489,10 @@ async function main() {
         t1: await signIn(C.port, 'therapist1@bench.test'),
         tc: await signIn(C.port, 'caseload@bench.test'),
     };
-    const answers = { days_done: '3', warmth: '7', favourite: 'When you noticed I had tidied the kitchen before your parents came over.', receiving_ease: '6' };
+    const answers = { shared: 'both', warmth: '7', favourite: 'When you noticed I had tidied the kitchen before your parents came over.', receiving_ease: '6' };
     const postForm = new URLSearchParams(answers).toString();
     const sealedPost = sh('build/bench/seal', ['one', `entry:${ids.c3}:${ids.postAsg}:answers`], {
-        input: JSON.stringify({ days_done: 3, favourite: answers.favourite, receiving_ease: 6, warmth: 7 }),
+        input: JSON.stringify({ favourite: answers.favourite, receiving_ease: 6, shared: 'both', warmth: 7 }),
         env: sealEnv,
     }).trim();
 
@@ -499,7 +502,7 @@ async function main() {
         dashboard: ['-- GET / as a client (h_dashboard): the guard, then the page\n', sess, sqlgen('hw_dashboard', 'uid')],
         exercise: ['-- GET /library/{id} as a therapist (h_activity, assign_targets)\n', sess, sqlgen('activity_get', 'aid', 'uid'), sqlgen('activity_versions', 'aid'), sqlgen('therapist_clients', 'uid'), sqlgen('therapist_couples', 'uid')],
         // The read's audit row and read marks are one transaction (read_tx).
-        entry: ['-- GET /api/v1/entries/{id} as its author (homework_entry_access, entry_page, read_tx)\n', sess, sqlgen('hw_entry_get', 'eid'), sqlgen('hw_assignment_get', 'asg'), sqlgen('hw_comments', 'eid'), 'BEGIN;\n', sqlgen('audit_insert', 'uid', 'action', 'otype', 'eid', 'uid', 'ip'), sqlgen('hw_comments_mark_read', 'eid', 'uid', 'yes'), 'COMMIT;\n'],
+        entry: ['-- GET /api/v1/entries/{id} as its author (homework_entry_access, entry_page, read_tx)\n', sess, sqlgen('hw_entry_get', 'eid'), sqlgen('hw_assignment_get', 'asg'), sqlgen('hw_comments', 'eid'), 'BEGIN;\n', sqlgen('audit_insert', 'uid', 'action', 'otype', 'eid', 'uid', 'ip', 'NULL'), sqlgen('hw_comments_mark_read', 'eid', 'uid', 'yes'), 'COMMIT;\n'],
         caseload: ['-- GET /clients as a therapist with 100 clients and 20,000 entries (h_clients, assign_caseload)\n', sess, sqlgen('therapist_clients', 'uid'), sqlgen('therapist_couples', 'uid'), sqlgen('therapist_invites', 'uid'), sqlgen('clients_overview', 'uid')],
         practice: [
             '-- POST /homework/{id}/practice, action=submit, a fresh key (h_practice_post, submit_tx)\n',
@@ -511,7 +514,7 @@ async function main() {
             sqlgen('hw_entry_by_key', 'uid', 'key'),
             sqlgen('hw_draft_submit', 'asg', 'uid', 'sealed', 'no', 'key'),
             sqlgen('hw_entry_insert', 'asg', 'uid', 'sealed', 'no', 'key').replace(/;\n$/, ' \\gset\n'),
-            sqlgen('audit_insert', 'uid', 'action', 'otype', 'id', 'uid', 'ip'),
+            sqlgen('audit_insert', 'uid', 'action', 'otype', 'id', 'uid', 'ip', 'NULL'),
             'COMMIT;\n',
         ],
     };
@@ -769,6 +772,54 @@ async function main() {
         log(`   ${due} windows begun among ${n} clients (${queued} reminders to send): one run as the server makes it (500 claimed) ${runs[500].toFixed(1)} ms, all ${due} at once ${runs[n].toFixed(1)} ms (pgbench latency average of 7; data set ${loaded.toFixed(1)} s)`);
     }
 
+    // ---- 7. mail: messages a second through the outbox to a local SMTP sink
+    // (aiosmtpd's Sink handler, which accepts and discards), one node and
+    // two nodes on one database. The messages are written into the outbox
+    // as the server writes them (sealed, build/bench/seal outbox) in one
+    // COPY while the nodes run; the clock runs from that commit until every
+    // row is marked sent. Each node has one sender thread, which opens an
+    // SMTP session per message (libcurl) and polls every 0.5 s when idle.
+    if (want('mail')) {
+        const n = Number(env.BENCH_MAIL_MESSAGES || 2000);
+        log(`== mail: ${n} messages through the outbox to a local SMTP sink, one node, then two`);
+        const smtpPort = C.port + 20;
+        const sink = start('/usr/bin/python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${smtpPort}`, '-c', 'aiosmtpd.handlers.Sink'], { cpu: C.load, logFile: path.join(OUT, 'smtp.log') });
+        for (let i = 0; ; i++) {
+            const up = await new Promise((resolve) => {
+                const sock = net.connect(smtpPort, '127.0.0.1', () => { sock.destroy(); resolve(true); });
+                sock.on('error', () => resolve(false));
+            });
+            if (up) break;
+            if (i > 200) throw new Error('the SMTP sink did not start');
+            await sleep(50);
+        }
+        R.mail = { messages: n };
+        for (const nodes of [1, 2]) {
+            psql(pgUrl, 'DELETE FROM outbox');
+            const procs = [];
+            for (let k = 0; k < nodes; k++) {
+                const port = C.port + 30 + k;
+                procs.push(await startServer({ LISTEN: `127.0.0.1:${port}`, BASE_URL: `http://127.0.0.1:${port}`, SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, MAIL_FROM: 'Quiet Room <notes@bench.test>', MAIL_OUTBOX_MAX: String(n * 2), LOG_LEVEL: 'warn' }));
+            }
+            const src = `SELECT 'bench-${nodes}-' || g, 'person' || g || '@bench.test' FROM generate_series(1, ${n}) g`;
+            const t0 = Date.now();
+            pipe(src, 'outbox', 'COPY outbox (message_id, kind, recipient, body_enc) FROM STDIN');
+            const queuedAt = Date.now();
+            let sent = 0;
+            while (sent < n) {
+                if (Date.now() - queuedAt > 300000) throw new Error(`mail: only ${sent} of ${n} sent in 5 minutes`);
+                await sleep(100);
+                sent = Number(psql(pgUrl, "SELECT count(*) FROM outbox WHERE status = 'sent'"));
+            }
+            const secs = (Date.now() - queuedAt) / 1000;
+            const failed = Number(psql(pgUrl, "SELECT count(*) FROM outbox WHERE status <> 'sent' OR tries <> 1"));
+            for (const p of procs) await stop(p);
+            R.mail[`nodes_${nodes}`] = { seconds: secs, per_second: n / secs, sealed_and_copied_s: (queuedAt - t0) / 1000, not_once: failed };
+            log(`   ${nodes} node${nodes > 1 ? 's' : ''}: ${n} messages in ${secs.toFixed(1)} s, ${(n / secs).toFixed(0)} a second${failed ? ` (${failed} not sent exactly once!)` : ', each sent once'}`);
+        }
+        await stop(sink);
+    }
+
     R.seconds = (Date.now() - t00) / 1000;
     stopCluster();
     report();
@@ -839,6 +890,10 @@ function report() {
         }
     }
 
+    if (R.mail) {
+        const m = R.mail;
+        L.push('## Mail through the outbox', '', `${m.messages} messages (about 1.5 KB, sealed as the server seals them) written into the outbox in one COPY, sent to a local SMTP sink (aiosmtpd's Sink) by each node's sender thread, one SMTP session per message: one node ${f1(m.nodes_1.per_second, 0)} a second (${f1(m.nodes_1.seconds)} s), two nodes on one database ${f1(m.nodes_2.per_second, 0)} a second (${f1(m.nodes_2.seconds)} s); messages not sent exactly once: ${m.nodes_1.not_once + m.nodes_2.not_once}.`, '');
+    }
     if (R.reminders) {
         const r = R.reminders;
         L.push('## Reminder scheduler', '', `STMT_REMINDERS_RUN (server/db/stmts.c) among ${r.clients} clients who chose reminders (bench/sql/reminders_dataset.sql: two assignments each, eight time zones), with ${r.due} windows begun (${r.queued} reminders due): one run as the housekeeping makes it (500 clients claimed) ${f1(r.batch_ms)} ms; every begun window in one run ${f1(r.all_ms)} ms (pgbench, 7 transactions rolled back, latency average).`, '');
@@ -886,6 +941,9 @@ function report() {
         add('RSS added by 1,000 keep-alive connections', '≤ 24 MiB', `${f1(R.memory.added_kib / 1024)} MiB`, R.memory.added_kib <= 24 * 1024 && R.memory.conns.open >= 1000);
     }
     if (R.startup) add('exec to first 200 on /readyz (median)', '≤ 100 ms', `${R.startup.median_ms} ms`, R.startup.median_ms <= 100);
+    if (R.mail) {
+        add('outbox messages sent exactly once (one and two nodes)', 'all', `${R.mail.nodes_1.not_once + R.mail.nodes_2.not_once} not`, R.mail.nodes_1.not_once + R.mail.nodes_2.not_once === 0);
+    }
     if (R.reminders) {
         add(`reminder scheduler run (500 claimed) among ${R.reminders.clients} clients`, '≤ 250 ms', `${f1(R.reminders.batch_ms)} ms`, R.reminders.batch_ms <= 250);
         add(`every begun window (${R.reminders.due}) in one run`, '< 1,000 ms', `${f1(R.reminders.all_ms)} ms`, R.reminders.all_ms < 1000);

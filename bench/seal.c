@@ -14,6 +14,12 @@
  *   seal comments   stdin:  entry_id TAB author_id TAB epoch TAB read(0|1)
  *                   stdout: COPY text for comments (entry_id, author_id,
  *                           body_enc, idempotency_key, created_at, read_at)
+ *   seal outbox     stdin:  message_id TAB recipient
+ *                   stdout: COPY text for outbox (message_id, kind,
+ *                           recipient, body_enc): a test message of about
+ *                           1.5 KB (headers and both MIME parts, as
+ *                           mail/mail.c composes them), sealed as the server
+ *                           seals it (AAD outbox:<message_id>)
  *   seal one AAD    stdin:  one plaintext; stdout: its sealed bytea literal
  *                           (\x...), for pgbench's -D variables
  *
@@ -131,6 +137,44 @@ static int comments(void)
     return 0;
 }
 
+static int outbox(void)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    long long rows = 0;
+    while (getline(&line, &cap, stdin) > 0) {
+        char *f[2];
+        if (split(line, f, 2) != 2) {
+            fprintf(stderr, "seal: outbox: expected 2 fields\n");
+            return 1;
+        }
+        char aad[160], body[4096];
+        snprintf(aad, sizeof(aad), "outbox:%s", f[0]);
+        snprintf(body, sizeof(body),
+                 "From: Quiet Room <notes@bench.test>\r\nTo: <%s>\r\nSubject: A note from Quiet "
+                 "Room\r\nMessage-ID: <%s@bench.test>\r\nAuto-Submitted: auto-generated\r\n"
+                 "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; "
+                 "boundary=\"b-%s\"\r\n\r\n--b-%s\r\nContent-Type: text/plain; "
+                 "charset=utf-8\r\n\r\nHello,\r\n\r\nThere is something for you to look at. Sign in "
+                 "to see it:\r\nhttp://127.0.0.1:8080/login\r\n\r\nThis message was sent "
+                 "automatically. If you do not want these messages, you can stop them from your "
+                 "account page.\r\n\r\n--b-%s\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+                 "<!doctype html><html><body><p>Hello,</p><p>There is something for you to look "
+                 "at. <a href=\"http://127.0.0.1:8080/login\">Sign in</a> to see it.</p><p>This "
+                 "message was sent automatically. If you do not want these messages, you can stop "
+                 "them from your account page.</p></body></html>\r\n--b-%s--\r\n",
+                 f[1], f[0], f[0], f[0], f[0], f[0]);
+        printf("%s\ttest\t%s\t", f[0], f[1]);
+        if (put_sealed(body, aad) != 0)
+            return 1;
+        putchar('\n');
+        rows++;
+    }
+    free(line);
+    fprintf(stderr, "seal: %lld outbox messages\n", rows);
+    return 0;
+}
+
 static int one(const char *aad)
 {
     char buf[65536];
@@ -148,7 +192,7 @@ static int one(const char *aad)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: seal entries|comments|one AAD\n");
+        fprintf(stderr, "usage: seal entries|comments|outbox|one AAD\n");
         return 2;
     }
     static struct config cfg;
@@ -163,12 +207,14 @@ int main(int argc, char **argv)
     int rc = 2;
     if (strcmp(argv[1], "entries") == 0)
         rc = entries();
+    else if (strcmp(argv[1], "outbox") == 0)
+        return outbox();
     else if (strcmp(argv[1], "comments") == 0)
         rc = comments();
     else if (strcmp(argv[1], "one") == 0 && argc == 3)
         rc = one(argv[2]);
     else
-        fprintf(stderr, "usage: seal entries|comments|one AAD\n");
+        fprintf(stderr, "usage: seal entries|comments|outbox|one AAD\n");
     fflush(stdout);
     box_shutdown();
     return rc;

@@ -2,6 +2,7 @@
  * pgbench script, so the reference runs exactly the SQL the server runs:
  *
  *   sqlgen NAME [VAR1 VAR2 ...]     $1 -> :VAR1, $2 -> :VAR2, ... and a ";"
+ *                                   (a VAR named NULL: the literal NULL)
  *
  * With pgbench -M prepared each :VAR becomes a parameter of a prepared
  * statement, sent as text, as the server's PQexecPrepared does. */
@@ -66,7 +67,12 @@ int main(int argc, char **argv)
                     fprintf(stderr, "sqlgen: %s: bad parameter $%ld\n", argv[1], n);
                     return 2;
                 }
-                printf(":%s", argv[1 + n]);
+                /* NULL: a parameter the server sends as SQL NULL (pgbench
+                 * variables cannot be NULL). */
+                if (strcmp(argv[1 + n], "NULL") == 0)
+                    printf("NULL");
+                else
+                    printf(":%s", argv[1 + n]);
                 p = end;
             } else {
                 putchar(*p++);
