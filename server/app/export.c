@@ -128,6 +128,25 @@ static const char *client_title(const json_t *content, const char *title)
     return ct != NULL && ct[strspn(ct, " \t\r\n")] != '\0' ? ct : title;
 }
 
+/* A copy of a version's content without its alerts' "message": the
+ * clinician's wording stays with the clinician (docs/EXPORT.md); the
+ * client_message the client was shown stays. New reference. */
+static json_t *without_clinician_words(const json_t *content)
+{
+    json_t *c = json_deep_copy(content);
+    json_t *forms[] = {c, json_object_get(c, "reflection")};
+    for (size_t f = 0; f < 2; f++) {
+        size_t i;
+        json_t *al;
+        json_array_foreach(json_object_get(forms[f], "alerts"), i, al)
+        {
+            if (json_is_object(al))
+                json_object_del(al, "message");
+        }
+    }
+    return c;
+}
+
 /* Writes the assignments (the Interlude document) or the Questionnaires of
  * the versions used (FHIR), and fills x->versions. */
 static bool write_assignments(struct export *x)
@@ -160,7 +179,7 @@ static bool write_assignments(struct export *x)
             if (!x->fhir) {
                 item = json_pack(
                     "{s:I, s:I, s:I, s:i, s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:o, s:s, "
-                    "s:b, s:s, s:O}",
+                    "s:b, s:s, s:o}",
                     "id", (json_int_t)after, "activity_id",
                     (json_int_t)atoll(PQgetvalue(res, r, A_ACTIVITY)), "version_id",
                     (json_int_t)vid, "version", atoi(PQgetvalue(res, r, A_VERSION)), "kind",
@@ -172,7 +191,7 @@ static bool write_assignments(struct export *x)
                     str_or_null(PQgetvalue(res, r, A_CANCELLED)), "assigned_at",
                     PQgetvalue(res, r, A_CREATED), "couple",
                     atoll(PQgetvalue(res, r, A_COUPLE)) > 0, "therapist",
-                    PQgetvalue(res, r, A_THERAPIST), "content", content);
+                    PQgetvalue(res, r, A_THERAPIST), "content", without_clinician_words(content));
             } else if (!seen) {
                 const json_t *form = activity_form(PQgetvalue(res, r, A_KIND), content);
                 char id[64], version[16];

@@ -404,13 +404,12 @@ const struct route app_routes[R__MAX] = {
     [R_ACCOUNT_EXPORT] = {.method = GET,
                           .pattern = "/account/export",
                           .handler = h_account_export,
-                          .roles = ROLE_CLIENT,
-                          .flags = ROUTE_JSON_ONLY},
+                          .roles = ROLE_CLIENT},
     [R_CLIENT_EXPORT] = {.method = GET,
                          .pattern = "/clients/{id}/export",
                          .handler = h_client_export,
                          .roles = ROLE_THERAPIST,
-                         .flags = ROUTE_JSON_ONLY | ROUTE_TOKEN},
+                         .flags = ROUTE_TOKEN},
     /* @homework-table */
 
     /* progress.c */
