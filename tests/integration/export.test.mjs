@@ -221,3 +221,28 @@ test('the links: "Download my data" on the account page, "Export" on the client 
     const admin = await people.admin.get('/account');
     assert.doesNotMatch(admin.body, /Download my data/);
 });
+
+test('a long record is read in pages: every entry and reply once, in order, all readable', async () => {
+    // 250 more entries (copies of the second one's sealed answers: same
+    // client and assignment, so they open) and 150 replies on the first.
+    q(`INSERT INTO entries (assignment_id, client_id, status, answers_enc, idempotency_key, submitted_at)
+       SELECT assignment_id, client_id, 'submitted', answers_enc, 'bulk-export-key-' || g, now()
+       FROM entries, generate_series(1, 250) g WHERE id = ${ids.e2}`);
+    q(`INSERT INTO comments (entry_id, author_id, body_enc, idempotency_key)
+       SELECT entry_id, author_id, body_enc, 'bulk-reply-key-' || g
+       FROM comments, generate_series(1, 150) g WHERE entry_id = ${ids.e1}`);
+    const res = await people.A.get('/account/export');
+    assert.equal(res.status, 200);
+    const doc = JSON.parse(res.body);
+    assert.equal(doc.entries.length, 253);
+    const entryIds = doc.entries.map((e) => e.id);
+    assert.deepEqual(entryIds, [...entryIds].sort((a, b) => a - b));
+    assert.equal(new Set(entryIds).size, 253);
+    assert.ok(doc.entries.every((e) => !e.unreadable && e.answers));
+    assert.equal(doc.entries.filter((e) => e.answers.what_noticed === 'Second time').length, 251);
+    assert.equal(doc.replies.length, 151);
+    assert.equal(new Set(doc.replies.map((r) => r.id)).size, 151);
+    assert.ok(doc.replies.every((r) => r.body === `reply ${CANARY}`));
+    const fhir = JSON.parse((await people.A.get('/account/export?format=fhir')).body);
+    assert.equal(fhir.entry.filter((e) => e.resource.resourceType === 'QuestionnaireResponse').length, 253);
+});
