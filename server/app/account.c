@@ -54,6 +54,9 @@ json_t *account_data(struct request *req, json_t *form, enum db_status *st)
         PQclear(res);
         json_object_set_new(data, "therapist_settings", json_true());
     }
+    /* A client downloads their own record (export.c). */
+    if (u->role == ROLE_CLIENT)
+        json_object_set_new(data, "can_export", json_true());
     json_object_set_new(data, "title", json_string("Your account"));
     json_object_set_new(data, "account",
                         json_pack("{s:s, s:s, s:s}", "display_name", u->display_name, "email",

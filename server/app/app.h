@@ -116,6 +116,9 @@ enum route_id {
     R_ENTRY_FHIR,
     /* formapi.c: an activity version's form, for the API */
     R_FORM_VERSION,
+    /* export.c: a client's record as one download */
+    R_ACCOUNT_EXPORT,
+    R_CLIENT_EXPORT,
     /* @homework-routes */
     /* progress.c */
     R_PROGRESS,
@@ -376,6 +379,9 @@ void h_entry_fhir(struct request *req);
 
 /* progress.c */
 void h_progress(struct request *req);
+/* export.c */
+void h_account_export(struct request *req);
+void h_client_export(struct request *req);
 /* Adds client_id's homework record to data: current and past assignments
  * with status and completion, the timeline of submissions, the latest
  * intake answers, measure scores and the progress charts. therapist_id > 0:

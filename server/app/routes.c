@@ -404,6 +404,18 @@ const struct route app_routes[R__MAX] = {
                         .handler = h_form_version,
                         .roles = ROLE_CLIENT | ROLE_THERAPIST,
                         .flags = ROUTE_JSON_ONLY | ROUTE_TOKEN},
+    /* export.c: a client's record as one download (docs/EXPORT.md); the
+     * client's own is an account route (no token), a client's for a
+     * therapist of their care team takes one */
+    [R_ACCOUNT_EXPORT] = {.method = GET,
+                          .pattern = "/account/export",
+                          .handler = h_account_export,
+                          .roles = ROLE_CLIENT},
+    [R_CLIENT_EXPORT] = {.method = GET,
+                         .pattern = "/clients/{id}/export",
+                         .handler = h_client_export,
+                         .roles = ROLE_THERAPIST,
+                         .flags = ROUTE_TOKEN},
     /* @homework-table */
 
     /* progress.c */

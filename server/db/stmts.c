@@ -1459,4 +1459,70 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     [STMT_PRACTICE_NAME_CLEAR] = {.name = "practice_name_clear",
                                   .sql = "DELETE FROM practice_settings",
                                   .nparams = 0},
+
+    /* a client's record as one download (app/export.c, docs/EXPORT.md):
+     * times in UTC (FHIR dateTime); $2 is the last id of the previous page. */
+    /* $1 client. */
+    [STMT_EXPORT_PROFILE] =
+        {.name = "export_profile",
+         .sql = "SELECT display_name, email, role, "
+                "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+                "disabled_at IS NULL, to_char(now() AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                "FROM users WHERE id = $1 AND role = 'client'",
+         .nparams = 1},
+    /* $1 client, $2 after: their assignments (cancelled too) with the
+     * version as given. */
+    [STMT_EXPORT_ASSIGNMENTS] =
+        {.name = "export_assignments",
+         .sql = "SELECT a.id, a.activity_id, a.version_id, v.version, "
+                "act.kind, v.title, v.content::text, "
+                "to_char(a.start_date, 'YYYY-MM-DD'), "
+                "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
+                "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
+                "coalesce(a.repeat_days, 0), "
+                "coalesce(to_char(a.cancelled_at AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+                "to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+                "coalesce(a.couple_id, 0), t.display_name "
+                "FROM assignments a "
+                "JOIN activity_versions v ON v.id = a.version_id "
+                "JOIN activities act ON act.id = a.activity_id "
+                "JOIN users t ON t.id = a.therapist_id "
+                "WHERE a.client_id = $1 AND a.id > $2 "
+                "ORDER BY a.id LIMIT 100",
+         .nparams = 2},
+    /* $1 client, $2 after: their submitted entries (drafts are not). */
+    [STMT_EXPORT_ENTRIES] =
+        {.name = "export_entries",
+         .sql = "SELECT e.id, e.assignment_id, a.version_id, e.answers_enc, "
+                "to_char(e.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+                "e.shared_with_partner, coalesce(e.corrects_entry_id, 0), "
+                "coalesce(to_char(e.reviewed_at AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
+                "FROM entries e JOIN assignments a ON a.id = e.assignment_id "
+                "WHERE e.client_id = $1 AND e.status = 'submitted' "
+                "AND e.id > $2 ORDER BY e.id LIMIT 100",
+         .nparams = 2},
+    /* $1 client, $2 after: the replies on their entries, both sides. */
+    [STMT_EXPORT_COMMENTS] = {.name = "export_comments",
+                              .sql = "SELECT c.id, c.entry_id, c.author_id, u.display_name, "
+                                     "u.role, c.body_enc, to_char(c.created_at AT TIME ZONE 'UTC', "
+                                     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                                     "FROM comments c JOIN entries e ON e.id = c.entry_id "
+                                     "JOIN users u ON u.id = c.author_id "
+                                     "WHERE e.client_id = $1 AND c.id > $2 "
+                                     "ORDER BY c.id LIMIT 100",
+                              .nparams = 2},
+    /* $1 client, $2 after: the attention items about them (no detail, no
+     * acknowledgement note: the clinician's words, docs/EXPORT.md). */
+    [STMT_EXPORT_ATTENTION] =
+        {.name = "export_attention",
+         .sql = "SELECT id, kind, assignment_id, coalesce(entry_id, 0), "
+                "to_char(raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+                "coalesce(to_char(acknowledged_at AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
+                "FROM attention_items WHERE client_id = $1 AND id > $2 "
+                "ORDER BY id LIMIT 100",
+         .nparams = 2},
 };

@@ -204,6 +204,13 @@ enum stmt_id {
     STMT_TOKEN_LIST,
     STMT_TOKEN_REVOKE,
 
+    /* a client's record as one download (app/export.c) */
+    STMT_EXPORT_PROFILE,
+    STMT_EXPORT_ASSIGNMENTS,
+    STMT_EXPORT_ENTRIES,
+    STMT_EXPORT_COMMENTS,
+    STMT_EXPORT_ATTENTION,
+
     STMT__MAX
 };
 

@@ -120,6 +120,9 @@ const MATRIX = {
     // formapi.c: the form of a version of T1's own activity, given to A
     // (access_form_version); T2 may read library versions only.
     'GET /forms/{id}': { ...only(['A', 'T1'], 200, 403), B: 404, T2: 404 },
+    // export.c: a client's own record; A's for T1, their therapist (T2: 404).
+    'GET /account/export': { ...only(['A', 'B'], 200, 403), anon: 303 },
+    'GET /clients/{id}/export': { ...only(['T1'], 200, 403), T2: 404 },
     // assign.c: T1's assignments to A (one to edit, one to cancel: before());
     // an empty POST is refused (422) only after the owner check.
     'GET /assign': only(['T1', 'T2'], 200, 403),
@@ -238,6 +241,7 @@ function paramsFor(r) {
         '/admin/users/{id}/enable': ids.T3,
         '/admin/users/{id}/reset-link': ids.T3,
         '/clients/{id}': ids.A,
+        '/clients/{id}/export': ids.A,
         '/invites/{id}/revoke': ids.invite,
         '/invites/{id}/resend': ids.invite,
         '/library/{id}': ids.activity,
@@ -395,6 +399,9 @@ const NO_TOKEN = new Set([
     'POST /admin/mail/practice', 'POST /admin/mail/words', 'POST /admin/mail/words/delete',
     'POST /account/reminders', 'GET /reminders/stop/{token}', 'POST /reminders/stop/{token}',
     'POST /account/calendar', 'POST /account/calendar/stop', 'GET /calendar/{token}.ics',
+    // A client's own record is an account route (clients have no tokens);
+    // a therapist's export of a client takes one (export.test.mjs).
+    'GET /account/export',
 ]);
 
 async function withToken(token, method, path) {

@@ -22,6 +22,7 @@
 // page routes no journey visits yet.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { psql, startServer } from '../../lib/harness.mjs';
 import { setTwoStepPolicy } from '../../lib/client.mjs';
@@ -640,6 +641,20 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             await go(page, '/account', 'client account, calendar link on');
             await press(page, 'Stop the calendar link');
             await insp.check(page, 'client account, calendar link stopped');
+        });
+
+        step('a client downloads their data from the account page', async () => {
+            const page = people.ana.page;
+            await go(page, '/account', 'client account, before the download');
+            const [download] = await Promise.all([
+                page.waitForEvent('download'),
+                page.getByRole('link', { name: 'Download my data' }).click(),
+            ]);
+            assert.match(download.suggestedFilename(), /^my-data-\d{4}-\d{2}-\d{2}\.json$/);
+            const doc = JSON.parse(readFileSync(await download.path(), 'utf8'));
+            assert.equal(doc.format, 'interlude-export');
+            assert.equal(doc.client.email, 'ana@example.org');
+            assert.ok(doc.entries.length > 0, 'her entries are in it');
         });
 
         step('a client signs out and back in on the phone', async () => {
