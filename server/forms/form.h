@@ -7,7 +7,7 @@
  * "alerts": [...]?} (an exercise's "reflection" object, or an intake or
  * measure file; other top-level members are ignored). Field types:
  * short_text, long_text, scale, single_choice, multiple_choice, yes_no,
- * date, number, consent, section.
+ * date, number, consent, section, preference_list.
  *
  * Every function is reentrant and reads def without changing it. The
  * functions other than form_check expect a def that passed form_check
@@ -21,6 +21,13 @@
  *   date                   string "YYYY-MM-DD"
  *   number                 integer; real when the field has "step": "any"
  *   consent                true (an unticked box is absent)
+ *   preference_list        object {"<item key>": {"choice": "yes"|"maybe"|"no",
+ *                          "note"?: "as typed"}}: answered items only, in the
+ *                          list's order (the form posts "<key>.<item>" and
+ *                          "<key>.<item>.note"; a stored/JSON answer is the
+ *                          object itself). An item key not on the list, a
+ *                          note without a choice or a note over 500 code
+ *                          points is a problem for the whole field.
  * A field that is hidden, unanswered or a section has no member. */
 #ifndef INTERLUDE_FORM_H
 #define INTERLUDE_FORM_H
@@ -149,5 +156,16 @@ json_t *form_fhir_questionnaire(const json_t *def, const char *id, const char *t
                                 const char *version);
 json_t *form_fhir_response(const json_t *def, const json_t *answers, const char *questionnaire_ref,
                            const char *status, const char *authored_iso);
+
+/* Mutual reveal for a couple (docs/CONTENT.md, docs/SECURITY.md): for each
+ * preference_list field of def, the items that BOTH mine and theirs (two
+ * partners' stored answers) marked yes or maybe, as [{key, label (the
+ * field's), groups: [{group|null, has_group, items: [{label}]}], has_items}].
+ * Only labels and groups from the definition: never a choice (a yes is not
+ * told from a maybe), never a note, never an item only one of them wants.
+ * New reference. */
+json_t *form_pref_overlap(const json_t *def, const json_t *mine, const json_t *theirs);
+/* True when def has a preference_list field. */
+bool form_has_pref_list(const json_t *def);
 
 #endif
