@@ -629,9 +629,8 @@ static void parse_prefs(struct fres *r, const json_t *given)
         bool has_note = note != NULL && form_has_text(json_string_value(note));
         if (has_choice && !form_pref_choice_ok(c)) {
             fail(r, "%s", MSG_PREF_CHOICE);
-        } else if (has_note &&
-                   form_utf8_len(json_string_value(note), json_string_length(note)) >
-                       FORM_PREF_NOTE_MAX) {
+        } else if (has_note && form_utf8_len(json_string_value(note), json_string_length(note)) >
+                                   FORM_PREF_NOTE_MAX) {
             fail(r, "%s", MSG_PREF_NOTE);
         } else if (has_note && !has_choice) {
             fail(r, "%s", MSG_PREF_NOTE_ONLY);

@@ -154,8 +154,8 @@ static const char *check_items(struct chk *c, const json_t *f, const char *at)
                        FORM_MAX_ITEM_LABEL);
         const json_t *g = json_object_get(it, "group");
         if (g != NULL && !is_text(g, FORM_MAX_ITEM_LABEL))
-            return bad(c, "%s: the group of item \"%s\" must be text of at most %d characters.",
-                       at, k, FORM_MAX_ITEM_LABEL);
+            return bad(c, "%s: the group of item \"%s\" must be text of at most %d characters.", at,
+                       k, FORM_MAX_ITEM_LABEL);
         if (form_pref_item(f, k) != it)
             return bad(c, "%s: the item key \"%s\" is used twice.", at, k);
     }

@@ -510,9 +510,9 @@ static json_t *pref_answer_items(const struct fres *e)
         if (ik == NULL || c == NULL || !form_pref_choice_ok(c))
             continue;
         snprintf(id, sizeof(id), "%s.%s", e->key, ik);
-        json_array_append_new(out, json_pack("{s:s, s:o, s:[{s:{s:s, s:s}}]}", "linkId", id,
-                                             "text", pref_item_text(it), "answer", "valueCoding",
-                                             "code", c, "display", form_pref_choice_label(c)));
+        json_array_append_new(out, json_pack("{s:s, s:o, s:[{s:{s:s, s:s}}]}", "linkId", id, "text",
+                                             pref_item_text(it), "answer", "valueCoding", "code", c,
+                                             "display", form_pref_choice_label(c)));
         const char *note = json_string_value(json_object_get(a, "note"));
         if (note != NULL && form_has_text(note)) {
             snprintf(id, sizeof(id), "%s.%s.note", e->key, ik);

@@ -191,10 +191,9 @@ static void add_prefs(json_t *v, const struct fres *e, const char *id, const jso
         for (int c = 0; c < 3; c++) {
             bool on = choice != NULL && strcmp(choice, CHOICES[c]) == 0;
             snprintf(cid, sizeof(cid), "%s-%s", iid, CHOICES[c]);
-            json_array_append_new(choices, json_pack("{s:s, s:s, s:s, s:b}", "id", cid, "value",
-                                                     CHOICES[c], "label",
-                                                     form_pref_choice_label(CHOICES[c]),
-                                                     "checked", on));
+            json_array_append_new(
+                choices, json_pack("{s:s, s:s, s:s, s:b}", "id", cid, "value", CHOICES[c], "label",
+                                   form_pref_choice_label(CHOICES[c]), "checked", on));
             if (on && e->answered) {
                 struct buf *b = &sum[c];
                 buf_puts(b, b->len > 0 ? "; " : "");
@@ -368,8 +367,8 @@ json_t *form_pref_overlap(const json_t *def, const json_t *mine, const json_t *t
             count++;
         }
         json_array_append_new(out, json_pack("{s:s, s:O, s:o, s:b}", "key", a[i].key, "label",
-                                             json_object_get(a[i].field, "label"), "groups",
-                                             groups, "has_items", count > 0));
+                                             json_object_get(a[i].field, "label"), "groups", groups,
+                                             "has_items", count > 0));
     }
     form_resolve_free(a, na);
     form_resolve_free(b, nb);
