@@ -147,7 +147,8 @@ static json_t *load_comments(struct request *req, const struct hw_entry *e)
  * partner's latest submitted entry; ready false (no fields) until the
  * partner has submitted one. NULL when there is nothing to reveal here (not
  * a couple, no preference list) or on a database error (*failed set). */
-static json_t *mutual_reveal(const struct hw_entry *e, const json_t *answers, bool *failed)
+static json_t *mutual_reveal(struct request *req, const struct hw_entry *e, const json_t *answers,
+                             bool *failed)
 {
     *failed = false;
     if (e->role != HW_OWNER || e->a.couple_id <= 0 || e->a.partner_assignment_id <= 0 ||
@@ -162,10 +163,21 @@ static json_t *mutual_reveal(const struct hw_entry *e, const json_t *answers, bo
         return NULL;
     }
     json_t *theirs = NULL;
-    if (PQntuples(res) == 1)
-        theirs = homework_open_answers(res, 0, 1, atoll(PQgetvalue(res, 0, 3)),
-                                       atoll(PQgetvalue(res, 0, 2)));
+    long long their_entry = 0, their_client = 0;
+    if (PQntuples(res) == 1) {
+        their_entry = atoll(PQgetvalue(res, 0, 0));
+        their_client = atoll(PQgetvalue(res, 0, 3));
+        theirs = homework_open_answers(res, 0, 1, their_client, atoll(PQgetvalue(res, 0, 2)));
+    }
     PQclear(res);
+    /* What is shown of the partner's entry (the shared items) is a read of
+     * their data: audited as such, or nothing is shown. */
+    if (theirs != NULL &&
+        audit(req, "entry.overlap_viewed", "entry", their_entry, their_client) != DB_OK) {
+        json_decref(theirs);
+        *failed = true;
+        return NULL;
+    }
     json_t *out = json_pack("{s:b}", "ready", theirs != NULL);
     json_object_set_new(out, "fields",
                         theirs != NULL ? form_pref_overlap(e->a.form, answers, theirs)
@@ -267,7 +279,7 @@ static void entry_page(struct request *req, struct hw_entry *e, int status, cons
                             json_string(arena_printf(&req->arena, "/entries/%lld/fhir", e->id)));
         json_object_set_new(data, "can_share", json_boolean(owner && couple));
         bool reveal_failed = false;
-        json_t *reveal = mutual_reveal(e, answers, &reveal_failed);
+        json_t *reveal = mutual_reveal(req, e, answers, &reveal_failed);
         if (reveal_failed) {
             json_decref(answers);
             json_decref(data);

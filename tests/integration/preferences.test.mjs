@@ -152,6 +152,10 @@ test('once both have answered, each sees only the overlap: never the other\'s no
         assert.deepEqual(items, ['A long hug', 'Closing eyes or a blindfold for one partner', 'Holding hands']);
         assert.deepEqual(Object.keys(j.json.reveal.fields[0].groups[0].items[0]), ['label'], 'labels only');
     }
+    // Each read of the other's entry for the overlap is audited, by the reader.
+    for (const [who, other] of [['A', 'B'], ['B', 'A']])
+        assert.ok(Number(q(`SELECT count(*) FROM audit_log WHERE action = 'entry.overlap_viewed' AND object_type = 'entry'
+            AND object_id = ${entries[other]} AND actor_id = ${people[who].id}`)) >= 1, who);
     // A's own list is A's own: A's "no" to back strokes is there, B's "no" to kissing is not.
     const a = await people.A.get(`/entries/${entries.A}`);
     assert.match(a.body, /No: Slow strokes on the back and shoulders\./);
