@@ -50,13 +50,14 @@
  * with every option weighted), values (option values of a choice field, or
  * "yes"/"no") or min (a scale or number field); once_a_week a boolean (not
  * on a section), and a field whose show_if names a once_a_week field is
- * once_a_week too; therapist_label a string. Added here: number fields may have "step": "any"
- * (decimals allowed; check_content.mjs does not know "step" yet), and
- * caps: 200 fields, 100 options or bands, 101 scale steps, 1,000 code
- * points a label/help/option label, 4,000 a section text, 64 bytes a key.
- * Returns NULL when valid, else one sentence naming the field ("Field 3
- * (pause_reason): ..."), written into msg (msglen bytes, truncated) or,
- * when msg is NULL or msglen 0, a static generic sentence. */
+ * once_a_week too; therapist_label a string; a preference_list has 1-200
+ * items {key (snake_case, unique), label, group?} (label and group at most
+ * 200 code points), "items" on no other type, and no show_if names it. Added here: number fields
+ * may have "step": "any" (decimals allowed; check_content.mjs does not know "step" yet), and caps:
+ * 200 fields, 100 options or bands, 101 scale steps, 1,000 code points a label/help/option label,
+ * 4,000 a section text, 64 bytes a key. Returns NULL when valid, else one sentence naming the field
+ * ("Field 3 (pause_reason): ..."), written into msg (msglen bytes, truncated) or, when msg is NULL
+ * or msglen 0, a static generic sentence. */
 const char *form_check(const json_t *def, char *msg, size_t msglen);
 
 /* Validates submitted values against def. input: field key -> array of
@@ -101,6 +102,11 @@ int form_validate(const json_t *def, const json_t *input, bool draft, json_t **a
  * before (0-10)": for therapists' pages only)|null, once_a_week (bool).
  * Per type: scale: min, max, min_label, max_label, steps [{id, value,
  * label (min_label at min, max_label at max, else null), checked}];
+ * preference_list: groups [{group|null, has_group, items: [{id, key, label,
+ * name ("<key>.<item>"), note_name, note_id, note, choices: [{id, value,
+ * label, checked}] (yes, maybe, no)}]}] (groups in the order of their first
+ * item) and pref_summary ("Yes: A (note: ...); B. Maybe: C. No: D.", the
+ * therapist's text of a valid answer)|null;
  * single/multiple choice: options [{id, value, label, checked}]; yes_no:
  * options yes/"Yes" and no/"No"; number: min|null, max|null (strings),
  * step ("1" or "any"), inputmode; text: maxlength. Members that do not
