@@ -34,6 +34,8 @@
 #define MAX_SCALE_STEPS 101
 #define MAX_SCALE_ABS 1000000
 #define MAX_KEY_BASE 40
+#define MAX_ITEMS 200      /* a preference list's items (FORM_MAX_ITEMS) */
+#define MAX_ITEM_LABEL 200 /* an item's label or group, code points */
 #define NUMBER_MAX 1e15
 
 enum ftype {
@@ -47,6 +49,7 @@ enum ftype {
     T_NUMBER,
     T_CONSENT,
     T_SECTION,
+    T_PREFERENCE_LIST,
     T__MAX
 };
 
@@ -65,6 +68,8 @@ static const struct {
     [T_NUMBER] = {"number", "Number", "is_number"},
     [T_CONSENT] = {"consent", "Consent checkbox", "is_consent"},
     [T_SECTION] = {"section", "Section heading and text", "is_section"},
+    [T_PREFERENCE_LIST] = {"preference_list", "Preference list (yes, maybe or no per item)",
+                           "is_preference_list"},
 };
 
 static const char *const CATEGORIES[][2] = {
@@ -93,11 +98,22 @@ static const char *const META_EXERCISE[] = {
 };
 static const char *const META_INTAKE[] = {"title", "summary", NULL};
 static const char *const FIELD_INPUTS[] = {
-    "label",     "help",          "required",
-    "text",      "min",           "max",
-    "min_label", "max_label",     "options",
-    "decimals",  "show_if_field", "show_if_value",
-    "alert_on",  "alert_message", "alert_client_message",
+    "label",
+    "help",
+    "required",
+    "text",
+    "min",
+    "max",
+    "min_label",
+    "max_label",
+    "options",
+    "decimals",
+    "show_if_field",
+    "show_if_value",
+    "alert_on",
+    "alert_message",
+    "alert_client_message",
+    "items",
     NULL,
 };
 
@@ -1068,6 +1084,18 @@ json_t *builder_field_stored(const json_t *form, const json_t *field)
     }
     json_object_set_new(in, "options", json_string(buf_cstr(&b)));
     buf_free(&b);
+    b = (struct buf)BUF_INIT;
+    json_array_foreach(json_object_get(field, "items"), i, o)
+    {
+        const char *k = json_string_value(json_object_get(o, "key"));
+        const char *l = json_string_value(json_object_get(o, "label"));
+        const char *g = json_string_value(json_object_get(o, "group"));
+        buf_printf(&b, "%s%s | %s", i > 0 ? "\n" : "", k != NULL ? k : "", l != NULL ? l : "");
+        if (g != NULL)
+            buf_printf(&b, " | %s", g);
+    }
+    json_object_set_new(in, "items", json_string(buf_cstr(&b)));
+    buf_free(&b);
     const json_t *si = json_object_get(field, "show_if");
     const char *dep = json_string_value(json_object_get(si, "field"));
     json_object_set_new(in, "show_if_field", json_string(dep != NULL ? dep : ""));
@@ -1161,6 +1189,117 @@ static json_t *parse_options(const json_t *old, const char *text, const char *at
     return opts;
 }
 
+/* True for lowercase snake_case of at most 64 bytes. */
+static bool snake_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64 || s[0] < 'a' || s[0] > 'z' || s[n - 1] == '_')
+        return false;
+    for (size_t i = 1; i < n; i++) {
+        char c = s[i];
+        if (c == '_' ? s[i - 1] == '_' : !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return false;
+    }
+    return true;
+}
+
+/* A preference list's items from "key | label | group" lines (group
+ * optional; a line with no "|" is a label, its key made from it). New
+ * reference, or NULL after adding a problem (at the "items" input). */
+static json_t *parse_items(const char *text, const char *at, json_t *problems)
+{
+    char *s = clean(text);
+    json_t *items = json_array();
+    bool ok = true;
+    size_t line = 0;
+    for (char *p = s, *next; p != NULL && ok; p = next) {
+        char *nl = strchr(p, '\n');
+        next = nl != NULL ? nl + 1 : NULL;
+        if (nl != NULL)
+            *nl = '\0';
+        line++;
+        char *t = trim_in_place(p);
+        if (*t == '\0')
+            continue;
+        char made[MAX_KEY_BASE + 1];
+        const char *key, *label, *group = NULL;
+        char *bar = strchr(t, '|');
+        if (bar == NULL) {
+            label = t;
+            snake(t, made, MAX_KEY_BASE);
+            key = made;
+            if (made[0] < 'a' || made[0] > 'z') {
+                ok = fail(problems, at, "items",
+                          "Line %zu: start with a key in lowercase letters, like \"slow_touch | "
+                          "Slow touch | Touch\".",
+                          line);
+                break;
+            }
+        } else {
+            *bar = '\0';
+            key = trim_in_place(t);
+            char *rest = bar + 1, *bar2 = strchr(rest, '|');
+            if (bar2 != NULL) {
+                *bar2 = '\0';
+                group = trim_in_place(bar2 + 1);
+                if (*group == '\0')
+                    group = NULL;
+            }
+            label = trim_in_place(rest);
+        }
+        if (!snake_ok(key)) {
+            ok = fail(problems, at, "items",
+                      "Line %zu: the key \"%s\" must be lowercase letters, digits and single "
+                      "underscores, like \"slow_touch\".",
+                      line, key);
+            break;
+        }
+        if (*label == '\0') {
+            ok = fail(problems, at, "items",
+                      "Line %zu: write the key, \"|\", the label, and optionally \"|\" and a "
+                      "group, like \"slow_touch | Slow touch | Touch\".",
+                      line);
+            break;
+        }
+        if (utf8_code_points(label) > MAX_ITEM_LABEL ||
+            (group != NULL && utf8_code_points(group) > MAX_ITEM_LABEL)) {
+            ok = fail(problems, at, "items",
+                      "Line %zu: an item's label and group can be at most %d characters each.",
+                      line, MAX_ITEM_LABEL);
+            break;
+        }
+        size_t i;
+        json_t *o;
+        json_array_foreach(items, i, o)
+        {
+            if (strcmp(json_string_value(json_object_get(o, "key")), key) == 0) {
+                ok = fail(problems, at, "items",
+                          "Line %zu: the key \"%s\" is already used; each item needs its own.",
+                          line, key);
+                break;
+            }
+        }
+        if (!ok)
+            break;
+        json_t *it = json_pack("{s:s, s:s}", "key", key, "label", label);
+        if (group != NULL)
+            json_object_set_new(it, "group", json_string(group));
+        json_array_append_new(items, it);
+    }
+    if (ok && json_array_size(items) == 0)
+        ok = fail(problems, at, "items",
+                  "Write at least one item, one per line, like \"slow_touch | Slow touch | "
+                  "Touch\".");
+    if (ok && json_array_size(items) > MAX_ITEMS)
+        ok = fail(problems, at, "items", "Use at most %d items.", MAX_ITEMS);
+    free(s);
+    if (!ok) {
+        json_decref(items);
+        return NULL;
+    }
+    return items;
+}
+
 /* The show_if value typed as s for a field depending on rf, typed as the
  * forms engine compares it. NULL with a message in msg when rf cannot take
  * that value. New reference. */
@@ -1248,6 +1387,8 @@ static const char *setting_input(enum ftype t)
     case T_SINGLE_CHOICE:
     case T_MULTIPLE_CHOICE:
         return "options";
+    case T_PREFERENCE_LIST:
+        return "items";
     case T_NUMBER:
         return "decimals";
     default:
@@ -1355,6 +1496,14 @@ static json_t *field_check(const json_t *fields, size_t index, const json_t *in,
             json_object_set_new(f, "options", opts);
         break;
     }
+    case T_PREFERENCE_LIST: {
+        json_t *items = parse_items(in_get(in, "items"), at, problems);
+        if (items == NULL)
+            ok = false;
+        else
+            json_object_set_new(f, "items", items);
+        break;
+    }
     default:
         break;
     }
@@ -1376,10 +1525,11 @@ static json_t *field_check(const json_t *fields, size_t index, const json_t *in,
             ok = fail(problems, at, "show_if_field",
                       "Choose a question that comes before this one: a question can only depend "
                       "on an earlier answer.");
-        else if (type_of(rf) == T_SECTION || type_of(rf) == T_MULTIPLE_CHOICE)
+        else if (type_of(rf) == T_SECTION || type_of(rf) == T_MULTIPLE_CHOICE ||
+                 type_of(rf) == T_PREFERENCE_LIST)
             ok = fail(problems, at, "show_if_field",
-                      "A question cannot depend on a section heading or a multiple choice "
-                      "question.");
+                      "A question cannot depend on a section heading, a multiple choice "
+                      "question or a preference list.");
         else if ((eq = show_if_value(rf, in_get(in, "show_if_value"), msg, sizeof(msg))) == NULL)
             ok = fail(problems, at, "show_if_value", "%s", msg);
         else
@@ -1672,7 +1822,8 @@ static json_t *field_view(const json_t *form, const json_t *fields, size_t i, co
         const json_t *g = json_array_get(fields, j);
         enum ftype gt = type_of(g);
         const char *gk = key_of(g);
-        if (gk == NULL || gt == T_SECTION || gt == T_MULTIPLE_CHOICE || gt == T__MAX)
+        if (gk == NULL || gt == T_SECTION || gt == T_MULTIPLE_CHOICE || gt == T_PREFERENCE_LIST ||
+            gt == T__MAX)
             continue;
         bool sel = strcmp(gk, dep) == 0;
         if (sel) {

@@ -61,6 +61,10 @@ static json_t *answer_text(struct request *req, const json_t *f)
                                             lo_label, hi, hi_label));
         return json_string(arena_printf(&req->arena, "%s (from %lld to %lld)", v, lo, hi));
     }
+    if (json_is_true(json_object_get(f, "is_preference_list"))) {
+        const json_t *sum = json_object_get(f, "pref_summary");
+        return json_is_string(sum) ? json_string(json_string_value(sum)) : json_null();
+    }
     if (json_is_true(json_object_get(f, "is_consent")))
         return json_is_true(json_object_get(f, "checked")) ? json_string("Yes") : json_null();
     const json_t *v = json_object_get(f, "value");
@@ -68,9 +72,10 @@ static json_t *answer_text(struct request *req, const json_t *f)
 }
 
 /* The answers as a list to read: [{label, answer|null, is_section}], fields
- * hidden by show_if left out. */
+ * hidden by show_if left out. A partner reading a shared entry never reads
+ * a preference list: only the mutual reveal shows anything of it. */
 static json_t *answers_list(struct request *req, const json_t *def, const json_t *answers,
-                            bool therapist)
+                            bool therapist, bool partner)
 {
     json_t *view = form_view(def, answers, NULL);
     json_t *list = json_array();
@@ -81,6 +86,8 @@ static json_t *answers_list(struct request *req, const json_t *def, const json_t
         if (json_is_true(json_object_get(f, "hidden")))
             continue;
         bool section = json_is_true(json_object_get(f, "is_section"));
+        if (partner && json_is_true(json_object_get(f, "is_preference_list")))
+            continue;
         json_t *answer = section ? json_null() : answer_text(req, f);
         /* A therapist reads the clinical name where the field has one. */
         const json_t *label = json_object_get(f, "label");
@@ -166,10 +173,25 @@ static enum db_status read_tx(void *arg)
 
 /* The JSON twin: the answers by field key as stored, and the form version
  * they answer (GET /api/v1/forms/{id}, cacheable) instead of the page's
- * view. Takes answers and comments. */
+ * view; the author's mutual reveal (reveal, may be NULL) as on the page.
+ * Takes answers, comments and reveal. */
 static void entry_json(struct request *req, const struct hw_entry *e, json_t *answers,
-                       json_t *comments)
+                       json_t *comments, json_t *reveal)
 {
+    /* A partner reading a shared entry never gets a preference list: only
+     * the mutual reveal shows anything of one (as the page). */
+    if (e->role == HW_PARTNER) {
+        const json_t *f;
+        size_t i;
+        json_array_foreach(json_object_get(e->a.form, "fields"), i, f)
+        {
+            const char *key = json_string_value(json_object_get(f, "key"));
+            const char *type = json_string_value(json_object_get(f, "type"));
+            if (key != NULL && type != NULL && strcmp(type, "preference_list") == 0)
+                json_object_del(answers, key);
+        }
+    }
+
     bool owner = e->role == HW_OWNER, therapist = e->role == HW_THERAPIST;
     const char *role = owner ? "author" : therapist ? "therapist" : "partner";
     json_t *data = json_pack(
@@ -206,8 +228,54 @@ static void entry_json(struct request *req, const struct hw_entry *e, json_t *an
                             e->reviewed ? json_string(e->reviewed_at) : json_null());
     }
     json_object_set_new(data, "answers", answers);
+    if (reveal != NULL)
+        json_object_set_new(data, "reveal", reveal);
     json_decref(comments);
     view_page(req, 200, NULL, data);
+}
+
+/* The mutual reveal of a couple's preference lists, for the author of e:
+ * {ready, fields} where fields are form_pref_overlap of e's answers and the
+ * partner's latest submitted entry; ready false (no fields) until the
+ * partner has submitted one. NULL when there is nothing to reveal here (not
+ * a couple, no preference list) or on a database error (*failed set). */
+static json_t *mutual_reveal(struct request *req, const struct hw_entry *e, const json_t *answers,
+                             bool *failed)
+{
+    *failed = false;
+    if (e->role != HW_OWNER || e->a.couple_id <= 0 || e->a.partner_assignment_id <= 0 ||
+        !form_has_pref_list(e->a.form))
+        return NULL;
+    char aid[24];
+    idtxt(aid, e->a.id);
+    const char *p[] = {aid};
+    PGresult *res = NULL;
+    if (db_exec(STMT_HW_PARTNER_LATEST, 1, p, &res) != DB_OK) {
+        *failed = true;
+        return NULL;
+    }
+    json_t *theirs = NULL;
+    long long their_entry = 0, their_client = 0;
+    if (PQntuples(res) == 1) {
+        their_entry = atoll(PQgetvalue(res, 0, 0));
+        their_client = atoll(PQgetvalue(res, 0, 3));
+        theirs = homework_open_answers(res, 0, 1, their_client, atoll(PQgetvalue(res, 0, 2)));
+    }
+    PQclear(res);
+    /* What is shown of the partner's entry (the shared items) is a read of
+     * their data: audited as such, or nothing is shown. */
+    if (theirs != NULL &&
+        audit(req, "entry.overlap_viewed", "entry", their_entry, their_client) != DB_OK) {
+        json_decref(theirs);
+        *failed = true;
+        return NULL;
+    }
+    json_t *out = json_pack("{s:b}", "ready", theirs != NULL);
+    json_object_set_new(out, "fields",
+                        theirs != NULL ? form_pref_overlap(e->a.form, answers, theirs)
+                                       : json_array());
+    json_decref(theirs);
+    return out;
 }
 
 /* Renders the entry page (status 200, or 422 with a reply's problem and what
@@ -238,7 +306,15 @@ static void entry_page(struct request *req, struct hw_entry *e, int status, cons
         return;
     }
     if (req->want_json && status == 200) {
-        entry_json(req, e, answers, comments);
+        bool reveal_failed = false;
+        json_t *reveal = mutual_reveal(req, e, answers, &reveal_failed);
+        if (reveal_failed) {
+            json_decref(answers);
+            json_decref(comments);
+            view_unavailable(req);
+            return;
+        }
+        entry_json(req, e, answers, comments, reveal);
         return;
     }
     bool new_for_therapist = e->role == HW_THERAPIST && !e->therapist_read;
@@ -256,7 +332,8 @@ static void entry_page(struct request *req, struct hw_entry *e, int status, cons
     json_object_set_new(data, "is_author", json_boolean(owner));
     json_object_set_new(data, "is_therapist", json_boolean(therapist));
     json_object_set_new(data, "is_partner", json_boolean(e->role == HW_PARTNER));
-    json_object_set_new(data, "answers", answers_list(req, def, answers, therapist));
+    json_object_set_new(data, "answers",
+                        answers_list(req, def, answers, therapist, e->role == HW_PARTNER));
     json_object_set_new(
         data, "back_href",
         owner ? json_string(arena_printf(&req->arena, "/homework/%lld", e->a.id))
@@ -296,6 +373,16 @@ static void entry_page(struct request *req, struct hw_entry *e, int status, cons
         json_object_set_new(data, "fhir_href",
                             json_string(arena_printf(&req->arena, "/entries/%lld/fhir", e->id)));
         json_object_set_new(data, "can_share", json_boolean(owner && couple));
+        bool reveal_failed = false;
+        json_t *reveal = mutual_reveal(req, e, answers, &reveal_failed);
+        if (reveal_failed) {
+            json_decref(answers);
+            json_decref(data);
+            view_unavailable(req);
+            return;
+        }
+        json_object_set_new(data, "has_reveal", json_boolean(reveal != NULL));
+        json_object_set_new(data, "reveal", reveal != NULL ? reveal : json_null());
         json_object_set_new(data, "shared", json_boolean(e->shared_with_partner));
         json_object_set_new(data, "new_for_therapist", json_boolean(new_for_therapist));
         json_object_set_new(data, "therapist_read",

@@ -182,6 +182,22 @@ static void answer_text(const json_t *field, const json_t *value, struct buf *ou
         buf_puts(out, v != NULL && strcmp(v, "yes") == 0 ? "Yes" : "No");
     } else if (strcmp(type, "consent") == 0) {
         buf_puts(out, json_is_true(value) ? "Agreed" : "Not agreed");
+    } else if (strcmp(type, "preference_list") == 0) {
+        /* "Holding hands: yes; Music: no (note: ...)", in the list's order */
+        size_t i, n = 0;
+        const json_t *it;
+        json_array_foreach(json_object_get(field, "items"), i, it)
+        {
+            const json_t *a = json_object_get(value, json_string_value(json_object_get(it, "key")));
+            const char *c = json_string_value(json_object_get(a, "choice"));
+            const char *note = json_string_value(json_object_get(a, "note"));
+            const char *label = json_string_value(json_object_get(it, "label"));
+            if (c == NULL || label == NULL)
+                continue;
+            buf_printf(out, "%s%s: %s", n++ > 0 ? "; " : "", label, c);
+            if (note != NULL && *note != '\0')
+                buf_printf(out, " (note: %s)", note);
+        }
     } else if (strcmp(type, "scale") == 0) {
         buf_printf(out, "%lld on a scale of %lld to %lld", (long long)json_integer_value(value),
                    (long long)json_integer_value(json_object_get(field, "min")),

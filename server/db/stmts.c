@@ -733,6 +733,21 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "AND e.shared_with_partner "
                                        "ORDER BY e.submitted_at DESC, e.id DESC LIMIT 500",
                                 .nparams = 1},
+    /* $1 my assignment: my partner's latest submitted entry on the couple's
+     * other row (both rows must point at each other), shared or not: only
+     * for the mutual reveal of preference lists (entries.c), which shows
+     * nothing of it but the items both chose. */
+    [STMT_HW_PARTNER_LATEST] = {.name = "hw_partner_latest",
+                                .sql = "SELECT e.id, e.answers_enc, p.id, p.client_id "
+                                       "FROM assignments mine "
+                                       "JOIN assignments p ON p.id = mine.partner_assignment_id "
+                                       "AND p.partner_assignment_id = mine.id "
+                                       "AND p.couple_id = mine.couple_id "
+                                       "JOIN entries e ON e.assignment_id = p.id "
+                                       "AND e.client_id = p.client_id "
+                                       "WHERE mine.id = $1 AND e.status = 'submitted' "
+                                       "ORDER BY e.submitted_at DESC, e.id DESC LIMIT 1",
+                                .nparams = 1},
     /* $1 assignment, $2 client. */
     [STMT_HW_DRAFT_GET] = {.name = "hw_draft_get",
                            .sql = "SELECT id, answers_enc, shared_with_partner, "

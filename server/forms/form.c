@@ -25,6 +25,7 @@ const struct ftype_info form_types[FT__MAX] = {
     [FT_NUMBER] = {.name = "number", .flag = "is_number"},
     [FT_CONSENT] = {.name = "consent", .flag = "is_consent"},
     [FT_SECTION] = {.name = "section", .flag = "is_section"},
+    [FT_PREFERENCE_LIST] = {.name = "preference_list", .flag = "is_preference_list"},
 };
 
 /* Messages. Short and kind: they are read on a phone, often under stress. */
@@ -40,6 +41,11 @@ static const char MSG_YES_NO[] = "Choose yes or no.";
 static const char MSG_DATE[] = "Enter a date like 2026-03-14.";
 static const char MSG_DATE_REAL[] = "Enter a real date, like 2026-03-14.";
 static const char MSG_CONSENT[] = "Tick the box, or leave it empty.";
+static const char MSG_PREF_UNKNOWN[] =
+    "One of the items is not on this list. Reload the page and try again.";
+static const char MSG_PREF_CHOICE[] = "Choose yes, maybe or no for each item.";
+static const char MSG_PREF_NOTE_ONLY[] = "Choose yes, maybe or no for each item with a note.";
+static const char MSG_PREF_NOTE[] = "Please shorten each note to 500 characters or fewer.";
 
 enum ftype form_field_type(const json_t *field)
 {
@@ -73,6 +79,40 @@ const json_t *form_option(const json_t *field, const char *v)
         if (ov != NULL && strcmp(ov, v) == 0)
             return o;
     }
+    return NULL;
+}
+
+const json_t *form_pref_item(const json_t *field, const char *k)
+{
+    size_t i;
+    const json_t *it;
+
+    if (k == NULL)
+        return NULL;
+    json_array_foreach(json_object_get(field, "items"), i, it)
+    {
+        const char *ik = json_string_value(json_object_get(it, "key"));
+        if (ik != NULL && strcmp(ik, k) == 0)
+            return it;
+    }
+    return NULL;
+}
+
+bool form_pref_choice_ok(const char *s)
+{
+    return form_pref_choice_label(s) != NULL;
+}
+
+const char *form_pref_choice_label(const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    if (strcmp(s, "yes") == 0)
+        return "Yes";
+    if (strcmp(s, "maybe") == 0)
+        return "Maybe";
+    if (strcmp(s, "no") == 0)
+        return "No";
     return NULL;
 }
 
@@ -501,6 +541,119 @@ static void parse_consent(struct fres *r, const json_t *g)
         fail(r, "%s", MSG_CONSENT);
 }
 
+/* Sets member m ("choice" or "note") of picked[item] to the string v. */
+static void pick(json_t *picked, const char *item, const char *m, const json_t *v)
+{
+    json_t *p = json_object_get(picked, item);
+
+    if (p == NULL) {
+        p = json_object();
+        json_object_set_new(picked, item, p);
+    }
+    json_object_set(p, m, (json_t *)v);
+}
+
+/* A preference_list answer: {"item_key": {"choice": "yes"|"maybe"|"no",
+ * "note"?: "..."}}, items in the list's order, only answered items. Read
+ * from a stored answer (the object under the field's key) and/or the form's
+ * inputs "<key>.<item>" (the choice) and "<key>.<item>.note". An item key
+ * not on the list is refused, and so is a note without a choice. */
+static void parse_prefs(struct fres *r, const json_t *given)
+{
+    const json_t *g = json_object_get(given, r->key);
+    json_t *picked = json_object();
+    size_t klen = strlen(r->key);
+    const char *name;
+    json_t *v;
+
+    if (g != NULL && !json_is_null(g)) {
+        if (!json_is_object(g)) {
+            fail(r, "%s", MSG_UNREADABLE);
+            goto out;
+        }
+        json_object_foreach((json_t *)g, name, v)
+        {
+            if (form_pref_item(r->field, name) == NULL) {
+                fail(r, "%s", MSG_PREF_UNKNOWN);
+                goto out;
+            }
+            const json_t *c = json_object_get(v, "choice"), *n = json_object_get(v, "note");
+            if (!json_is_object(v) || json_object_size(v) != (size_t)((c != NULL) + (n != NULL)) ||
+                (c != NULL && !json_is_string(c)) || (n != NULL && !json_is_string(n))) {
+                fail(r, "%s", MSG_UNREADABLE);
+                goto out;
+            }
+            if (c != NULL)
+                pick(picked, name, "choice", c);
+            if (n != NULL)
+                pick(picked, name, "note", n);
+        }
+    }
+    json_object_foreach((json_t *)given, name, v)
+    {
+        if (strncmp(name, r->key, klen) != 0 || name[klen] != '.')
+            continue;
+        const char *rest = name + klen + 1, *dot = strchr(rest, '.');
+        size_t len = dot != NULL ? (size_t)(dot - rest) : strlen(rest);
+        char item[FORM_MAX_KEY + 1];
+        if ((dot != NULL && strcmp(dot, ".note") != 0) || len == 0 || len > FORM_MAX_KEY) {
+            fail(r, "%s", MSG_PREF_UNKNOWN);
+            goto out;
+        }
+        memcpy(item, rest, len);
+        item[len] = '\0';
+        if (form_pref_item(r->field, item) == NULL) {
+            fail(r, "%s", MSG_PREF_UNKNOWN);
+            goto out;
+        }
+        const char *s;
+        size_t slen;
+        if (!one_string(r, v, &s, &slen))
+            goto out;
+        json_t *sv = json_stringn(s, slen);
+        pick(picked, item, dot != NULL ? "note" : "choice", sv);
+        json_decref(sv);
+    }
+    json_t *typed = json_object();
+    size_t i;
+    const json_t *it;
+    json_array_foreach(json_object_get(r->field, "items"), i, it)
+    {
+        const char *k = json_string_value(json_object_get(it, "key"));
+        const json_t *p = k != NULL ? json_object_get(picked, k) : NULL;
+        if (p == NULL)
+            continue;
+        const char *c = json_string_value(json_object_get(p, "choice"));
+        const json_t *note = json_object_get(p, "note");
+        bool has_choice = c != NULL && *c != '\0';
+        bool has_note = note != NULL && form_has_text(json_string_value(note));
+        if (has_choice && !form_pref_choice_ok(c)) {
+            fail(r, "%s", MSG_PREF_CHOICE);
+        } else if (has_note && form_utf8_len(json_string_value(note), json_string_length(note)) >
+                                   FORM_PREF_NOTE_MAX) {
+            fail(r, "%s", MSG_PREF_NOTE);
+        } else if (has_note && !has_choice) {
+            fail(r, "%s", MSG_PREF_NOTE_ONLY);
+        } else if (has_choice) {
+            json_t *a = json_pack("{s:s}", "choice", c);
+            if (has_note)
+                json_object_set(a, "note", (json_t *)note);
+            json_object_set_new(typed, k, a);
+            continue;
+        } else {
+            continue;
+        }
+        json_decref(typed);
+        goto out;
+    }
+    if (json_object_size(typed) > 0)
+        answer(r, typed);
+    else
+        json_decref(typed);
+out:
+    json_decref(picked);
+}
+
 static void parse_field(struct fres *r, const json_t *given)
 {
     const json_t *g = json_object_get(given, r->key);
@@ -531,6 +684,9 @@ static void parse_field(struct fres *r, const json_t *given)
         break;
     case FT_CONSENT:
         parse_consent(r, g);
+        break;
+    case FT_PREFERENCE_LIST:
+        parse_prefs(r, given);
         break;
     case FT_SECTION:
     case FT__MAX:
@@ -617,6 +773,8 @@ static const char *required_message(enum ftype t)
         return MSG_REQUIRED_CONSENT;
     if (t == FT_MULTIPLE_CHOICE)
         return MSG_REQUIRED_MULTI;
+    if (t == FT_PREFERENCE_LIST)
+        return "Answer at least one item.";
     return MSG_REQUIRED;
 }
 

@@ -7,7 +7,7 @@
  * "alerts": [...]?} (an exercise's "reflection" object, or an intake or
  * measure file; other top-level members are ignored). Field types:
  * short_text, long_text, scale, single_choice, multiple_choice, yes_no,
- * date, number, consent, section.
+ * date, number, consent, section, preference_list.
  *
  * Every function is reentrant and reads def without changing it. The
  * functions other than form_check expect a def that passed form_check
@@ -21,6 +21,13 @@
  *   date                   string "YYYY-MM-DD"
  *   number                 integer; real when the field has "step": "any"
  *   consent                true (an unticked box is absent)
+ *   preference_list        object {"<item key>": {"choice": "yes"|"maybe"|"no",
+ *                          "note"?: "as typed"}}: answered items only, in the
+ *                          list's order (the form posts "<key>.<item>" and
+ *                          "<key>.<item>.note"; a stored/JSON answer is the
+ *                          object itself). An item key not on the list, a
+ *                          note without a choice or a note over 500 code
+ *                          points is a problem for the whole field.
  * A field that is hidden, unanswered or a section has no member. */
 #ifndef INTERLUDE_FORM_H
 #define INTERLUDE_FORM_H
@@ -43,13 +50,14 @@
  * with every option weighted), values (option values of a choice field, or
  * "yes"/"no") or min (a scale or number field); once_a_week a boolean (not
  * on a section), and a field whose show_if names a once_a_week field is
- * once_a_week too; therapist_label a string. Added here: number fields may have "step": "any"
- * (decimals allowed; check_content.mjs does not know "step" yet), and
- * caps: 200 fields, 100 options or bands, 101 scale steps, 1,000 code
- * points a label/help/option label, 4,000 a section text, 64 bytes a key.
- * Returns NULL when valid, else one sentence naming the field ("Field 3
- * (pause_reason): ..."), written into msg (msglen bytes, truncated) or,
- * when msg is NULL or msglen 0, a static generic sentence. */
+ * once_a_week too; therapist_label a string; a preference_list has 1-200
+ * items {key (snake_case, unique), label, group?} (label and group at most
+ * 200 code points), "items" on no other type, and no show_if names it. Added here: number fields
+ * may have "step": "any" (decimals allowed; check_content.mjs does not know "step" yet), and caps:
+ * 200 fields, 100 options or bands, 101 scale steps, 1,000 code points a label/help/option label,
+ * 4,000 a section text, 64 bytes a key. Returns NULL when valid, else one sentence naming the field
+ * ("Field 3 (pause_reason): ..."), written into msg (msglen bytes, truncated) or, when msg is NULL
+ * or msglen 0, a static generic sentence. */
 const char *form_check(const json_t *def, char *msg, size_t msglen);
 
 /* Validates submitted values against def. input: field key -> array of
@@ -94,6 +102,11 @@ int form_validate(const json_t *def, const json_t *input, bool draft, json_t **a
  * before (0-10)": for therapists' pages only)|null, once_a_week (bool).
  * Per type: scale: min, max, min_label, max_label, steps [{id, value,
  * label (min_label at min, max_label at max, else null), checked}];
+ * preference_list: groups [{group|null, has_group, items: [{id, key, label,
+ * name ("<key>.<item>"), note_name, note_id, note, choices: [{id, value,
+ * label, checked}] (yes, maybe, no)}]}] (groups in the order of their first
+ * item) and pref_summary ("Yes: A (note: ...); B. Maybe: C. No: D.", the
+ * therapist's text of a valid answer)|null;
  * single/multiple choice: options [{id, value, label, checked}]; yes_no:
  * options yes/"Yes" and no/"No"; number: min|null, max|null (strings),
  * step ("1" or "any"), inputmode; text: maxlength. Members that do not
@@ -149,5 +162,16 @@ json_t *form_fhir_questionnaire(const json_t *def, const char *id, const char *t
                                 const char *version);
 json_t *form_fhir_response(const json_t *def, const json_t *answers, const char *questionnaire_ref,
                            const char *status, const char *authored_iso);
+
+/* Mutual reveal for a couple (docs/CONTENT.md, docs/SECURITY.md): for each
+ * preference_list field of def, the items that BOTH mine and theirs (two
+ * partners' stored answers) marked yes or maybe, as [{key, label (the
+ * field's), groups: [{group|null, has_group, items: [{label}]}], has_items}].
+ * Only labels and groups from the definition: never a choice (a yes is not
+ * told from a maybe), never a note, never an item only one of them wants.
+ * New reference. */
+json_t *form_pref_overlap(const json_t *def, const json_t *mine, const json_t *theirs);
+/* True when def has a preference_list field. */
+bool form_has_pref_list(const json_t *def);
 
 #endif

@@ -60,7 +60,8 @@ static bool is_finite_number(const json_t *v)
 
 static const char *const FIELD_KEYS[] = {
     "key", "type", "label",     "help",      "text",    "required",    "show_if",         "min",
-    "max", "step", "min_label", "max_label", "options", "once_a_week", "therapist_label", NULL,
+    "max", "step", "min_label", "max_label", "options", "once_a_week", "therapist_label", "items",
+    NULL,
 };
 
 static bool known(const char *const *list, const char *k)
@@ -127,6 +128,40 @@ static const char *check_options(struct chk *c, const json_t *f, const char *at)
     return NULL;
 }
 
+/* A preference_list's items: 1..200 objects {key (snake_case, unique),
+ * label (<= 200 code points), group? (<= 200 code points)}. */
+static const char *check_items(struct chk *c, const json_t *f, const char *at)
+{
+    static const char *const ITEM_KEYS[] = {"key", "label", "group", NULL};
+    const json_t *items = json_object_get(f, "items");
+    size_t i;
+    const json_t *it;
+
+    if (!json_is_array(items) || json_array_size(items) == 0)
+        return bad(c, "%s: a preference list needs at least one item.", at);
+    if (json_array_size(items) > FORM_MAX_ITEMS)
+        return bad(c, "%s: a preference list may have at most %d items.", at, FORM_MAX_ITEMS);
+    json_array_foreach(items, i, it)
+    {
+        const char *k = json_string_value(json_object_get(it, "key"));
+        if (!json_is_object(it) || k == NULL || !is_key(k))
+            return bad(c, "%s: item #%zu needs a key in lowercase snake_case.", at, i + 1);
+        const char *uk = unknown_member(it, ITEM_KEYS);
+        if (uk != NULL)
+            return bad(c, "%s: item \"%s\" has an unknown property \"%s\".", at, k, uk);
+        if (!is_text(json_object_get(it, "label"), FORM_MAX_ITEM_LABEL))
+            return bad(c, "%s: item \"%s\" needs a label of at most %d characters.", at, k,
+                       FORM_MAX_ITEM_LABEL);
+        const json_t *g = json_object_get(it, "group");
+        if (g != NULL && !is_text(g, FORM_MAX_ITEM_LABEL))
+            return bad(c, "%s: the group of item \"%s\" must be text of at most %d characters.", at,
+                       k, FORM_MAX_ITEM_LABEL);
+        if (form_pref_item(f, k) != it)
+            return bad(c, "%s: the item key \"%s\" is used twice.", at, k);
+    }
+    return NULL;
+}
+
 static const char *check_show_if(struct chk *c, const json_t *fields, size_t i, const char *at)
 {
     static const char *const SHOW_IF_KEYS[] = {"field", "equals", NULL};
@@ -146,6 +181,8 @@ static const char *check_show_if(struct chk *c, const json_t *fields, size_t i, 
         return bad(c, "%s: show_if cannot refer to a section.", at);
     case FT_MULTIPLE_CHOICE:
         return bad(c, "%s: show_if cannot refer to a multiple_choice field.", at);
+    case FT_PREFERENCE_LIST:
+        return bad(c, "%s: show_if cannot refer to a preference_list field.", at);
     case FT_YES_NO:
         if (!json_is_string(eq) ||
             (strcmp(json_string_value(eq), "yes") != 0 && strcmp(json_string_value(eq), "no") != 0))
@@ -277,6 +314,12 @@ static const char *check_field(struct chk *c, const json_t *fields, size_t i)
             return p;
     } else if (json_object_get(f, "options") != NULL) {
         return bad(c, "%s: options only apply to choice fields.", at);
+    }
+    if (t == FT_PREFERENCE_LIST) {
+        if ((p = check_items(c, f, at)) != NULL)
+            return p;
+    } else if (json_object_get(f, "items") != NULL) {
+        return bad(c, "%s: items only apply to preference_list fields.", at);
     }
     if (json_object_get(f, "show_if") != NULL && (p = check_show_if(c, fields, i, at)) != NULL)
         return p;

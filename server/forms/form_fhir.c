@@ -220,6 +220,8 @@ static const char *fhir_type(enum ftype t, const json_t *field)
         return "date";
     case FT_NUMBER:
         return decimal_number(field) ? "decimal" : "integer";
+    case FT_PREFERENCE_LIST:
+        return "group";
     default:
         return "display";
     }
@@ -234,6 +236,49 @@ static void add_child(json_t *item, json_t *child)
         json_object_set_new(item, "item", arr);
     }
     json_array_append_new(arr, child);
+}
+
+/* The text of a preference list item: "Group: label" when it has a group. */
+static json_t *pref_item_text(const json_t *it)
+{
+    const char *g = json_string_value(json_object_get(it, "group"));
+    const char *l = json_string_value(json_object_get(it, "label"));
+    if (g == NULL)
+        return json_string(l);
+    size_t n = strlen(g) + strlen(l) + 3;
+    char *t = xmalloc(n);
+    snprintf(t, n, "%s: %s", g, l);
+    json_t *s = json_string(t);
+    free(t);
+    return s;
+}
+
+/* A preference list is a group item: per list item a choice item
+ * "<key>.<item>" (yes, maybe, no) and a string item "<key>.<item>.note". */
+static void add_pref_items(json_t *item, const char *key, const json_t *f)
+{
+    static const char *const CHOICES[3][2] = {{"yes", "Yes"}, {"maybe", "Maybe"}, {"no", "No"}};
+    size_t i;
+    const json_t *it;
+    char id[2 * 64 + 16];
+
+    json_array_foreach(json_object_get(f, "items"), i, it)
+    {
+        const char *ik = json_string_value(json_object_get(it, "key"));
+        snprintf(id, sizeof(id), "%s.%s", key, ik);
+        json_t *c = json_pack("{s:s, s:o, s:s}", "linkId", id, "text", pref_item_text(it), "type",
+                              "choice");
+        json_t *opts = json_array();
+        for (int k = 0; k < 3; k++)
+            json_array_append_new(opts, json_pack("{s:{s:s, s:s}}", "valueCoding", "code",
+                                                  CHOICES[k][0], "display", CHOICES[k][1]));
+        json_object_set_new(c, "answerOption", opts);
+        push_ext(c, item_control("radio-button"));
+        add_child(item, c);
+        snprintf(id, sizeof(id), "%s.%s.note", key, ik);
+        add_child(item, json_pack("{s:s, s:s, s:s, s:i}", "linkId", id, "text", "Note", "type",
+                                  "string", "maxLength", FORM_PREF_NOTE_MAX));
+    }
 }
 
 /* Appends the item(s) for field i to items. */
@@ -294,6 +339,9 @@ static void add_items(json_t *items, const json_t *fields, size_t i)
         break;
     case FT_NUMBER:
         add_bounds(item, f, decimal_number(f));
+        break;
+    case FT_PREFERENCE_LIST:
+        add_pref_items(item, key, f);
         break;
     default:
         break;
@@ -446,6 +494,35 @@ static json_t *answer_values(const struct fres *e)
     return out;
 }
 
+/* The answered items of a preference list, as the group's nested items. */
+static json_t *pref_answer_items(const struct fres *e)
+{
+    json_t *out = json_array();
+    size_t i;
+    const json_t *it;
+    char id[2 * 64 + 16];
+
+    json_array_foreach(json_object_get(e->field, "items"), i, it)
+    {
+        const char *ik = json_string_value(json_object_get(it, "key"));
+        const json_t *a = json_object_get(e->typed, ik);
+        const char *c = json_string_value(json_object_get(a, "choice"));
+        if (ik == NULL || c == NULL || !form_pref_choice_ok(c))
+            continue;
+        snprintf(id, sizeof(id), "%s.%s", e->key, ik);
+        json_array_append_new(out, json_pack("{s:s, s:o, s:[{s:{s:s, s:s}}]}", "linkId", id, "text",
+                                             pref_item_text(it), "answer", "valueCoding", "code", c,
+                                             "display", form_pref_choice_label(c)));
+        const char *note = json_string_value(json_object_get(a, "note"));
+        if (note != NULL && form_has_text(note)) {
+            snprintf(id, sizeof(id), "%s.%s.note", e->key, ik);
+            json_array_append_new(out, json_pack("{s:s, s:s, s:[{s:s}]}", "linkId", id, "text",
+                                                 "Note", "answer", "valueString", note));
+        }
+    }
+    return out;
+}
+
 json_t *form_fhir_response(const json_t *def, const json_t *answers, const char *questionnaire_ref,
                            const char *status, const char *authored_iso)
 {
@@ -474,6 +551,12 @@ json_t *form_fhir_response(const json_t *def, const json_t *answers, const char 
         const struct fres *e = &r[i];
         if (!e->visible || !e->answered)
             continue;
+        if (e->type == FT_PREFERENCE_LIST) {
+            json_array_append_new(items, json_pack("{s:s, s:O, s:o}", "linkId", e->key, "text",
+                                                   json_object_get(e->field, "label"), "item",
+                                                   pref_answer_items(e)));
+            continue;
+        }
         json_array_append_new(items, json_pack("{s:s, s:O, s:o}", "linkId", e->key, "text",
                                                json_object_get(e->field, "label"), "answer",
                                                answer_values(e)));

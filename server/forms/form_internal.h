@@ -21,6 +21,7 @@ enum ftype {
     FT_NUMBER,
     FT_CONSENT,
     FT_SECTION,
+    FT_PREFERENCE_LIST,
     FT__MAX
 };
 
@@ -37,6 +38,9 @@ enum ftype {
 #define FORM_LONG_TEXT_MAX 20000
 #define FORM_INT_MAX 2147483647LL /* FHIR integer is 32-bit signed */
 #define FORM_DECIMAL_MAX 1e15
+#define FORM_MAX_ITEMS 200      /* items of a preference_list */
+#define FORM_MAX_ITEM_LABEL 200 /* code points: an item's label or group */
+#define FORM_PREF_NOTE_MAX 500  /* code points: a note on one item */
 
 struct ftype_info {
     const char *name; /* as in the definition */
@@ -75,6 +79,15 @@ void form_resolve_free(struct fres *r, size_t n);
 
 /* The option object of a choice field whose value is v, or NULL. */
 const json_t *form_option(const json_t *field, const char *v);
+
+/* The item object of a preference_list field whose key is k, or NULL. */
+const json_t *form_pref_item(const json_t *field, const char *k);
+
+/* True for "yes", "maybe" and "no". */
+bool form_pref_choice_ok(const char *s);
+
+/* "Yes", "Maybe", "No" for a valid choice, else NULL. */
+const char *form_pref_choice_label(const char *s);
 
 /* Writes a number the way a person would type it ("3", "2.5", "-0.25"):
  * integers without a decimal point, others with the shortest digits that

@@ -6,7 +6,10 @@
 #include "forms/form.h"
 #include "forms/form_internal.h"
 
+#include "util/buf.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* What the person gave for a field, as the strings an input shows: from
@@ -122,6 +125,101 @@ static void add_number(json_t *v, const struct fres *e)
     json_object_set_new(v, "inputmode", json_string(decimal ? "decimal" : "numeric"));
 }
 
+/* What was given for one item of a preference list: from the stored answer
+ * (answers[key][item]) or, to show a submission again, the raw inputs
+ * "<key>.<item>" and "<key>.<item>.note". */
+static void pref_given(const json_t *answers, const char *key, const char *item,
+                       const char **choice, const char **note)
+{
+    const json_t *stored = json_object_get(json_object_get(answers, key), item);
+    char name[2 * FORM_MAX_KEY + 16];
+
+    *choice = json_string_value(json_object_get(stored, "choice"));
+    *note = json_string_value(json_object_get(stored, "note"));
+    if (stored != NULL || strlen(key) > FORM_MAX_KEY || strlen(item) > FORM_MAX_KEY)
+        return;
+    snprintf(name, sizeof(name), "%s.%s", key, item);
+    *choice = json_string_value(json_object_get(answers, name));
+    snprintf(name, sizeof(name), "%s.%s.note", key, item);
+    *note = json_string_value(json_object_get(answers, name));
+}
+
+/* The group object named g (NULL: items without a group) in groups,
+ * created at the end when new: items are shown by group, groups in the
+ * order of their first item. */
+static json_t *group_for(json_t *groups, const char *g)
+{
+    size_t i;
+    json_t *x;
+
+    json_array_foreach(groups, i, x)
+    {
+        const char *xg = json_string_value(json_object_get(x, "group"));
+        if ((g == NULL && xg == NULL) || (g != NULL && xg != NULL && strcmp(g, xg) == 0))
+            return x;
+    }
+    x = json_pack("{s:o, s:b, s:[]}", "group", g != NULL ? json_string(g) : json_null(),
+                  "has_group", g != NULL, "items");
+    json_array_append_new(groups, x);
+    return x;
+}
+
+static void add_prefs(json_t *v, const struct fres *e, const char *id, const json_t *answers)
+{
+    static const char *const CHOICES[] = {"yes", "maybe", "no"};
+    const char *key = e->key != NULL ? e->key : "";
+    json_t *groups = json_array();
+    struct buf sum[3] = {{0}, {0}, {0}};
+    size_t i;
+    const json_t *it;
+    char iid[FORM_MAX_KEY + 32], cid[FORM_MAX_KEY + 40], name[2 * FORM_MAX_KEY + 16],
+        note_name[2 * FORM_MAX_KEY + 24], note_id[FORM_MAX_KEY + 40];
+
+    json_array_foreach(json_object_get(e->field, "items"), i, it)
+    {
+        const char *ik = json_string_value(json_object_get(it, "key"));
+        const char *label = json_string_value(json_object_get(it, "label"));
+        if (ik == NULL || label == NULL)
+            continue;
+        const char *choice = NULL, *note = NULL;
+        pref_given(answers, key, ik, &choice, &note);
+        snprintf(iid, sizeof(iid), "%s-%zu", id, i);
+        snprintf(note_id, sizeof(note_id), "%s-note", iid);
+        snprintf(name, sizeof(name), "%.*s.%.*s", FORM_MAX_KEY, key, FORM_MAX_KEY, ik);
+        snprintf(note_name, sizeof(note_name), "%s.note", name);
+        json_t *choices = json_array();
+        for (int c = 0; c < 3; c++) {
+            bool on = choice != NULL && strcmp(choice, CHOICES[c]) == 0;
+            snprintf(cid, sizeof(cid), "%s-%s", iid, CHOICES[c]);
+            json_array_append_new(
+                choices, json_pack("{s:s, s:s, s:s, s:b}", "id", cid, "value", CHOICES[c], "label",
+                                   form_pref_choice_label(CHOICES[c]), "checked", on));
+            if (on && e->answered) {
+                struct buf *b = &sum[c];
+                buf_puts(b, b->len > 0 ? "; " : "");
+                buf_puts(b, label);
+                if (note != NULL && form_has_text(note))
+                    buf_printf(b, " (note: %s)", note);
+            }
+        }
+        json_t *item = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", iid, "key", ik,
+                                 "label", label, "name", name, "note_name", note_name, "note_id",
+                                 note_id, "note", note != NULL ? note : "", "choices", choices);
+        const char *g = json_string_value(json_object_get(it, "group"));
+        json_array_append_new(json_object_get(group_for(groups, g), "items"), item);
+    }
+    json_object_set_new(v, "groups", groups);
+    struct buf all = {0};
+    for (int c = 0; c < 3; c++) {
+        if (sum[c].len > 0)
+            buf_printf(&all, "%s%s: %s.", all.len > 0 ? " " : "",
+                       form_pref_choice_label(CHOICES[c]), buf_cstr(&sum[c]));
+        buf_free(&sum[c]);
+    }
+    json_object_set_new(v, "pref_summary", all.len > 0 ? json_string(buf_cstr(&all)) : json_null());
+    buf_free(&all);
+}
+
 static json_t *view_field(const struct fres *e, const json_t *answers, const json_t *errors)
 {
     const json_t *f = e->field;
@@ -215,6 +313,9 @@ static json_t *view_field(const struct fres *e, const json_t *answers, const jso
     case FT_NUMBER:
         add_number(v, e);
         break;
+    case FT_PREFERENCE_LIST:
+        add_prefs(v, e, id, answers);
+        break;
     default:
         break;
     }
@@ -232,4 +333,57 @@ json_t *form_view(const json_t *def, const json_t *answers, const json_t *errors
         json_array_append_new(out, view_field(&r[i], answers, errors));
     form_resolve_free(r, n);
     return out;
+}
+
+/* True when typed (a preference_list answer) says yes or maybe to item. */
+static bool wants(const json_t *typed, const char *item)
+{
+    const char *c = json_string_value(json_object_get(json_object_get(typed, item), "choice"));
+    return c != NULL && (strcmp(c, "yes") == 0 || strcmp(c, "maybe") == 0);
+}
+
+json_t *form_pref_overlap(const json_t *def, const json_t *mine, const json_t *theirs)
+{
+    size_t na = 0, nb = 0;
+    struct fres *a = form_resolve(def, mine, &na);
+    struct fres *b = form_resolve(def, theirs, &nb);
+    json_t *out = json_array();
+
+    for (size_t i = 0; i < na && i < nb; i++) {
+        if (a[i].type != FT_PREFERENCE_LIST || a[i].key == NULL)
+            continue;
+        json_t *groups = json_array();
+        size_t k, count = 0;
+        const json_t *it;
+        json_array_foreach(json_object_get(a[i].field, "items"), k, it)
+        {
+            const char *ik = json_string_value(json_object_get(it, "key"));
+            if (ik == NULL || !a[i].answered || !b[i].answered || !wants(a[i].typed, ik) ||
+                !wants(b[i].typed, ik))
+                continue;
+            const char *g = json_string_value(json_object_get(it, "group"));
+            json_array_append_new(json_object_get(group_for(groups, g), "items"),
+                                  json_pack("{s:O}", "label", json_object_get(it, "label")));
+            count++;
+        }
+        json_array_append_new(out, json_pack("{s:s, s:O, s:o, s:b}", "key", a[i].key, "label",
+                                             json_object_get(a[i].field, "label"), "groups", groups,
+                                             "has_items", count > 0));
+    }
+    form_resolve_free(a, na);
+    form_resolve_free(b, nb);
+    return out;
+}
+
+bool form_has_pref_list(const json_t *def)
+{
+    size_t i;
+    const json_t *f;
+
+    json_array_foreach(form_fields(def), i, f)
+    {
+        if (form_field_type(f) == FT_PREFERENCE_LIST)
+            return true;
+    }
+    return false;
 }

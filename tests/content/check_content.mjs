@@ -31,12 +31,12 @@ const CATEGORIES = new Set([
 const AUDIENCES = new Set(['individual', 'couple', 'either']);
 const FIELD_TYPES = new Set([
   'short_text', 'long_text', 'scale', 'single_choice', 'multiple_choice',
-  'yes_no', 'date', 'number', 'consent', 'section',
+  'yes_no', 'date', 'number', 'consent', 'section', 'preference_list',
 ]);
 const CHOICE_TYPES = new Set(['single_choice', 'multiple_choice']);
 const FIELD_KEYS = new Set([
   'key', 'type', 'label', 'help', 'text', 'required', 'show_if',
-  'min', 'max', 'min_label', 'max_label', 'options', 'step', 'once_a_week', 'therapist_label',
+  'min', 'max', 'min_label', 'max_label', 'options', 'step', 'once_a_week', 'therapist_label', 'items',
 ]);
 const KEY_RE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 const SLUG_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -143,6 +143,24 @@ function checkFields(fields, where, { minFields = 1, maxFields = Infinity } = {}
       }
     } else if ('options' in f) errs.push(`${at}: options only apply to choice fields`);
 
+    // preference_list: 1..200 items {key (snake_case, unique), label, group?},
+    // labels and groups at most 200 characters (server/forms/form_check.c).
+    if (f.type === 'preference_list') {
+      if (!Array.isArray(f.items) || f.items.length === 0) errs.push(`${at}: a preference list needs at least one item`);
+      else if (f.items.length > 200) errs.push(`${at}: a preference list may have at most 200 items`);
+      else {
+        const keys = new Set();
+        f.items.forEach((it, j) => {
+          if (!it || typeof it !== 'object' || !isStr(it.key) || !KEY_RE.test(it.key)) { errs.push(`${at}: item #${j + 1} needs a snake_case key`); return; }
+          if (keys.has(it.key)) errs.push(`${at}: duplicate item key "${it.key}"`);
+          keys.add(it.key);
+          if (!isStr(it.label) || [...it.label].length > 200) errs.push(`${at}: item "${it.key}" needs a label of at most 200 characters`);
+          if ('group' in it && (!isStr(it.group) || [...it.group].length > 200)) errs.push(`${at}: item "${it.key}" group must be text of at most 200 characters`);
+          for (const k of Object.keys(it)) if (!['key', 'label', 'group'].includes(k)) errs.push(`${at}: item "${it.key}" has unknown property "${k}"`);
+        });
+      }
+    } else if ('items' in f) errs.push(`${at}: items only apply to preference_list fields`);
+
     if ('show_if' in f) {
       const s = f.show_if;
       if (!s || typeof s !== 'object' || !isStr(s.field) || !('equals' in s)) {
@@ -159,6 +177,7 @@ function checkFields(fields, where, { minFields = 1, maxFields = Infinity } = {}
         if (ref.type === 'consent' && typeof s.equals !== 'boolean') errs.push(`${at}: show_if on consent must equal true/false`);
         // "equals" is ambiguous for a multi-select answer (a list), so it is not allowed.
         if (ref.type === 'multiple_choice') errs.push(`${at}: show_if cannot refer to a multiple_choice field`);
+        if (ref.type === 'preference_list') errs.push(`${at}: show_if cannot refer to a preference_list field`);
         // A follow-up of a weekly question is asked with it, never alone.
         if (ref.once_a_week === true && f.once_a_week !== true) errs.push(`${at}: show_if names a once_a_week field, so it must be once_a_week too`);
       }

@@ -317,6 +317,95 @@ static void test_view_and_exercise(void **state)
     json_decref(c);
 }
 
+/* A preference list: added, its items written as "key | label | group"
+ * lines, stored and shown again the same way; no items, duplicate keys, a
+ * bad key, more than 200 items or a label over 200 characters refused at
+ * the field's "items" input; the whole form then passes form_check. */
+static void test_preference_list(void **state)
+{
+    (void)state;
+    json_t *c = intake(), *problems = json_array();
+    size_t at = 0;
+    assert_true(builder_field_add(c, "intake", "preference_list", "Your list", &at, problems));
+    assert_int_equal(at, 5);
+    char idx[8];
+    snprintf(idx, sizeof(idx), "%zu", at);
+    const json_t *f = json_array_get(json_object_get(c, "fields"), at);
+
+    static const struct {
+        const char *items;
+        const char *want;
+    } bad[] = {
+        {"", "Write at least one item"},
+        {"  \n \n", "Write at least one item"},
+        {"hug | A hug\nhug | Another hug", "Line 2: the key \"hug\" is already used"},
+        {"Big Hug | A hug", "Line 1: the key \"Big Hug\" must be lowercase"},
+        {"hug |  | Touch", "Line 1: write the key"},
+        {"!!!", "Line 1: start with a key"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        json_array_clear(problems);
+        json_t *in = builder_field_stored(c, f);
+        json_object_set_new(in, "items", json_string(bad[i].items));
+        assert_false(apply(c, at, in, problems));
+        const char *m = problem(problems, idx, "items");
+        if (m == NULL || strstr(m, bad[i].want) == NULL)
+            print_error("case %zu: got %s\n", i, m != NULL ? m : "(none)");
+        assert_non_null(m);
+        assert_non_null(strstr(m, bad[i].want));
+    }
+    /* 201 items; a label of 201 characters */
+    char *many = malloc(201 * 24);
+    assert_non_null(many);
+    many[0] = '\0';
+    for (int i = 0; i < 201; i++)
+        sprintf(many + strlen(many), "item_%d | Item %d\n", i, i);
+    json_array_clear(problems);
+    json_t *in = builder_field_stored(c, f);
+    json_object_set_new(in, "items", json_string(many));
+    assert_false(apply(c, at, in, problems));
+    assert_string_equal(problem(problems, idx, "items"), "Use at most 200 items.");
+    free(many);
+    char label[260] = "long | ";
+    memset(label + 7, 'x', 201);
+    label[208] = '\0';
+    json_array_clear(problems);
+    in = builder_field_stored(c, f);
+    json_object_set_new(in, "items", json_string(label));
+    assert_false(apply(c, at, in, problems));
+    assert_non_null(strstr(problem(problems, idx, "items"), "at most 200 characters"));
+
+    /* A good list: a line without "|" gets a key made from its label. */
+    json_array_clear(problems);
+    in = builder_field_stored(c, f);
+    json_object_set_new(in, "items",
+                        json_string("hug | A hug | Touch\r\n\nKind words\nmusic | Music |  "));
+    json_object_set_new(in, "required", json_string("on"));
+    assert_true(apply(c, at, in, problems));
+    assert_int_equal(json_array_size(problems), 0);
+    f = json_array_get(json_object_get(c, "fields"), at);
+    assert_json(json_object_get(f, "items"),
+                "[{'key': 'hug', 'label': 'A hug', 'group': 'Touch'}, {'key': 'kind_words', "
+                "'label': 'Kind words'}, {'key': 'music', 'label': 'Music'}]");
+    assert_checks(c);
+    in = builder_field_stored(c, f);
+    assert_string_equal(json_string_value(json_object_get(in, "items")),
+                        "hug | A hug | Touch\nkind_words | Kind words\nmusic | Music");
+    json_decref(in);
+
+    /* No later question can depend on it. */
+    assert_true(builder_field_add(c, "intake", "short_text", "Why", &at, problems));
+    in = builder_field_stored(c, json_array_get(json_object_get(c, "fields"), at));
+    json_object_set_new(in, "show_if_field", json_string("your_list"));
+    json_object_set_new(in, "show_if_value", json_string("yes"));
+    json_array_clear(problems);
+    assert_false(apply(c, at, in, problems));
+    snprintf(idx, sizeof(idx), "%zu", at);
+    assert_non_null(problem(problems, idx, "show_if_field"));
+    json_decref(problems);
+    json_decref(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_no_flag_inputs_keep_it),
         cmocka_unit_test(test_min_weight_shown_as_options),
         cmocka_unit_test(test_view_and_exercise),
+        cmocka_unit_test(test_preference_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

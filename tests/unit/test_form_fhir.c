@@ -784,7 +784,13 @@ static void fhir_check_response(const json_t *qr, const json_t *q, const struct 
     json_t *answers = json_object();
     collect_answers(json_object_get(qr, "item"), answers);
     long long last = -1;
-    json_array_foreach(json_object_get(qr, "item"), i, it)
+    /* Items in document order: a group's nested items follow it (groups
+     * are not answered; their items are checked as questions). */
+    json_t *work = json_is_array(json_object_get(qr, "item"))
+                       ? json_copy(json_object_get(qr, "item"))
+                       : json_array();
+    json_t *groups = json_object();
+    json_array_foreach(work, i, it)
     {
         const char *link = str(it, "linkId");
         char at[160];
@@ -804,6 +810,17 @@ static void fhir_check_response(const json_t *qr, const json_t *q, const struct 
             problem(probs, "%s: text differs from the Questionnaire", at);
         const char *type = str(qit, "type");
         const json_t *ans = json_object_get(it, "answer");
+        if (strcmp(type ? type : "", "group") == 0 && ans == NULL) {
+            const json_t *kids = json_object_get(it, "item");
+            if (json_array_size(kids) == 0)
+                problem(probs, "%s: a group needs nested items", at);
+            if (!enabled(qit, answers))
+                problem(probs, "%s: answered while its enableWhen is false", at);
+            json_object_set_new(groups, link, json_true());
+            for (size_t k = 0; k < json_array_size(kids); k++)
+                json_array_insert(work, i + 1 + k, json_array_get(kids, k));
+            continue;
+        }
         if (!is_question(qit)) {
             problem(probs, "%s: a %s item cannot be answered", at, type);
             continue;
@@ -853,11 +870,14 @@ static void fhir_check_response(const json_t *qr, const json_t *q, const struct 
         for (size_t n = 0; n < x->n; n++) {
             const json_t *qit = x->items[n];
             if (json_is_true(json_object_get(qit, "required")) && enabled(qit, answers) &&
-                json_object_get(answers, str(qit, "linkId")) == NULL)
+                json_object_get(answers, str(qit, "linkId")) == NULL &&
+                json_object_get(groups, str(qit, "linkId")) == NULL)
                 problem(probs, "QuestionnaireResponse: required item %s is not answered",
                         str(qit, "linkId"));
         }
     (void)q;
+    json_decref(work);
+    json_decref(groups);
     json_decref(answers);
 }
 
@@ -1263,7 +1283,7 @@ static json_t *full_input(const json_t *def)
     json_t *in = json_object();
     size_t i;
     const json_t *f;
-    char buf[32];
+    char buf[160];
 
     json_array_foreach(json_object_get(def, "fields"), i, f)
     {
@@ -1312,6 +1332,20 @@ static json_t *full_input(const json_t *def)
             v = json_pack("[s]", buf);
         } else if (strcmp(type, "consent") == 0) {
             v = json_pack("[s]", "on");
+        } else if (strcmp(type, "preference_list") == 0) {
+            /* every item, in turn yes, maybe and no; a note on the first */
+            static const char *const CH[] = {"yes", "maybe", "no"};
+            size_t k;
+            const json_t *it;
+            json_array_foreach(json_object_get(f, "items"), k, it)
+            {
+                snprintf(buf, sizeof(buf), "%s.%s", key, str(it, "key"));
+                json_object_set_new(in, buf, json_pack("[s]", CH[k % 3]));
+                if (k == 0) {
+                    snprintf(buf, sizeof(buf), "%s.%s.note", key, str(it, "key"));
+                    json_object_set_new(in, buf, json_pack("[s]", "Only slowly."));
+                }
+            }
         }
         if (v != NULL)
             json_object_set_new(in, key, v);

@@ -606,6 +606,59 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             await go(people.ana.page, '/progress', 'client progress');
         });
 
+        step('the therapist gives the couple a shared preference list', async () => {
+            const page = people.therapist.page;
+            await page.goto(url('/library?q=preference'));
+            await press(page, /^Couple preference list/, { role: 'link' });
+            await insp.check(page, 'a preference list exercise');
+            await choose(page, 'To whom', /Ana and Ben/);
+            await press(page, 'Assign…');
+            await page.getByLabel('Once, by a due date', { exact: true }).check();
+            await fill(page, { 'Due date': day(7) });
+            await press(page, 'Assign');
+            assert.match(new URL(page.url()).pathname, /^\/clients\/\d+$/);
+        });
+
+        // Each partner fills the list on a phone: a yes / maybe / no per item,
+        // a note on one; the reveal shows only what both chose yes or maybe.
+        async function fillList(page, answers, note) {
+            await press(page, 'Homework', { role: 'link' });
+            await press(page, 'Our shared list', { role: 'link' });
+            await press(page, 'Log a practice', { role: 'link', within: page.getByRole('main') });
+            await insp.check(page, 'a preference list on the phone');
+            for (const [item, choice] of Object.entries(answers)) {
+                await page.getByRole('group', { name: item, exact: true }).getByRole('radio', { name: choice, exact: true }).check();
+            }
+            await page.getByRole('group', { name: note[0], exact: true }).getByLabel(/^Note/).fill(note[1]);
+            await page.getByRole('group', { name: /^Did you pause or stop early/ }).getByRole('radio', { name: 'No', exact: true }).check();
+            await press(page, 'Submit');
+            await press(page, 'See what you sent', { role: 'link' });
+            assert.match(new URL(page.url()).pathname, /^\/entries\/\d+$/);
+            return new URL(page.url()).pathname;
+        }
+
+        step('one partner fills the preference list on the phone: nothing is revealed yet', async () => {
+            const page = people.ana.page;
+            people.anaListPath = await fillList(page, { 'Holding hands': 'Yes', 'A long hug': 'Maybe', 'Slow kissing': 'No', 'Music in the background': 'Yes' }, ['Holding hands', 'Only at home']);
+            await insp.check(page, 'a preference list entry, before the partner answered');
+            const reveal = page.getByRole('region', { name: 'What you both said yes or maybe to' });
+            assert.match(await reveal.innerText(), /shown once you have both answered/);
+        });
+
+        step('the other partner fills it too: each sees only what both said yes or maybe to', async () => {
+            const page = people.ben.page;
+            await fillList(page, { 'Holding hands': 'Maybe', 'A long hug': 'Yes', 'Slow kissing': 'Yes', 'Music in the background': 'No' }, ['Slow kissing', 'Ben-only note']);
+            await insp.check(page, 'a preference list entry with the shared items');
+            for (const p of [page, people.ana.page]) {
+                if (p === people.ana.page) await go(p, people.anaListPath, 'the first partner sees the shared items');
+                const text = await p.getByRole('region', { name: 'What you both said yes or maybe to' }).innerText();
+                assert.match(text, /Holding hands/);
+                assert.match(text, /A long hug/);
+                assert.doesNotMatch(text, /Slow kissing|Music in the background/, 'never an item only one wants');
+            }
+            assert.doesNotMatch(await people.ana.page.getByRole('main').innerText(), /Ben-only note/);
+        });
+
         step('everyone has an account page', async () => {
             await go(people.therapist.page, '/account', 'therapist account');
             await go(people.ana.page, '/account', 'client account');
