@@ -11,6 +11,7 @@
 #include "crypto/box.h"
 
 #define MAC_BYTES 16
+#define MAC_HEX ((size_t)2 * MAC_BYTES)
 
 const char *device_cookie_name(void)
 {
@@ -56,7 +57,7 @@ bool device_value_valid(const char *value, const char *email, long long now)
     if (value == NULL || email == NULL || *email == '\0')
         return false;
     const char *dot = strchr(value, '.');
-    if (dot == NULL || dot == value || dot - value > 12 || strlen(dot + 1) != 2 * MAC_BYTES)
+    if (dot == NULL || dot == value || dot - value > 12 || strlen(dot + 1) != MAC_HEX)
         return false;
     long long t = 0;
     for (const char *p = value; p < dot; p++) {
@@ -70,7 +71,7 @@ bool device_value_valid(const char *value, const char *email, long long now)
         return false;
     unsigned char got[MAC_BYTES], want[MAC_BYTES];
     size_t len = 0;
-    if (sodium_hex2bin(got, sizeof(got), dot + 1, 2 * MAC_BYTES, NULL, &len, NULL) != 0 ||
+    if (sodium_hex2bin(got, sizeof(got), dot + 1, MAC_HEX, NULL, &len, NULL) != 0 ||
         len != MAC_BYTES || !mac_of(email, t, want))
         return false;
     return sodium_memcmp(got, want, MAC_BYTES) == 0;

@@ -578,7 +578,8 @@ static void parse_prefs(struct fres *r, const json_t *given)
                 goto out;
             }
             const json_t *c = json_object_get(v, "choice"), *n = json_object_get(v, "note");
-            if (!json_is_object(v) || json_object_size(v) != (size_t)((c != NULL) + (n != NULL)) ||
+            if (!json_is_object(v) ||
+                json_object_size(v) != (size_t)(c != NULL) + (size_t)(n != NULL) ||
                 (c != NULL && !json_is_string(c)) || (n != NULL && !json_is_string(n))) {
                 fail(r, "%s", MSG_UNREADABLE);
                 goto out;
