@@ -342,12 +342,12 @@ static bool practice_access(struct request *req, struct hw_assignment *a)
     idtxt(aid, a->id);
     const char *params[] = {aid};
     PGresult *res = NULL;
-    if (db_exec(STMT_HW_WEEK_LOGGED, 1, params, &res) != DB_OK) {
-        homework_assignment_free(a);
-        view_unavailable(req);
-        return false;
-    }
-    if (PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't')
+    /* When the database cannot say (a lock, a failover), the form stays
+     * whole: what follows (the draft, the entry's insert) meets the same
+     * trouble where the answer keeps what was typed (view_not_saved), which
+     * a 503 here would lose. */
+    if (db_exec(STMT_HW_WEEK_LOGGED, 1, params, &res) == DB_OK && PQntuples(res) == 1 &&
+        PQgetvalue(res, 0, 0)[0] == 't')
         a->practice_form = form_without_weekly(a->form);
     PQclear(res);
     return true;
