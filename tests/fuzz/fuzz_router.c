@@ -48,14 +48,24 @@ static const struct route router_fixed[] = {
 
 enum router_param { RP_NONE, RP_ID, RP_TOKEN, RP_SLUG };
 
-static enum router_param router_ref_type(const char *seg, size_t n)
+/* A parameter segment is "{id}", "{token}" or "{slug}", alone or followed
+ * by a literal suffix without braces ("{token}.ics"), whose length goes to
+ * *suffix. */
+static enum router_param router_ref_type(const char *seg, size_t n, size_t *suffix)
 {
-    if (n == 4 && memcmp(seg, "{id}", 4) == 0)
-        return RP_ID;
-    if (n == 7 && memcmp(seg, "{token}", 7) == 0)
-        return RP_TOKEN;
-    if (n == 6 && memcmp(seg, "{slug}", 6) == 0)
-        return RP_SLUG;
+    static const char *const names[] = {"{id}", "{token}", "{slug}"};
+    static const enum router_param types[] = {RP_ID, RP_TOKEN, RP_SLUG};
+    *suffix = 0;
+    for (size_t i = 0; i < 3; i++) {
+        size_t len = strlen(names[i]);
+        if (n < len || memcmp(seg, names[i], len) != 0)
+            continue;
+        for (size_t k = len; k < n; k++)
+            if (seg[k] == '{' || seg[k] == '}')
+                return RP_NONE;
+        *suffix = n - len;
+        return types[i];
+    }
     return RP_NONE;
 }
 
@@ -93,12 +103,14 @@ static bool router_ref_match(const char *pattern, const char *path)
         return false;
     const char *p = pattern + 1, *s = path + 1;
     for (;;) {
-        size_t pn = router_seglen(p), sn = router_seglen(s);
-        enum router_param t = router_ref_type(p, pn);
+        size_t pn = router_seglen(p), sn = router_seglen(s), suffix = 0;
+        enum router_param t = router_ref_type(p, pn, &suffix);
         if (t == RP_NONE) {
             if (pn != sn || memcmp(p, s, pn) != 0)
                 return false;
-        } else if (++params > REQ_MAX_PARAMS || !router_ref_valid(t, s, sn)) {
+        } else if (++params > REQ_MAX_PARAMS || sn < suffix ||
+                   memcmp(s + sn - suffix, p + pn - suffix, suffix) != 0 ||
+                   !router_ref_valid(t, s, sn - suffix)) {
             return false;
         }
         bool pend = p[pn] == '\0', send = s[sn] == '\0';
@@ -118,8 +130,8 @@ static void router_check_params(const struct request *req)
     int k = 0;
     while (*p == '/') {
         p++;
-        size_t pn = router_seglen(p);
-        enum router_param t = router_ref_type(p, pn);
+        size_t pn = router_seglen(p), suffix = 0;
+        enum router_param t = router_ref_type(p, pn, &suffix);
         const char *seg = p;
         size_t sn = pn;
         if (t != RP_NONE) {
@@ -132,10 +144,14 @@ static void router_check_params(const struct request *req)
                 FUZZ_CHECK(req->ids[k] == strtoll(seg, NULL, 10) && req->ids[k] > 0);
             k++;
         }
-        FUZZ_CHECK(used + 1 + sn < sizeof(rebuilt));
+        FUZZ_CHECK(used + 1 + sn + suffix < sizeof(rebuilt));
         rebuilt[used++] = '/';
         memcpy(rebuilt + used, seg, sn);
         used += sn;
+        if (t != RP_NONE) { /* the pattern's literal suffix after the value */
+            memcpy(rebuilt + used, p + pn - suffix, suffix);
+            used += suffix;
+        }
         p += pn;
     }
     rebuilt[used] = '\0';
@@ -246,8 +262,8 @@ static void router_table_mode(enum http_method method, bool api, char *text, siz
         int params = 0;
         for (const char *p = table[i].pattern; *p == '/';) {
             p++;
-            size_t pn = router_seglen(p);
-            params += router_ref_type(p, pn) != RP_NONE;
+            size_t pn = router_seglen(p), suffix = 0;
+            params += router_ref_type(p, pn, &suffix) != RP_NONE;
             p += pn;
         }
         FUZZ_CHECK(params <= REQ_MAX_PARAMS);
