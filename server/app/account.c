@@ -95,6 +95,21 @@ json_t *account_data(struct request *req, json_t *form, enum db_status *st)
     return data;
 }
 
+void account_form_errors(struct request *req, json_t *form)
+{
+    if (req->want_json) {
+        view_form_errors(req, "account", "Your account", form);
+        return;
+    }
+    enum db_status st;
+    json_t *data = account_data(req, form, &st);
+    if (data == NULL) {
+        view_unavailable(req);
+        return;
+    }
+    view_page(req, 422, "account", data);
+}
+
 void h_account(struct request *req)
 {
     enum db_status st;

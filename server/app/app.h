@@ -197,6 +197,9 @@ void h_account_settings(struct request *req);
 /* The account page's data (sessions, two-step state), with form (stolen)
  * merged in when given; NULL with *st set when the database failed. */
 json_t *account_data(struct request *req, json_t *form, enum db_status *st);
+/* 422 for a form of the account page (stolen form with typed values and
+ * messages): the whole page (HTML) or the field errors (JSON). */
+void account_form_errors(struct request *req, json_t *form);
 
 /* twostep.c: two-step sign-in (TOTP), recovery codes, ending one session */
 void h_login_code_form(struct request *req);

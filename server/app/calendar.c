@@ -50,21 +50,6 @@ enum db_status calendar_account_data(struct request *req, json_t *data)
     return DB_OK;
 }
 
-static void calendar_form_errors(struct request *req, json_t *form)
-{
-    if (req->want_json) {
-        view_form_errors(req, "account", "Your account", form);
-        return;
-    }
-    enum db_status st;
-    json_t *data = account_data(req, form, &st);
-    if (data == NULL) {
-        view_unavailable(req);
-        return;
-    }
-    view_page(req, 422, "account", data);
-}
-
 /* Why name cannot be the events' name, or NULL. *unavailable on a database
  * error. */
 static const char *event_name_problem(const char *name, bool *unavailable)
@@ -106,7 +91,7 @@ void h_account_calendar(struct request *req)
     }
     if (problem != NULL) {
         form_error(form, "event_name", problem);
-        calendar_form_errors(req, form);
+        account_form_errors(req, form);
         return;
     }
     json_decref(form);

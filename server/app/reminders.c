@@ -90,21 +90,6 @@ static bool zone_chars(const char *s)
     return true;
 }
 
-static void reminders_form_errors(struct request *req, json_t *form)
-{
-    if (req->want_json) {
-        view_form_errors(req, "account", "Your account", form);
-        return;
-    }
-    enum db_status st;
-    json_t *data = account_data(req, form, &st);
-    if (data == NULL) {
-        view_unavailable(req);
-        return;
-    }
-    view_page(req, 422, "account", data);
-}
-
 /* POST /account/reminders (clients): fields reminders (off | days | due),
  * days (mon..sun, repeated), hour (0-23), time_zone (an IANA name). */
 void h_account_reminders(struct request *req)
@@ -167,7 +152,7 @@ void h_account_reminders(struct request *req)
                    "Enter a time zone by its name, such as Europe/Paris or America/New_York.");
     if (form_has_errors(form)) {
         reminder_form(form, mode_ok ? mode : "", weekdays, hour_ok ? (int)hour : -1);
-        reminders_form_errors(req, form);
+        account_form_errors(req, form);
         return;
     }
     json_decref(form);

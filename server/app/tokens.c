@@ -55,21 +55,6 @@ enum db_status tokens_account_data(struct request *req, json_t *data)
 }
 
 /* The account page again with form's errors (422). */
-static void token_form_errors(struct request *req, json_t *form)
-{
-    if (req->want_json) {
-        view_form_errors(req, "account", "Your account", form);
-        return;
-    }
-    enum db_status st;
-    json_t *data = account_data(req, form, &st);
-    if (data == NULL) {
-        view_unavailable(req);
-        return;
-    }
-    view_page(req, 422, "account", data);
-}
-
 struct create_ctx {
     struct request *req;
     const char *const *params; /* STMT_TOKEN_CREATE's six */
@@ -127,7 +112,7 @@ void h_account_token_create(struct request *req)
     if (!digits || n < 1 || n > API_TOKEN_MAX_DAYS)
         form_error(form, "expires_in_days", "Enter a whole number of days, from 1 to 365.");
     if (form_has_errors(form)) {
-        token_form_errors(req, form);
+        account_form_errors(req, form);
         return;
     }
 
@@ -154,7 +139,7 @@ void h_account_token_create(struct request *req)
     if (made == NULL) {
         form_error(form, "name",
                    "You already have 20 tokens in use. Revoke one you no longer need first.");
-        token_form_errors(req, form);
+        account_form_errors(req, form);
         return;
     }
     json_decref(form);
