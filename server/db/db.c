@@ -1,4 +1,4 @@
-/* db.c: one PostgreSQL connection per worker thread, every statement prepared on connect. */
+/* db.c: one PostgreSQL connection per worker thread; each statement prepared on first use. */
 #include "db/db.h"
 
 #include "config.h"
