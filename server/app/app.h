@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "db/db.h"
+#include "db/query.h"
 #include "http/router.h"
 #include "mail/mail.h"
 

@@ -77,14 +77,16 @@ void h_login(struct request *req)
     }
     json_decref(form);
 
-    const char *p_count[] = {email, req->client_ip};
+    struct db_args a_count = {0};
+    db_arg_text(&a_count, email);
+    db_arg_text(&a_count, req->client_ip);
     PGresult *res = NULL;
-    if (db_exec(STMT_LOGIN_FAILURES_COUNT, 2, p_count, &res) != DB_OK) {
+    if (db_run(STMT_LOGIN_FAILURES_COUNT, &a_count, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
-    long fails_account = atol(PQgetvalue(res, 0, 0));
-    long fails_address = atol(PQgetvalue(res, 0, 1));
+    long long fails_account = db_int(res, 0, "by_account");
+    long long fails_address = db_int(res, 0, "by_address");
     PQclear(res);
     if (fails_account >= MAX_FAILS_PER_ACCOUNT ||
         (fails_address >= MAX_FAILS_PER_ADDRESS && !device_known(req, email))) {
@@ -98,8 +100,9 @@ void h_login(struct request *req)
         return;
     }
 
-    const char *p_email[] = {email};
-    if (db_exec(STMT_USER_BY_EMAIL, 1, p_email, &res) != DB_OK) {
+    struct db_args a_email = {0};
+    db_arg_text(&a_email, email);
+    if (db_run(STMT_USER_BY_EMAIL, &a_email, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
@@ -107,9 +110,9 @@ void h_login(struct request *req)
     char *hash = NULL;
     bool disabled = false;
     if (PQntuples(res) == 1) {
-        user_id = atoll(PQgetvalue(res, 0, 0));
-        hash = xstrdup(PQgetvalue(res, 0, 2));
-        disabled = PQgetvalue(res, 0, 3)[0] == 't';
+        user_id = db_int(res, 0, "id");
+        hash = xstrdup(db_text(res, 0, "password_hash"));
+        disabled = db_bool(res, 0, "disabled");
     }
     PQclear(res);
 
@@ -122,21 +125,20 @@ void h_login(struct request *req)
         return;
     }
     if (pr != PW_OK || disabled) {
-        const char *p_fail[] = {email, req->client_ip};
-        db_exec(STMT_LOGIN_FAILURE_ADD, 2, p_fail, NULL);
+        db_run(STMT_LOGIN_FAILURE_ADD, &a_count, NULL); /* the same email and address */
         audit_as(req, user_id, "login.failure", "user", user_id, 0);
         refuse(req, email);
         return;
     }
 
-    db_exec(STMT_LOGIN_FAILURES_CLEAR, 1, p_email, NULL);
+    db_run(STMT_LOGIN_FAILURES_CLEAR, &a_email, NULL);
     if (rehash) {
         char fresh[160];
         if (password_hash(password, fresh, sizeof(fresh)) == PW_OK) {
-            char uid[24];
-            snprintf(uid, sizeof(uid), "%lld", user_id);
-            const char *p_set[] = {uid, fresh};
-            db_exec(STMT_USER_SET_PASSWORD, 2, p_set, NULL);
+            struct db_args a_set = {0};
+            db_arg_int(&a_set, user_id);
+            db_arg_text(&a_set, fresh);
+            db_run(STMT_USER_SET_PASSWORD, &a_set, NULL);
         }
     }
     /* The new session and its audit row in one transaction: no sign-in

@@ -29,6 +29,7 @@
 struct db_slot {
     PGconn *conn;             /* NULL until connected or after a loss */
     bool prepared[STMT__MAX]; /* per connection; reset on reconnect */
+    bool checked[STMT__MAX];  /* result columns compared with .cols */
     bool in_tx;               /* inside db_tx's fn: never reconnect there */
     bool down;                /* the last connect failed (log once per outage) */
     long long retry_after_ns; /* CLOCK_MONOTONIC; no connect before this */
@@ -196,6 +197,7 @@ static void slot_drop(struct db_slot *slot)
     PQfinish(slot->conn);
     slot->conn = NULL;
     memset(slot->prepared, 0, sizeof slot->prepared);
+    memset(slot->checked, 0, sizeof slot->checked);
 }
 
 /* Runs a fixed transaction-control statement (BEGIN, COMMIT, ROLLBACK). */
@@ -365,6 +367,7 @@ static int slot_connect(struct db_slot *slot)
 
     slot->conn = conn;
     memset(slot->prepared, 0, sizeof slot->prepared);
+    memset(slot->checked, 0, sizeof slot->checked);
     if (conn != NULL)
         PQsetNoticeReceiver(conn, notice_to_log, NULL);
     /* Statements are prepared on their first use (exec_stmt): a new
@@ -426,6 +429,35 @@ PGconn *db_conn(void)
     return slot ? slot_conn(slot) : NULL;
 }
 
+bool db_cols_match(const PGresult *res, const char *cols)
+{
+    const char *p = cols;
+    int n = PQnfields(res);
+    for (int f = 0; f < n; f++) {
+        const char *name = PQfname(res, f);
+        size_t len = strlen(name);
+        if (f > 0 && *p++ != ' ')
+            return false;
+        if (strncmp(p, name, len) != 0 || (p[len] != ' ' && p[len] != '\0'))
+            return false;
+        p += len;
+    }
+    return *p == '\0';
+}
+
+/* Logs a statement whose result differs from its declaration (names only). */
+static void log_cols_mismatch(enum stmt_id id, const PGresult *res)
+{
+    json_t *fields = json_object();
+    json_t *got = json_array();
+    for (int f = 0; f < PQnfields(res); f++)
+        json_array_append_new(got, json_string(PQfname(res, f)));
+    json_object_set_new(fields, "statement", json_string(stmt_defs[id].name));
+    json_object_set_new(fields, "declared", json_string(stmt_defs[id].cols));
+    json_object_set_new(fields, "returned", got);
+    log_event(LOG_ERROR, "statement's columns differ from its declaration", fields);
+}
+
 /* db_exec with one addition: a failure whose SQLSTATE equals quiet_state
  * (may be NULL) is logged at debug level, for expected failures. */
 static enum db_status exec_stmt(enum stmt_id id, int nparams, const char *const *params,
@@ -464,6 +496,16 @@ static enum db_status exec_stmt(enum stmt_id id, int nparams, const char *const 
     }
     r = PQexecPrepared(conn, stmt_defs[id].name, nparams, params, NULL, NULL, 0);
     st = db_classify(conn, r);
+    if (st == DB_OK && !slot->checked[id]) {
+        /* Once per connection: a SELECT that drifted from its declared
+         * columns is refused before anything reads it by name. */
+        if (stmt_defs[id].cols != NULL && !db_cols_match(r, stmt_defs[id].cols)) {
+            log_cols_mismatch(id, r);
+            PQclear(r);
+            return DB_HARD;
+        }
+        slot->checked[id] = true;
+    }
 
 done:
     remember_state(st == DB_OK ? NULL : r);
@@ -641,6 +683,27 @@ int db_check_statements(char *err, size_t errlen)
         slot_drop(slot);
         snprintf(err, errlen, "the connection was lost while preparing the statements");
         return -1;
+    }
+    for (int i = 0; i < STMT__MAX; i++) {
+        if (!slot->prepared[i])
+            continue;
+        PGresult *d = PQdescribePrepared(conn, stmt_defs[i].name);
+        if (db_classify(conn, d) != DB_OK) {
+            PQclear(d);
+            slot_drop(slot);
+            snprintf(err, errlen, "the connection was lost while describing the statements");
+            return -1;
+        }
+        if (stmt_defs[i].cols == NULL || !db_cols_match(d, stmt_defs[i].cols)) {
+            if (stmt_defs[i].cols != NULL)
+                log_cols_mismatch((enum stmt_id)i, d);
+            else
+                log_event(LOG_ERROR, "statement declares no columns",
+                          json_pack("{ss}", "statement", stmt_defs[i].name));
+            if (refused++ == 0)
+                first = stmt_defs[i].name;
+        }
+        PQclear(d);
     }
     if (refused > 0)
         snprintf(err, errlen, "%d statement%s do%s not match the schema (the first: %s)", refused,

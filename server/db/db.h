@@ -77,6 +77,10 @@ const char *db_readiness(void);
  * there is no connection. For `interlude check` and the database tests. */
 int db_check_statements(char *err, size_t errlen);
 
+/* True when res's columns are exactly the names cols declares, in order
+ * (cols: names separated by one space; "" for none). Exposed for tests. */
+bool db_cols_match(const PGresult *res, const char *cols);
+
 /* Sets the calling thread's lock_timeout and statement_timeout (ms) for the
  * connections it opens from now on: 0 takes DB_LOCK_TIMEOUT_MS /
  * DB_STATEMENT_TIMEOUT_MS from the configuration (the default),

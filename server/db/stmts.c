@@ -4,15 +4,17 @@
 /* Prepared on every new connection by db.c. Parameters are $1..$n only; no
  * SQL is ever assembled from strings at run time. */
 const struct stmt_def stmt_defs[STMT__MAX] = {
-    [STMT_PING] = {.name = "ping", .sql = "SELECT 1", .nparams = 0},
+    [STMT_PING] = {.name = "ping", .sql = "SELECT 1", .nparams = 0, .cols = "?column?"},
     [STMT_MIGRATION_LATEST] = {.name = "migration_latest",
                                .sql = "SELECT max(version) FROM schema_migrations",
-                               .nparams = 0},
+                               .nparams = 0,
+                               .cols = "max"},
 
     /* data keys: the ids stored values are sealed with, and check values */
     [STMT_DATA_KEYS_LIST] = {.name = "data_keys_list",
                              .sql = "SELECT key_id, check_value FROM data_keys ORDER BY key_id",
-                             .nparams = 0},
+                             .nparams = 0,
+                             .cols = "key_id check_value"},
     /* $1 key id, $2 its check value (bytea hex): a new key, or a check value
      * for a key the 0015 migration found in the data without one. */
     [STMT_DATA_KEY_REGISTER] = {.name = "data_key_register",
@@ -20,7 +22,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "$2::bytea) ON CONFLICT (key_id) DO UPDATE SET "
                                        "check_value = EXCLUDED.check_value WHERE "
                                        "data_keys.check_value IS NULL",
-                                .nparams = 2},
+                                .nparams = 2,
+                                .cols = ""},
 
     /* sessions */
     [STMT_SESSION_LOAD] = {.name = "session_load",
@@ -34,31 +37,39 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "WHERE s.token_hash = $1 AND s.expires_at > now() "
                                   "AND s.last_seen_at > now() - $2::int * interval '1 second' "
                                   "AND (s.user_id IS NULL OR u.disabled_at IS NULL)",
-                           .nparams = 3},
+                           .nparams = 3,
+                           .cols = "id csrf_token user_id role email display_name ?column? "
+                                   "second_factor_pending ?column? value"},
     [STMT_SESSION_TOUCH] = {.name = "session_touch",
                             .sql = "UPDATE sessions SET last_seen_at = now() WHERE id = $1",
-                            .nparams = 1},
+                            .nparams = 1,
+                            .cols = ""},
     [STMT_SESSION_CREATE] = {.name = "session_create",
                              .sql = "INSERT INTO sessions (token_hash, user_id, csrf_token, "
                                     "expires_at, ip, user_agent, second_factor_pending) "
                                     "VALUES ($1, $2, $3, now() + $4::int * interval '1 minute', "
                                     "$5, $6, $7) RETURNING id",
-                             .nparams = 7},
+                             .nparams = 7,
+                             .cols = "id"},
     /* An anonymous session (a form's CSRF token) is not worth a WAL flush:
      * lost in a crash, it costs a reload of the form (session_ensure). */
     [STMT_SESSION_ASYNC_COMMIT] = {.name = "session_async_commit",
                                    .sql = "SET LOCAL synchronous_commit = off",
-                                   .nparams = 0},
+                                   .nparams = 0,
+                                   .cols = ""},
     [STMT_SESSION_DELETE] = {.name = "session_delete",
                              .sql = "DELETE FROM sessions WHERE id = $1",
-                             .nparams = 1},
+                             .nparams = 1,
+                             .cols = ""},
     [STMT_SESSION_DELETE_USER] = {.name = "session_delete_user",
                                   .sql = "DELETE FROM sessions WHERE user_id = $1 AND id <> $2",
-                                  .nparams = 2},
+                                  .nparams = 2,
+                                  .cols = ""},
     [STMT_SESSION_PURGE] = {.name = "session_purge",
                             .sql = "DELETE FROM sessions WHERE expires_at < now() OR "
                                    "last_seen_at < now() - $1::int * interval '1 second'",
-                            .nparams = 1},
+                            .nparams = 1,
+                            .cols = ""},
     [STMT_SESSION_LIST] = {.name = "session_list",
                            .sql = "SELECT id, to_char(created_at AT TIME ZONE 'UTC', "
                                   "'YYYY-MM-DD HH24:MI'), to_char(last_seen_at AT TIME ZONE "
@@ -66,7 +77,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "coalesce(user_agent, '') FROM sessions WHERE user_id = $1 "
                                   "AND expires_at > now() AND last_seen_at > now() - $2::int * "
                                   "interval '1 second' ORDER BY last_seen_at DESC LIMIT 50",
-                           .nparams = 2},
+                           .nparams = 2,
+                           .cols = "id to_char to_char coalesce coalesce"},
 
     /* audit */
     /* $7: the API token the request was authenticated by (NULL: a session). */
@@ -74,14 +86,16 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                            .sql = "INSERT INTO audit_log (actor_id, action, object_type, "
                                   "object_id, subject_id, ip, token_id) VALUES ($1, $2, $3, $4, "
                                   "$5, $6, $7)",
-                           .nparams = 7},
+                           .nparams = 7,
+                           .cols = ""},
 
     /* access */
     [STMT_ACCESS_CARE_TEAM] = {.name = "access_care_team",
                                .sql = "SELECT 1 FROM care_team ct JOIN users c ON c.id = "
                                       "ct.client_id WHERE ct.therapist_id = $1 AND "
                                       "ct.client_id = $2 AND c.role = 'client'",
-                               .nparams = 2},
+                               .nparams = 2,
+                               .cols = "?column?"},
     /* $1 activity version, $2 user, $3 their role: the version's form, when
      * a therapist may see its activity (the library's, their own) or it was
      * given to a client on their care team, or it was given to the client
@@ -98,72 +112,89 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                 "WHEN 'client' THEN EXISTS (SELECT 1 FROM assignments s "
                 "WHERE s.version_id = v.id AND s.client_id = $2::bigint) "
                 "ELSE false END",
-         .nparams = 3},
+         .nparams = 3,
+         .cols = "id kind version content_hash content title"},
 
     /* users, login, setup */
     [STMT_USER_BY_EMAIL] = {.name = "user_by_email",
-                            .sql = "SELECT id, role, password_hash, disabled_at IS NOT NULL, "
-                                   "display_name FROM users WHERE lower(email) = lower($1)",
-                            .nparams = 1},
+                            .sql = "SELECT id, role, password_hash, disabled_at IS NOT NULL "
+                                   "AS disabled, display_name FROM users WHERE lower(email) = "
+                                   "lower($1)",
+                            .nparams = 1,
+                            .cols = "id role password_hash disabled display_name"},
     [STMT_USER_CREATE] = {.name = "user_create",
                           .sql = "INSERT INTO users (email, display_name, role, password_hash) "
                                  "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id",
-                          .nparams = 4},
+                          .nparams = 4,
+                          .cols = "id"},
     [STMT_USER_SET_PASSWORD] = {.name = "user_set_password",
                                 .sql = "UPDATE users SET password_hash = $2, "
                                        "password_changed_at = now() WHERE id = $1",
-                                .nparams = 2},
+                                .nparams = 2,
+                                .cols = ""},
     [STMT_USER_PASSWORD_HASH] = {.name = "user_password_hash",
                                  .sql = "SELECT password_hash FROM users WHERE id = $1",
-                                 .nparams = 1},
+                                 .nparams = 1,
+                                 .cols = "password_hash"},
     [STMT_ADMIN_EXISTS] = {.name = "admin_exists",
                            .sql = "SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')",
-                           .nparams = 0},
+                           .nparams = 0,
+                           .cols = "exists"},
     [STMT_LOGIN_FAILURES_COUNT] = {.name = "login_failures_count",
                                    .sql = "SELECT (SELECT count(*) FROM login_failures WHERE "
                                           "email_norm = lower($1) AND at > now() - interval "
-                                          "'15 minutes'), (SELECT count(*) FROM login_failures "
-                                          "WHERE ip = $2 AND at > now() - interval '15 minutes')",
-                                   .nparams = 2},
+                                          "'15 minutes') AS by_account, (SELECT count(*) FROM "
+                                          "login_failures WHERE ip = $2 AND at > now() - "
+                                          "interval '15 minutes') AS by_address",
+                                   .nparams = 2,
+                                   .cols = "by_account by_address"},
     [STMT_LOGIN_FAILURE_ADD] = {.name = "login_failure_add",
                                 .sql = "INSERT INTO login_failures (email_norm, ip) VALUES "
                                        "(lower($1), $2)",
-                                .nparams = 2},
+                                .nparams = 2,
+                                .cols = ""},
     [STMT_LOGIN_FAILURES_CLEAR] = {.name = "login_failures_clear",
                                    .sql = "DELETE FROM login_failures WHERE email_norm = "
                                           "lower($1)",
-                                   .nparams = 1},
+                                   .nparams = 1,
+                                   .cols = ""},
     [STMT_LOGIN_FAILURES_PURGE] = {.name = "login_failures_purge",
                                    .sql = "DELETE FROM login_failures WHERE at < now() - "
                                           "interval '1 day'",
-                                   .nparams = 0},
+                                   .nparams = 0,
+                                   .cols = ""},
     [STMT_INVITE_CREATE] = {.name = "invite_create",
                             .sql = "INSERT INTO invites (token_hash, kind, email, display_name, "
                                    "created_by, user_id, expires_at) VALUES ($1, $2, $3, $4, $5, "
                                    "$6, now() + $7::int * interval '1 second') RETURNING id",
-                            .nparams = 7},
+                            .nparams = 7,
+                            .cols = "id"},
     [STMT_INVITE_BY_TOKEN] = {.name = "invite_by_token",
                               .sql = "SELECT id, kind, coalesce(email, ''), "
                                      "coalesce(display_name, ''), created_by, user_id FROM "
                                      "invites WHERE token_hash = $1 AND used_at IS NULL AND "
                                      "revoked_at IS NULL AND expires_at > now()",
-                              .nparams = 1},
+                              .nparams = 1,
+                              .cols = "id kind coalesce coalesce created_by user_id"},
     [STMT_INVITE_USE] = {.name = "invite_use",
                          .sql = "UPDATE invites SET used_at = now() WHERE id = $1 AND used_at "
                                 "IS NULL AND revoked_at IS NULL AND expires_at > now() "
                                 "RETURNING id",
-                         .nparams = 1},
+                         .nparams = 1,
+                         .cols = "id"},
     [STMT_INVITES_REVOKE_SETUP] = {.name = "invites_revoke_setup",
                                    .sql = "UPDATE invites SET revoked_at = now() WHERE kind = "
                                           "'setup' AND used_at IS NULL AND revoked_at IS NULL",
-                                   .nparams = 0},
+                                   .nparams = 0,
+                                   .cols = ""},
 
     /* admin pages */
     [STMT_ADMIN_USERS_LIST] = {.name = "admin_users_list",
                                .sql = "SELECT id, display_name, email, role, disabled_at IS NOT "
                                       "NULL, to_char(created_at AT TIME ZONE 'UTC', "
                                       "'YYYY-MM-DD') FROM users ORDER BY created_at DESC, id DESC",
-                               .nparams = 0},
+                               .nparams = 0,
+                               .cols = "id display_name email role ?column? to_char"},
     /* Pending therapist invitations; the last column says whether $1 made
      * it (only the inviter may revoke: invites.c). */
     [STMT_ADMIN_INVITES_PENDING] = {.name = "admin_invites_pending",
@@ -177,26 +208,32 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                            "WHERE i.kind = 'therapist' AND i.used_at IS NULL AND "
                                            "i.revoked_at IS NULL AND i.expires_at > now() ORDER "
                                            "BY i.created_at DESC, i.id DESC",
-                                    .nparams = 1},
+                                    .nparams = 1,
+                                    .cols =
+                                        "id coalesce coalesce to_char to_char coalesce ?column?"},
     [STMT_ADMIN_USER_GET] = {.name = "admin_user_get",
                              .sql = "SELECT disabled_at IS NOT NULL, display_name, email, role "
                                     "FROM users WHERE id = $1",
-                             .nparams = 1},
+                             .nparams = 1,
+                             .cols = "?column? display_name email role"},
     /* Keeps the first disabled_at when repeated; no row: unknown id. */
     [STMT_ADMIN_USER_DISABLE] = {.name = "admin_user_disable",
                                  .sql = "UPDATE users SET disabled_at = coalesce(disabled_at, "
                                         "now()) WHERE id = $1 RETURNING id",
-                                 .nparams = 1},
+                                 .nparams = 1,
+                                 .cols = "id"},
     [STMT_ADMIN_USER_ENABLE] = {.name = "admin_user_enable",
                                 .sql = "UPDATE users SET disabled_at = NULL WHERE id = $1 "
                                        "RETURNING id",
-                                .nparams = 1},
+                                .nparams = 1,
+                                .cols = "id"},
     /* Only the newest reset link of an account works. */
     [STMT_ADMIN_RESETS_REVOKE] = {.name = "admin_resets_revoke",
                                   .sql = "UPDATE invites SET revoked_at = now() WHERE kind = "
                                          "'reset' AND user_id = $1 AND used_at IS NULL AND "
                                          "revoked_at IS NULL",
-                                  .nparams = 1},
+                                  .nparams = 1,
+                                  .cols = ""},
     /* $1 e-mail of a person (actor, subject, or the account acted upon),
      * $2 and $3 first and last day (UTC, inclusive), each NULL for no
      * filter; $4 LIMIT, $5 OFFSET. Never any free text but the action. */
@@ -217,7 +254,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                       "ZONE 'UTC') AND ($3::date IS NULL OR a.at < ($3::date + "
                                       "1)::timestamp AT TIME ZONE 'UTC') ORDER BY a.at DESC, a.id "
                                       "DESC LIMIT $4::int OFFSET $5::int",
-                               .nparams = 5},
+                               .nparams = 5,
+                               .cols = "to_char coalesce coalesce action coalesce coalesce "
+                                       "coalesce coalesce coalesce coalesce"},
 
     /* password reset links */
     /* A usable reset link and its account (never a disabled one). */
@@ -226,7 +265,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                     "JOIN users u ON u.id = i.user_id WHERE i.token_hash = $1 "
                                     "AND i.kind = 'reset' AND i.used_at IS NULL AND i.revoked_at "
                                     "IS NULL AND i.expires_at > now() AND u.disabled_at IS NULL",
-                             .nparams = 1},
+                             .nparams = 1,
+                             .cols = "id id email display_name"},
 
     /* therapist pages */
     /* $1 the therapist. Lists are capped: a caseload is never this long. */
@@ -236,7 +276,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "care_team ct JOIN users u ON u.id = ct.client_id WHERE "
                                        "ct.therapist_id = $1 AND u.role = 'client' ORDER BY "
                                        "lower(u.display_name), u.id LIMIT 1000",
-                                .nparams = 1},
+                                .nparams = 1,
+                                .cols = "id display_name email to_char"},
     /* Couples whose two partners are both on $1's care team. */
     [STMT_THERAPIST_COUPLES] = {.name = "therapist_couples",
                                 .sql = "SELECT c.id, a.display_name, b.display_name, a.id, b.id "
@@ -246,7 +287,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "c.partner_a) AND EXISTS (SELECT 1 FROM care_team t WHERE "
                                        "t.therapist_id = $1 AND t.client_id = c.partner_b) ORDER "
                                        "BY lower(a.display_name), c.id LIMIT 1000",
-                                .nparams = 1},
+                                .nparams = 1,
+                                .cols = "id display_name display_name id id"},
     [STMT_THERAPIST_INVITES] = {.name = "therapist_invites",
                                 .sql = "SELECT id, coalesce(display_name, ''), coalesce(email, "
                                        "''), to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD "
@@ -254,14 +296,16 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "'client' AND used_at IS NULL AND revoked_at IS NULL AND "
                                        "expires_at > now() ORDER BY created_at DESC, id DESC "
                                        "LIMIT 1000",
-                                .nparams = 1},
+                                .nparams = 1,
+                                .cols = "id coalesce coalesce to_char"},
     /* $1 the therapist, $2 a client on their care team (else no row). */
     [STMT_THERAPIST_CLIENT] = {.name = "therapist_client",
                                .sql = "SELECT u.display_name, u.email, to_char(ct.created_at AT "
                                       "TIME ZONE 'UTC', 'YYYY-MM-DD') FROM care_team ct JOIN "
                                       "users u ON u.id = ct.client_id WHERE ct.therapist_id = $1 "
                                       "AND ct.client_id = $2 AND u.role = 'client'",
-                               .nparams = 2},
+                               .nparams = 2,
+                               .cols = "display_name email to_char"},
     /* $2's couples whose other partner is on $1's care team too: a partner
      * who is not $1's client is not shown, not even by name. */
     [STMT_THERAPIST_CLIENT_COUPLES] = {.name = "therapist_client_couples",
@@ -272,15 +316,18 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                               "$2::bigint) AND EXISTS (SELECT 1 FROM care_team t "
                                               "WHERE t.therapist_id = $1 AND t.client_id = p.id) "
                                               "ORDER BY c.id",
-                                       .nparams = 2},
+                                       .nparams = 2,
+                                       .cols = "id id display_name"},
     [STMT_EMAIL_TAKEN] = {.name = "email_taken",
                           .sql = "SELECT 1 FROM users WHERE lower(email) = lower($1)",
-                          .nparams = 1},
+                          .nparams = 1,
+                          .cols = "?column?"},
     /* $1 therapist, $2 < $3 the partners. No row: already a couple. */
     [STMT_COUPLE_CREATE] = {.name = "couple_create",
                             .sql = "INSERT INTO couples (therapist_id, partner_a, partner_b) "
                                    "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id",
-                            .nparams = 3},
+                            .nparams = 3,
+                            .cols = "id"},
 
     /* invitations */
     /* $1 the inviting therapist, $2 the new client. No row when the
@@ -290,7 +337,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                    "$2 FROM users u WHERE u.id = $1 AND u.role = 'therapist' AND "
                                    "u.disabled_at IS NULL ON CONFLICT DO NOTHING RETURNING "
                                    "client_id",
-                            .nparams = 2},
+                            .nparams = 2,
+                            .cols = "client_id"},
     /* $1 the invitation, $2 who asks: only its creator may revoke it. */
     /* Calendar feeds. $1 client: their feed, if any. */
     [STMT_CALENDAR_GET] = {.name = "calendar_get",
@@ -298,7 +346,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "'YYYY-MM-DD HH24:MI'), coalesce(to_char(last_read_at AT TIME "
                                   "ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), '') FROM calendar_feeds "
                                   "WHERE client_id = $1",
-                           .nparams = 1},
+                           .nparams = 1,
+                           .cols = "event_name to_char coalesce"},
     /* $1 client, $2 the new link's hash, $3 the event name: a new link (the
      * old one stops). */
     [STMT_CALENDAR_SET] = {.name = "calendar_set",
@@ -306,11 +355,13 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "VALUES ($1, $2, $3) ON CONFLICT (client_id) DO UPDATE SET "
                                   "token_hash = excluded.token_hash, event_name = "
                                   "excluded.event_name, created_at = now(), last_read_at = NULL",
-                           .nparams = 3},
+                           .nparams = 3,
+                           .cols = ""},
     [STMT_CALENDAR_STOP] = {.name = "calendar_stop",
                             .sql = "DELETE FROM calendar_feeds WHERE client_id = $1 RETURNING "
                                    "client_id",
-                            .nparams = 1},
+                            .nparams = 1,
+                            .cols = "client_id"},
     /* $1 a link's hash: the feed's event name, then (assignment, day) for
      * each day something is under way or due, two weeks back and three
      * months ahead: a due date not yet answered, every occurrence of a
@@ -335,7 +386,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                 "WHERE a.client_id = f.client_id AND a.cancelled_at IS NULL AND g.day BETWEEN "
                 "current_date - 14 AND current_date + 92 ORDER BY g.day, a.id LIMIT 500) d ON true "
                 "ORDER BY d.day, d.id",
-         .nparams = 1},
+         .nparams = 1,
+         .cols = "event_name id to_char to_char"},
     /* $1 invite, $2 its creator, $3 the new link's hash, $4 seconds: a new
      * link for an invitation still open; the old link stops working. */
     [STMT_INVITE_RENEW] = {.name = "invite_renew",
@@ -344,32 +396,38 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "$2 AND kind IN ('client', 'therapist') AND used_at IS NULL AND "
                                   "revoked_at IS NULL RETURNING kind, coalesce(email, ''), "
                                   "coalesce(display_name, '')",
-                           .nparams = 4},
+                           .nparams = 4,
+                           .cols = "kind coalesce coalesce"},
     [STMT_INVITE_REVOKE] = {.name = "invite_revoke",
                             .sql = "UPDATE invites SET revoked_at = now() WHERE id = $1 AND "
                                    "created_by = $2 AND kind <> 'setup' AND used_at IS NULL AND "
                                    "revoked_at IS NULL RETURNING id",
-                            .nparams = 2},
+                            .nparams = 2,
+                            .cols = "id"},
     [STMT_INVITE_STATE_FOR_CREATOR] = {.name = "invite_state_for_creator",
                                        .sql = "SELECT used_at IS NOT NULL FROM invites WHERE id = "
                                               "$1 AND created_by = $2 AND kind <> 'setup'",
-                                       .nparams = 2},
+                                       .nparams = 2,
+                                       .cols = "?column?"},
 
     /* the library */
     [STMT_LIBRARY_LOCK] = {.name = "library_lock",
                            .sql = "SELECT pg_advisory_xact_lock(7283710001)",
-                           .nparams = 0},
+                           .nparams = 0,
+                           .cols = "pg_advisory_xact_lock"},
     /* Every library activity's latest version: one statement at start. */
     [STMT_LIBRARY_LATEST_HASHES] = {.name = "library_latest_hashes",
                                     .sql = "SELECT DISTINCT ON (a.slug) a.slug, a.id, v.version, "
                                            "v.content_hash FROM activities a JOIN "
                                            "activity_versions v ON v.activity_id = a.id WHERE "
                                            "a.source = 'library' ORDER BY a.slug, v.version DESC",
-                                    .nparams = 0},
+                                    .nparams = 0,
+                                    .cols = "slug id version content_hash"},
     [STMT_ACTIVITY_CREATE] = {.name = "activity_create",
                               .sql = "INSERT INTO activities (kind, source, slug, owner_id, "
                                      "copied_from) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                              .nparams = 5},
+                              .nparams = 5,
+                              .cols = "id"},
     /* Title, category, summary and tags are read from the content itself,
      * so they can never disagree with it. */
     [STMT_VERSION_CREATE] = {.name = "version_create",
@@ -379,7 +437,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                     "''), coalesce(c->>'summary', ''), ARRAY(SELECT "
                                     "jsonb_array_elements_text(coalesce(c->'tags', '[]'))), $5 "
                                     "FROM (SELECT $3::jsonb AS c) x RETURNING id",
-                             .nparams = 5},
+                             .nparams = 5,
+                             .cols = "id"},
     /* $1 therapist, $2 text, $3 category, $4 tag, $5 kind ('' = any). */
     [STMT_LIBRARY_LIST] =
         {.name = "library_list",
@@ -391,26 +450,31 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                 "OR title ILIKE '%' || $2 || '%') AND ($3 = '' OR category = $3) "
                 "AND ($4 = '' OR $4 = ANY (tags)) AND ($5 = '' OR kind = $5) "
                 "ORDER BY kind, lower(title) LIMIT 500",
-         .nparams = 5},
+         .nparams = 5,
+         .cols = "id kind source title category summary array_to_string coalesce coalesce"},
     [STMT_LIBRARY_FACETS] = {.name = "library_facets",
                              .sql = "SELECT 'category', category FROM activity_latest WHERE "
                                     "archived_at IS NULL AND category <> '' AND (source = "
                                     "'library' OR owner_id = $1) UNION SELECT 'tag', unnest(tags) "
                                     "FROM activity_latest WHERE archived_at IS NULL AND (source = "
                                     "'library' OR owner_id = $1) ORDER BY 1, 2",
-                             .nparams = 1},
+                             .nparams = 1,
+                             .cols = "?column? category"},
     /* $1 activity, $2 therapist: library items and one's own only. */
-    [STMT_ACTIVITY_GET] = {.name = "activity_get",
-                           .sql = "SELECT id, kind, source, coalesce(owner_id, 0), archived_at IS "
-                                  "NOT NULL, version_id, version, content::text, title, "
-                                  "coalesce(copied_from, 0) FROM activity_latest WHERE id = $1 AND "
-                                  "(source = 'library' OR owner_id = $2)",
-                           .nparams = 2},
+    [STMT_ACTIVITY_GET] =
+        {.name = "activity_get",
+         .sql = "SELECT id, kind, source, coalesce(owner_id, 0), archived_at IS "
+                "NOT NULL, version_id, version, content::text, title, "
+                "coalesce(copied_from, 0) FROM activity_latest WHERE id = $1 AND "
+                "(source = 'library' OR owner_id = $2)",
+         .nparams = 2,
+         .cols = "id kind source coalesce ?column? version_id version content title coalesce"},
     [STMT_ACTIVITY_VERSIONS] = {.name = "activity_versions",
                                 .sql = "SELECT id, version, to_char(created_at AT TIME ZONE 'UTC', "
                                        "'YYYY-MM-DD'), title FROM activity_versions WHERE "
                                        "activity_id = $1 ORDER BY version DESC",
-                                .nparams = 1},
+                                .nparams = 1,
+                                .cols = "id version to_char title"},
     /* @library-sql */
 
     /* authoring: drafts and custom items. Every statement names the owner,
@@ -419,7 +483,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     [STMT_DRAFT_CREATE] = {.name = "draft_create",
                            .sql = "INSERT INTO activity_drafts (owner_id, activity_id, kind, "
                                   "content) VALUES ($1, $2, $3, $4::jsonb) RETURNING id",
-                           .nparams = 4},
+                           .nparams = 4,
+                           .cols = "id"},
     /* $1 activity, $2 owner: opens a draft of one's own item from its newest
      * version, or finds the open one. */
     [STMT_DRAFT_OPEN] = {.name = "draft_open",
@@ -429,7 +494,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                 "('exercise', 'intake') ON CONFLICT (owner_id, activity_id) WHERE "
                                 "activity_id IS NOT NULL DO UPDATE SET updated_at = now() "
                                 "RETURNING id",
-                         .nparams = 2},
+                         .nparams = 2,
+                         .cols = "id"},
     /* $1 draft, $2 owner. Locks the draft when run in a transaction, so two
      * builder actions on it are applied one after the other. */
     [STMT_DRAFT_GET] = {.name = "draft_get",
@@ -438,7 +504,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                "activity_versions v WHERE v.activity_id = d.activity_id), 0) FROM "
                                "activity_drafts d LEFT JOIN activities a ON a.id = d.activity_id "
                                "WHERE d.id = $1 AND d.owner_id = $2 FOR UPDATE OF d",
-                        .nparams = 2},
+                        .nparams = 2,
+                        .cols = "id coalesce kind content coalesce coalesce"},
     /* The same without the lock, to show the builder again after a failed
      * write (a read-only database refuses FOR UPDATE). */
     [STMT_DRAFT_PEEK] = {.name = "draft_peek",
@@ -447,23 +514,28 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                 "activity_versions v WHERE v.activity_id = d.activity_id), 0) FROM "
                                 "activity_drafts d LEFT JOIN activities a ON a.id = d.activity_id "
                                 "WHERE d.id = $1 AND d.owner_id = $2",
-                         .nparams = 2},
+                         .nparams = 2,
+                         .cols = "id coalesce kind content coalesce coalesce"},
     [STMT_DRAFT_UPDATE] = {.name = "draft_update",
                            .sql = "UPDATE activity_drafts SET content = $3::jsonb, updated_at = "
                                   "now() WHERE id = $1 AND owner_id = $2",
-                           .nparams = 3},
+                           .nparams = 3,
+                           .cols = ""},
     [STMT_DRAFT_DELETE] = {.name = "draft_delete",
                            .sql = "DELETE FROM activity_drafts WHERE id = $1 AND owner_id = $2",
-                           .nparams = 2},
+                           .nparams = 2,
+                           .cols = ""},
     [STMT_DRAFT_LIST] = {.name = "draft_list",
                          .sql = "SELECT id, kind, coalesce(nullif(content->>'title', ''), "
                                 "'Untitled'), coalesce(activity_id, 0), to_char(updated_at AT TIME "
                                 "ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM activity_drafts WHERE "
                                 "owner_id = $1 ORDER BY updated_at DESC, id DESC LIMIT 200",
-                         .nparams = 1},
+                         .nparams = 1,
+                         .cols = "id kind coalesce coalesce to_char"},
     [STMT_DRAFT_COUNT] = {.name = "draft_count",
                           .sql = "SELECT count(*) FROM activity_drafts WHERE owner_id = $1",
-                          .nparams = 1},
+                          .nparams = 1,
+                          .cols = "count"},
     /* $1 activity, $2 owner: slug, newest version and its hash; locks the
      * activity so two publications cannot take the same version number. */
     [STMT_ACTIVITY_LATEST_OWN] = {.name = "activity_latest_own",
@@ -472,12 +544,14 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                          "= a.id WHERE a.id = $1 AND a.owner_id = $2 AND a.source "
                                          "= 'custom' ORDER BY v.version DESC LIMIT 1 FOR UPDATE OF "
                                          "a",
-                                  .nparams = 2},
+                                  .nparams = 2,
+                                  .cols = "slug version content_hash"},
     [STMT_ACTIVITY_ARCHIVE] = {.name = "activity_archive",
                                .sql = "UPDATE activities SET archived_at = coalesce(archived_at, "
                                       "now()) WHERE id = $1 AND owner_id = $2 AND source = "
                                       "'custom'",
-                               .nparams = 2},
+                               .nparams = 2,
+                               .cols = ""},
     /* @authoring-sql */
 
     /* homework: assignments */
@@ -485,7 +559,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
      * homework_common.c. */
     [STMT_ASSIGN_TODAY] = {.name = "assign_today",
                            .sql = "SELECT to_char(current_date, 'YYYY-MM-DD')",
-                           .nparams = 0},
+                           .nparams = 0,
+                           .cols = "to_char"},
     /* $1 therapist: what they may assign (library items and their own, not
      * archived), with the suggested rhythm. */
     [STMT_ASSIGN_ACTIVITIES] = {.name = "assign_activities",
@@ -494,7 +569,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "'weeks', '') FROM activity_latest WHERE archived_at IS "
                                        "NULL AND (source = 'library' OR owner_id = $1) ORDER BY "
                                        "kind, lower(title), id LIMIT 1000",
-                                .nparams = 1},
+                                .nparams = 1,
+                                .cols = "id kind title coalesce coalesce"},
     /* $1 activity, $2 therapist: its latest version, if $2 may see it. */
     [STMT_ASSIGN_ACTIVITY] = {.name = "assign_activity",
                               .sql = "SELECT id, kind, version_id, title, archived_at IS NOT NULL, "
@@ -502,7 +578,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                      "coalesce(content->'rhythm'->>'weeks', '') FROM "
                                      "activity_latest WHERE id = $1 AND (source = 'library' OR "
                                      "owner_id = $2)",
-                              .nparams = 2},
+                              .nparams = 2,
+                              .cols = "id kind version_id title ?column? coalesce coalesce"},
     /* $1 couple, $2 therapist: the partners, when both are $2's clients. */
     [STMT_ASSIGN_COUPLE] = {.name = "assign_couple",
                             .sql = "SELECT c.partner_a, c.partner_b, a.display_name, "
@@ -512,7 +589,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                    "= $2 AND t.client_id = c.partner_a) AND EXISTS (SELECT 1 FROM "
                                    "care_team t WHERE t.therapist_id = $2 AND t.client_id = "
                                    "c.partner_b)",
-                            .nparams = 2},
+                            .nparams = 2,
+                            .cols = "partner_a partner_b display_name display_name"},
     /* $1 activity, $2 version, $3 therapist, $4 client, $5 couple, $6 partner
      * assignment, $7 start, $8 due (a repeating one's end), $9 times a week,
      * $10 weeks, $11 note_enc, $12 repeat every so many days. */
@@ -523,12 +601,14 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "times_per_week, weeks, note_enc, repeat_days) VALUES ($1, "
                                        "$2, $3, $4, $5, $6, $7::date, $8::date, $9::smallint, "
                                        "$10::smallint, $11::bytea, $12::smallint) RETURNING id",
-                                .nparams = 12},
+                                .nparams = 12,
+                                .cols = "id"},
     /* $1 the couple's first row, $2 the second (which points back). */
     [STMT_ASSIGNMENT_LINK] = {.name = "assignment_link",
                               .sql = "UPDATE assignments SET partner_assignment_id = $2 WHERE id "
                                      "= $1",
-                              .nparams = 2},
+                              .nparams = 2,
+                              .cols = ""},
     /* $1 assignment, $2 its therapist: it and its couple partner (both rows
      * pointing at each other) change together. $3 start, $4 due, $5 times a
      * week, $6 weeks, $7 note_enc for $1's row, $8 for the partner's (each
@@ -544,7 +624,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                     "= $1::bigint OR (partner_assignment_id = $1::bigint AND id "
                                     "= (SELECT partner_assignment_id FROM assignments WHERE id = "
                                     "$1::bigint))) RETURNING id, client_id",
-                                .nparams = 9},
+                                .nparams = 9,
+                                .cols = "id client_id"},
     /* $1 assignment, $2 its therapist: cancels it and its couple partner. */
     [STMT_ASSIGNMENT_CANCEL] = {.name = "assignment_cancel",
                                 .sql = "UPDATE assignments SET cancelled_at = now(), updated_at = "
@@ -553,7 +634,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "$1::bigint AND id = (SELECT partner_assignment_id FROM "
                                        "assignments WHERE id = $1::bigint))) RETURNING id, "
                                        "client_id",
-                                .nparams = 2},
+                                .nparams = 2,
+                                .cols = "id client_id"},
     /* $1 therapist: the caseload. Per client: open attention items (risk
      * first), overdue homework (homework_status: a due date passed with
      * fewer practices than expected; corrections not counted), unread
@@ -627,7 +709,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
              "DESC, coalesce(s.unread, 0) DESC, coalesce(d.overdue, 0) DESC, "
              "greatest(s.last_at, t.last_at) DESC NULLS LAST, lower(u.display_name), u.id "
              "LIMIT 1000",
-         .nparams = 1},
+         .nparams = 1,
+         .cols = "id display_name email to_char coalesce coalesce coalesce coalesce ?column? "
+                 "coalesce coalesce coalesce coalesce case"},
     /* @assign-sql */
 
     /* homework: entries and replies */
@@ -635,26 +719,30 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
      * service's time zone (every session has TimeZone = TIMEZONE). */
     /* $1 assignment: the row, the version it was given (never the latest),
      * and the partner's client id when both couple rows point at each other. */
-    [STMT_HW_ASSIGNMENT_GET] = {.name = "hw_assignment_get",
-                                .sql = "SELECT a.id, a.activity_id, a.version_id, v.version, "
-                                       "act.kind, v.title, v.content::text, a.therapist_id, "
-                                       "a.client_id, coalesce(a.couple_id, 0), "
-                                       "coalesce(a.partner_assignment_id, 0), "
-                                       "coalesce(p.client_id, 0), "
-                                       "to_char(a.start_date, 'YYYY-MM-DD'), "
-                                       "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
-                                       "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
-                                       "a.cancelled_at IS NOT NULL, a.note_enc, "
-                                       "to_char(current_date, 'YYYY-MM-DD'), "
-                                       "coalesce(a.repeat_days, 0) "
-                                       "FROM assignments a "
-                                       "JOIN activity_versions v ON v.id = a.version_id "
-                                       "JOIN activities act ON act.id = a.activity_id "
-                                       "LEFT JOIN assignments p ON p.id = a.partner_assignment_id "
-                                       "AND p.partner_assignment_id = a.id "
-                                       "AND p.couple_id = a.couple_id "
-                                       "WHERE a.id = $1",
-                                .nparams = 1},
+    [STMT_HW_ASSIGNMENT_GET] =
+        {.name = "hw_assignment_get",
+         .sql = "SELECT a.id, a.activity_id, a.version_id, v.version, "
+                "act.kind, v.title, v.content::text, a.therapist_id, "
+                "a.client_id, coalesce(a.couple_id, 0), "
+                "coalesce(a.partner_assignment_id, 0), "
+                "coalesce(p.client_id, 0), "
+                "to_char(a.start_date, 'YYYY-MM-DD'), "
+                "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
+                "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
+                "a.cancelled_at IS NOT NULL, a.note_enc, "
+                "to_char(current_date, 'YYYY-MM-DD'), "
+                "coalesce(a.repeat_days, 0) "
+                "FROM assignments a "
+                "JOIN activity_versions v ON v.id = a.version_id "
+                "JOIN activities act ON act.id = a.activity_id "
+                "LEFT JOIN assignments p ON p.id = a.partner_assignment_id "
+                "AND p.partner_assignment_id = a.id "
+                "AND p.couple_id = a.couple_id "
+                "WHERE a.id = $1",
+         .nparams = 1,
+         .cols = "id activity_id version_id version kind title content therapist_id client_id "
+                 "coalesce coalesce coalesce to_char coalesce coalesce coalesce ?column? note_enc "
+                 "to_char coalesce"},
     /* $1 entry: submitted entries only (a draft is nobody's to open). */
     [STMT_HW_ENTRY_GET] = {.name = "hw_entry_get",
                            .sql = "SELECT e.id, e.assignment_id, e.client_id, "
@@ -668,7 +756,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "coalesce(e.corrects_entry_id, 0) "
                                   "FROM entries e JOIN users u ON u.id = e.client_id "
                                   "WHERE e.id = $1 AND e.status = 'submitted'",
-                           .nparams = 1},
+                           .nparams = 1,
+                           .cols = "id assignment_id client_id shared_with_partner to_char to_char "
+                                   "?column? coalesce answers_enc display_name coalesce"},
     /* $1 client: their assignments that are not cancelled, with practices
      * logged (corrections not counted; for a repeating one the occurrences
      * answered, assignment_occurrence of migration 0009), a draft waiting,
@@ -702,21 +792,25 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "WHERE a.client_id = $1 AND a.cancelled_at IS NULL "
                                   "ORDER BY coalesce(a.due_date, a.start_date + 7 * "
                                   "coalesce(a.weeks, 1)), a.id LIMIT 200",
-                           .nparams = 1},
+                           .nparams = 1,
+                           .cols = "id coalesce summary to_char coalesce coalesce coalesce count "
+                                   "exists count to_char coalesce coalesce"},
     /* $1 assignment: its entries, the draft first; replies the client has
      * not read (from anyone but the client) and all replies. */
-    [STMT_HW_ASSIGNMENT_ENTRIES] = {.name = "hw_assignment_entries",
-                                    .sql = "SELECT e.id, e.status, to_char(coalesce("
-                                           "e.submitted_at, e.updated_at), 'YYYY-MM-DD HH24:MI'), "
-                                           "e.shared_with_partner, (SELECT count(*) FROM comments "
-                                           "c WHERE c.entry_id = e.id AND c.author_id <> "
-                                           "e.client_id AND c.read_at IS NULL), "
-                                           "(SELECT count(*) FROM comments c WHERE c.entry_id = "
-                                           "e.id), coalesce(e.corrects_entry_id, 0) "
-                                           "FROM entries e WHERE e.assignment_id = $1 "
-                                           "ORDER BY e.status = 'draft' DESC, e.submitted_at DESC, "
-                                           "e.id DESC LIMIT 500",
-                                    .nparams = 1},
+    [STMT_HW_ASSIGNMENT_ENTRIES] =
+        {.name = "hw_assignment_entries",
+         .sql = "SELECT e.id, e.status, to_char(coalesce("
+                "e.submitted_at, e.updated_at), 'YYYY-MM-DD HH24:MI'), "
+                "e.shared_with_partner, (SELECT count(*) FROM comments "
+                "c WHERE c.entry_id = e.id AND c.author_id <> "
+                "e.client_id AND c.read_at IS NULL), "
+                "(SELECT count(*) FROM comments c WHERE c.entry_id = "
+                "e.id), coalesce(e.corrects_entry_id, 0) "
+                "FROM entries e WHERE e.assignment_id = $1 "
+                "ORDER BY e.status = 'draft' DESC, e.submitted_at DESC, "
+                "e.id DESC LIMIT 500",
+         .nparams = 1,
+         .cols = "id status to_char shared_with_partner count count coalesce"},
     /* $1 my assignment: the entries my partner chose to share, from the
      * couple's other row (both rows must point at each other). */
     [STMT_HW_PARTNER_SHARED] = {.name = "hw_partner_shared",
@@ -732,7 +826,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "WHERE mine.id = $1 AND e.status = 'submitted' "
                                        "AND e.shared_with_partner "
                                        "ORDER BY e.submitted_at DESC, e.id DESC LIMIT 500",
-                                .nparams = 1},
+                                .nparams = 1,
+                                .cols = "id to_char display_name"},
     /* $1 my assignment: my partner's latest submitted entry on the couple's
      * other row (both rows must point at each other), shared or not: only
      * for the mutual reveal of preference lists (entries.c), which shows
@@ -747,14 +842,16 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "AND e.client_id = p.client_id "
                                        "WHERE mine.id = $1 AND e.status = 'submitted' "
                                        "ORDER BY e.submitted_at DESC, e.id DESC LIMIT 1",
-                                .nparams = 1},
+                                .nparams = 1,
+                                .cols = "id answers_enc id client_id"},
     /* $1 assignment, $2 client. */
     [STMT_HW_DRAFT_GET] = {.name = "hw_draft_get",
                            .sql = "SELECT id, answers_enc, shared_with_partner, "
                                   "to_char(updated_at, 'HH24:MI') FROM entries "
                                   "WHERE assignment_id = $1 AND client_id = $2 "
                                   "AND status = 'draft'",
-                           .nparams = 2},
+                           .nparams = 2,
+                           .cols = "id answers_enc shared_with_partner to_char"},
     /* $1 assignment: whether a practice (not a correction) was already
      * submitted in the current week of the assignment, weeks counted from
      * its start date as its rhythm counts them (once_a_week questions). */
@@ -764,7 +861,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                     "e.status = 'submitted' AND e.corrects_entry_id IS NULL AND "
                                     "e.submitted_at::date >= a.start_date + "
                                     "(greatest(current_date - a.start_date, 0) / 7) * 7)",
-                             .nparams = 1},
+                             .nparams = 1,
+                             .cols = "exists"},
     /* The one draft of an assignment, created or replaced. $1 assignment,
      * $2 client, $3 answers_enc, $4 shared, $5 the form's idempotency key,
      * $6 a fresh key for a new draft row. No row when the assignment is not
@@ -784,17 +882,20 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                    "shared_with_partner = EXCLUDED.shared_with_partner, "
                                    "updated_at = now() "
                                    "RETURNING id, to_char(updated_at, 'HH24:MI')",
-                            .nparams = 6},
+                            .nparams = 6,
+                            .cols = "id to_char"},
     /* A submission is on disk before we say "Saved", whatever the server's
      * default (first statement of the submit transaction). */
     [STMT_HW_SYNC_COMMIT] = {.name = "hw_sync_commit",
                              .sql = "SET LOCAL synchronous_commit = on",
-                             .nparams = 0},
+                             .nparams = 0,
+                             .cols = ""},
     /* $1 client, $2 key: the entry a form already made. */
     [STMT_HW_ENTRY_BY_KEY] = {.name = "hw_entry_by_key",
                               .sql = "SELECT id FROM entries WHERE client_id = $1 "
                                      "AND idempotency_key = $2 AND status = 'submitted'",
-                              .nparams = 2},
+                              .nparams = 2,
+                              .cols = "id"},
     /* The draft becomes the entry. $1 assignment, $2 client, $3 answers_enc,
      * $4 shared, $5 the form's key. */
     [STMT_HW_DRAFT_SUBMIT] = {.name = "hw_draft_submit",
@@ -805,7 +906,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                      "WHERE e.assignment_id = $1 AND e.client_id = $2 "
                                      "AND e.status = 'draft' AND a.id = e.assignment_id "
                                      "AND a.cancelled_at IS NULL RETURNING e.id",
-                              .nparams = 5},
+                              .nparams = 5,
+                              .cols = "id"},
     /* A new entry when there was no draft; no row when the key was used
      * (a repeated POST) or the assignment is not the client's or cancelled. */
     [STMT_HW_ENTRY_INSERT] = {.name = "hw_entry_insert",
@@ -817,7 +919,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                      "AND a.cancelled_at IS NULL "
                                      "ON CONFLICT (client_id, idempotency_key) DO NOTHING "
                                      "RETURNING id",
-                              .nparams = 5},
+                              .nparams = 5,
+                              .cols = "id"},
     /* $1 entry: the reply thread, oldest first. */
     [STMT_HW_COMMENTS] = {.name = "hw_comments",
                           .sql = "SELECT c.id, c.author_id, u.display_name, u.role, c.body_enc, "
@@ -825,19 +928,22 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                  "c.read_at IS NULL FROM comments c "
                                  "JOIN users u ON u.id = c.author_id WHERE c.entry_id = $1 "
                                  "ORDER BY c.created_at, c.id LIMIT 500",
-                          .nparams = 1},
+                          .nparams = 1,
+                          .cols = "id author_id display_name role body_enc to_char ?column?"},
     /* $1 entry, $2 author, $3 body_enc, $4 key; no row when the key was used. */
     [STMT_HW_COMMENT_INSERT] = {.name = "hw_comment_insert",
                                 .sql = "INSERT INTO comments (entry_id, author_id, body_enc, "
                                        "idempotency_key) VALUES ($1, $2, $3::bytea, $4) "
                                        "ON CONFLICT (author_id, idempotency_key) DO NOTHING "
                                        "RETURNING id",
-                                .nparams = 4},
+                                .nparams = 4,
+                                .cols = "id"},
     /* $1 author, $2 key. */
     [STMT_HW_COMMENT_BY_KEY] = {.name = "hw_comment_by_key",
                                 .sql = "SELECT id, entry_id FROM comments WHERE author_id = $1 "
                                        "AND idempotency_key = $2",
-                                .nparams = 2},
+                                .nparams = 2,
+                                .cols = "id entry_id"},
     /* The other side has now seen the replies. $1 entry, $2 its client,
      * $3 true when the client reads (marks what others wrote), false when a
      * therapist reads (marks what the client wrote). */
@@ -845,26 +951,30 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                     .sql = "UPDATE comments SET read_at = now() "
                                            "WHERE entry_id = $1 AND read_at IS NULL "
                                            "AND (author_id = $2) <> $3::boolean",
-                                    .nparams = 3},
+                                    .nparams = 3,
+                                    .cols = ""},
     /* $1 entry: a therapist opened it. */
     [STMT_HW_ENTRY_MARK_READ] = {.name = "hw_entry_mark_read",
                                  .sql = "UPDATE entries SET therapist_read_at = now() "
                                         "WHERE id = $1 AND status = 'submitted' "
                                         "AND therapist_read_at IS NULL",
-                                 .nparams = 1},
+                                 .nparams = 1,
+                                 .cols = ""},
     /* $1 entry, $2 its author, $3 'true' | 'false' | NULL (toggle). */
     [STMT_HW_ENTRY_SET_SHARED] = {.name = "hw_entry_set_shared",
                                   .sql = "UPDATE entries SET shared_with_partner = "
                                          "coalesce($3::boolean, NOT shared_with_partner) "
                                          "WHERE id = $1 AND client_id = $2 "
                                          "AND status = 'submitted' RETURNING shared_with_partner",
-                                  .nparams = 3},
+                                  .nparams = 3,
+                                  .cols = "shared_with_partner"},
     /* $1 entry. */
     [STMT_HW_ENTRY_REVIEWED] = {.name = "hw_entry_reviewed",
                                 .sql = "UPDATE entries SET reviewed_at = coalesce(reviewed_at, "
                                        "now()) WHERE id = $1 AND status = 'submitted' "
                                        "RETURNING id",
-                                .nparams = 1},
+                                .nparams = 1,
+                                .cols = "id"},
     /* @entries-sql */
 
     /* homework: progress */
@@ -904,7 +1014,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
              "AND ($2::bigint IS NULL OR a.therapist_id = $2::bigint) "
              "AND (a.cancelled_at IS NULL OR $3::boolean) ORDER BY "
              "a.start_date DESC, a.id DESC LIMIT 500",
-         .nparams = 3},
+         .nparams = 3,
+         .cols = "id title kind version to_char coalesce coalesce coalesce ?column? coalesce count "
+                 "display_name to_char coalesce coalesce"},
     /* $1 client, $2 therapist or NULL: submitted entries, newest first, with
      * whether a later entry corrects them (charts leave those out). */
     [STMT_PROGRESS_ENTRIES] =
@@ -925,7 +1037,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
              "$1::bigint AND e.status = 'submitted' AND ($2::bigint IS "
              "NULL OR a.therapist_id = $2::bigint) ORDER BY "
              "e.submitted_at DESC, e.id DESC LIMIT 1000",
-         .nparams = 2},
+         .nparams = 2,
+         .cols = "id assignment_id activity_id version_id to_char extract ?column? ?column? "
+                 "answers_enc title kind exists"},
     /* $1 client, $2 therapist or NULL: the versions their homework was
      * given in, with the content the answers are read against. */
     [STMT_PROGRESS_VERSIONS] =
@@ -939,7 +1053,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
              "a.version_id FROM assignments a WHERE a.client_id = "
              "$1::bigint AND ($2::bigint IS NULL OR a.therapist_id = "
              "$2::bigint))",
-         .nparams = 2},
+         .nparams = 2,
+         .cols = "id activity_id kind title content"},
     /* @progress-sql */
 
     /* attention items (app/attention.c) */
@@ -955,7 +1070,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "AND e.status = 'submitted' AND e.id <> $3 "
                                   "AND e.corrects_entry_id IS NULL "
                                   "ORDER BY e.submitted_at DESC, e.id DESC LIMIT 2",
-                           .nparams = 3},
+                           .nparams = 3,
+                           .cols = "assignment_id answers_enc version_id content kind"},
     /* $1 client, $2 kind, $3 assignment, $4 entry (NULL: inactive), $5
      * sealed detail. A risk item always; another kind only while none of
      * it is open for the assignment. */
@@ -966,22 +1082,26 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                  "(SELECT 1 FROM attention_items i WHERE i.assignment_id = "
                                  "$3::bigint AND i.kind = $2::text AND i.acknowledged_at IS NULL) "
                                  "ON CONFLICT DO NOTHING RETURNING id",
-                          .nparams = 5},
+                          .nparams = 5,
+                          .cols = "id"},
     /* $1 entry: did it raise a risk item? */
     [STMT_ATTN_ENTRY_RISK] = {.name = "attn_entry_risk",
                               .sql = "SELECT 1 FROM attention_items WHERE entry_id = $1 "
                                      "AND kind = 'risk'",
-                              .nparams = 1},
+                              .nparams = 1,
+                              .cols = "?column?"},
     /* $1 client: the entries that raised items, with each kind (charts). */
     [STMT_ATTN_ENTRY_MARKS] = {.name = "attn_entry_marks",
                                .sql = "SELECT entry_id, kind FROM attention_items WHERE "
                                       "client_id = $1 AND entry_id IS NOT NULL "
                                       "ORDER BY entry_id, kind = 'risk' DESC, id LIMIT 5000",
-                               .nparams = 1},
+                               .nparams = 1,
+                               .cols = "entry_id kind"},
     /* One node at a time runs the inactivity rule ("attentio" in ASCII). */
     [STMT_ATTN_LOCK] = {.name = "attn_lock",
                         .sql = "SELECT pg_try_advisory_xact_lock(7022344157054756719)",
-                        .nparams = 0},
+                        .nparams = 0,
+                        .cols = "pg_try_advisory_xact_lock"},
     /* The inactivity rule, for every therapist at once: an assignment under
      * way (started, not cancelled, not all done, its last day not more than
      * the therapist's inactive_days ago) whose last submission (or its
@@ -1015,7 +1135,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                 "interval '1 day' AND NOT EXISTS (SELECT 1 FROM attention_items i WHERE "
                 "i.assignment_id = a.id AND i.kind = 'inactive' AND i.raised_at >= "
                 "greatest(p.since::timestamptz, l.last_at)) RETURNING id",
-         .nparams = 0},
+         .nparams = 0,
+         .cols = "id"},
     /* $1 client: open items and those acknowledged in the last 30 days. */
     [STMT_ATTN_CLIENT_ITEMS] = {.name = "attn_client_items",
                                 .sql = "SELECT i.id, i.kind, to_char(i.raised_at, "
@@ -1032,47 +1153,57 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "ORDER BY i.acknowledged_at IS NULL DESC, "
                                        "i.kind = 'risk' DESC, i.raised_at DESC, i.id DESC "
                                        "LIMIT 200",
-                                .nparams = 1},
+                                .nparams = 1,
+                                .cols = "id kind to_char coalesce assignment_id detail_enc "
+                                        "?column? coalesce coalesce ack_note_enc title"},
     /* $1 item, $2 client: is it open? (no row: not this client's item) */
     [STMT_ATTN_STATE] = {.name = "attn_state",
                          .sql = "SELECT acknowledged_at IS NULL, kind FROM attention_items "
                                 "WHERE id = $1 AND client_id = $2",
-                         .nparams = 2},
+                         .nparams = 2,
+                         .cols = "?column? kind"},
     /* $1 item, $2 client, $3 the therapist, $4 sealed note or NULL. */
     [STMT_ATTN_ACK] = {.name = "attn_ack",
                        .sql = "UPDATE attention_items SET acknowledged_by = $3, "
                               "acknowledged_at = now(), ack_note_enc = $4::bytea "
                               "WHERE id = $1 AND client_id = $2 AND acknowledged_at IS NULL "
                               "RETURNING kind",
-                       .nparams = 4},
+                       .nparams = 4,
+                       .cols = "kind"},
     /* $1 client, $2 therapist: still on the care team and able to sign in
      * ("your therapist will see it" is said only then). */
     [STMT_THERAPIST_ACTIVE_FOR] = {.name = "therapist_active_for",
                                    .sql = "SELECT 1 FROM care_team ct JOIN users t ON t.id = "
                                           "ct.therapist_id WHERE ct.client_id = $1 AND "
                                           "ct.therapist_id = $2 AND t.disabled_at IS NULL",
-                                   .nparams = 2},
+                                   .nparams = 2,
+                                   .cols = "?column?"},
     /* crisis contacts (app/admin.c; shown by app/attention.c) */
     [STMT_CRISIS_LIST] = {.name = "crisis_list",
                           .sql = "SELECT id, label, coalesce(phone, ''), coalesce(url, ''), "
                                  "coalesce(note, '') FROM crisis_contacts ORDER BY id LIMIT 50",
-                          .nparams = 0},
+                          .nparams = 0,
+                          .cols = "id label coalesce coalesce coalesce"},
     [STMT_CRISIS_ADD] = {.name = "crisis_add",
                          .sql = "INSERT INTO crisis_contacts (label, phone, url, note) "
                                 "SELECT $1, $2, $3, $4 WHERE (SELECT count(*) FROM "
                                 "crisis_contacts) < 20 RETURNING id",
-                         .nparams = 4},
+                         .nparams = 4,
+                         .cols = "id"},
     [STMT_CRISIS_DELETE] = {.name = "crisis_delete",
                             .sql = "DELETE FROM crisis_contacts WHERE id = $1 RETURNING id",
-                            .nparams = 1},
+                            .nparams = 1,
+                            .cols = "id"},
     /* $1 therapist: their settings (account page). */
     [STMT_THERAPIST_SETTINGS] = {.name = "therapist_settings",
                                  .sql = "SELECT inactive_days FROM users WHERE id = $1",
-                                 .nparams = 1},
+                                 .nparams = 1,
+                                 .cols = "inactive_days"},
     [STMT_THERAPIST_SET_INACTIVE_DAYS] = {.name = "therapist_set_inactive_days",
                                           .sql = "UPDATE users SET inactive_days = $2 WHERE "
                                                  "id = $1 AND role = 'therapist' RETURNING id",
-                                          .nparams = 2},
+                                          .nparams = 2,
+                                          .cols = "id"},
     /* @attention-sql */
 
     /* two-step sign-in. $1 user: the sealed secret (or NULL), whether it is
@@ -1081,48 +1212,58 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     [STMT_TOTP_GET] = {.name = "totp_get",
                        .sql = "SELECT totp_secret, totp_enabled_at IS NOT NULL, totp_last_step, "
                               "email FROM users WHERE id = $1",
-                       .nparams = 1},
+                       .nparams = 1,
+                       .cols = "totp_secret ?column? totp_last_step email"},
     /* $1 user, $2 sealed secret: enrolment started (not while switched on). */
     [STMT_TOTP_SET_PENDING] = {.name = "totp_set_pending",
                                .sql = "UPDATE users SET totp_secret = $2 WHERE id = $1 AND "
                                       "totp_enabled_at IS NULL RETURNING id",
-                               .nparams = 2},
+                               .nparams = 2,
+                               .cols = "id"},
     /* $1 user, $2 step of the confirming code. */
     [STMT_TOTP_ENABLE] = {.name = "totp_enable",
                           .sql = "UPDATE users SET totp_enabled_at = now(), totp_last_step = $2 "
                                  "WHERE id = $1 AND totp_secret IS NOT NULL AND totp_enabled_at "
                                  "IS NULL RETURNING id",
-                          .nparams = 2},
+                          .nparams = 2,
+                          .cols = "id"},
     [STMT_TOTP_DISABLE] = {.name = "totp_disable",
                            .sql = "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL "
                                   "WHERE id = $1 RETURNING id",
-                           .nparams = 1},
+                           .nparams = 1,
+                           .cols = "id"},
     /* $1 user, $2 step: accepted only when later than every step accepted
      * before (no code is used twice, even by two requests at once). */
     [STMT_TOTP_USE_STEP] = {.name = "totp_use_step",
                             .sql = "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND "
                                    "totp_last_step < $2 RETURNING id",
-                            .nparams = 2},
+                            .nparams = 2,
+                            .cols = "id"},
     [STMT_RECOVERY_DELETE] = {.name = "recovery_delete",
                               .sql = "DELETE FROM recovery_codes WHERE user_id = $1",
-                              .nparams = 1},
+                              .nparams = 1,
+                              .cols = ""},
     [STMT_RECOVERY_ADD] = {.name = "recovery_add",
                            .sql = "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, "
                                   "$2)",
-                           .nparams = 2},
+                           .nparams = 2,
+                           .cols = ""},
     [STMT_RECOVERY_USE] = {.name = "recovery_use",
                            .sql = "UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 "
                                   "AND code_hash = $2 AND used_at IS NULL RETURNING id",
-                           .nparams = 2},
+                           .nparams = 2,
+                           .cols = "id"},
     [STMT_RECOVERY_LEFT] = {.name = "recovery_left",
                             .sql = "SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND "
                                    "used_at IS NULL",
-                            .nparams = 1},
+                            .nparams = 1,
+                            .cols = "count"},
     /* $1 user, $2 session: one of one's own sessions ends. */
     [STMT_SESSION_END_ONE] = {.name = "session_end_one",
                               .sql = "DELETE FROM sessions WHERE user_id = $1 AND id = $2 "
                                      "RETURNING id",
-                              .nparams = 2},
+                              .nparams = 2,
+                              .cols = "id"},
     /* API tokens. $1 the token's hash: the token, its owner and scope, when
      * it may be used (not expired, not revoked, the owner a therapist or an
      * administrator who is not disabled); its last use is now. */
@@ -1134,12 +1275,14 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                 "u.role, u.email, u.display_name, u.totp_enabled_at IS NOT "
                                 "NULL, (SELECT value FROM app_meta WHERE key = "
                                 "'two_step_required')",
-                         .nparams = 1},
+                         .nparams = 1,
+                         .cols = "id scope id role email display_name ?column? value"},
     /* $1 the token's hash: a token that exists but may not be used (for
      * the audit row of its refusal). */
     [STMT_TOKEN_PEEK] = {.name = "token_peek",
                          .sql = "SELECT id, user_id FROM api_tokens WHERE token_hash = $1",
-                         .nparams = 1},
+                         .nparams = 1,
+                         .cols = "id user_id"},
     /* $1 user, $2 name, $3 scope, $4 hash, $5 days, $6 most tokens in use
      * at once: no row when the person already has that many. */
     [STMT_TOKEN_CREATE] = {.name = "token_create",
@@ -1149,7 +1292,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "FROM api_tokens WHERE user_id = $1::bigint AND revoked_at IS "
                                   "NULL AND expires_at > now()) < $6::int RETURNING id, "
                                   "to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')",
-                           .nparams = 6},
+                           .nparams = 6,
+                           .cols = "id to_char"},
     /* $1 user: their tokens, newest first; revoked and expired ones for 30
      * days after. */
     [STMT_TOKEN_LIST] = {.name = "token_list",
@@ -1161,18 +1305,21 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                 "'expired' ELSE 'active' END FROM api_tokens WHERE user_id = $1 "
                                 "AND coalesce(revoked_at, expires_at) > now() - interval '30 "
                                 "days' ORDER BY created_at DESC, id DESC LIMIT 100",
-                         .nparams = 1},
+                         .nparams = 1,
+                         .cols = "id name scope to_char to_char coalesce case"},
     /* $1 user, $2 token: one's own token is revoked (again: no change). */
     [STMT_TOKEN_REVOKE] = {.name = "token_revoke",
                            .sql = "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, "
                                   "now()) WHERE user_id = $1 AND id = $2 RETURNING id, "
                                   "revoked_at = now()",
-                           .nparams = 2},
+                           .nparams = 2,
+                           .cols = "id ?column?"},
     /* The stored policy word (migrations/0012_two_step_policy.sql). */
     [STMT_TWO_STEP_POLICY_GET] = {.name = "two_step_policy_get",
                                   .sql = "SELECT value FROM app_meta WHERE key = "
                                          "'two_step_required'",
-                                  .nparams = 0},
+                                  .nparams = 0,
+                                  .cols = "value"},
     /* $1 the new word; returns the word it replaced (NULL when none), as
      * the statement's snapshot saw it (no FOR UPDATE in the CTE: a row the
      * same statement updates is then skipped, and NULL comes back). */
@@ -1182,14 +1329,16 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                          "(key, value) VALUES ('two_step_required', $1) ON "
                                          "CONFLICT (key) DO UPDATE SET value = excluded.value, "
                                          "updated_at = now() RETURNING (SELECT value FROM old)",
-                                  .nparams = 1},
+                                  .nparams = 1,
+                                  .cols = "value"},
     /* $1 message_id, $2 kind, $3 recipient, $4 sealed body, $5 most waiting
      * messages: no row when the outbox is full. */
     [STMT_OUTBOX_INSERT] = {.name = "outbox_insert",
                             .sql = "INSERT INTO outbox (message_id, kind, recipient, body_enc) "
                                    "SELECT $1, $2, $3, $4::bytea WHERE (SELECT count(*) FROM "
                                    "outbox WHERE status = 'queued') < $5::int RETURNING id",
-                            .nparams = 5},
+                            .nparams = 5,
+                            .cols = "id"},
     /* $1 batch size, $2 lease seconds: claims due rows for this node. */
     [STMT_OUTBOX_CLAIM] = {.name = "outbox_claim",
                            .sql = "UPDATE outbox SET next_at = now() + $2::int * interval '1 "
@@ -1197,62 +1346,74 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "WHERE status = 'queued' AND next_at <= now() ORDER BY next_at "
                                   "LIMIT $1::int FOR UPDATE SKIP LOCKED) RETURNING id, "
                                   "message_id, recipient, body_enc, tries",
-                           .nparams = 2},
+                           .nparams = 2,
+                           .cols = "id message_id recipient body_enc tries"},
     [STMT_OUTBOX_SENT] = {.name = "outbox_sent",
                           .sql = "UPDATE outbox SET status = 'sent', body_enc = NULL, done_at = "
                                  "now(), last_error = NULL WHERE id = $1",
-                          .nparams = 1},
+                          .nparams = 1,
+                          .cols = ""},
     /* $1 id, $2 seconds until the next try, $3 reason. */
     [STMT_OUTBOX_RETRY] = {.name = "outbox_retry",
                            .sql = "UPDATE outbox SET next_at = now() + $2::float8 * interval '1 "
                                   "second', last_error = $3 WHERE id = $1 AND status = 'queued'",
-                           .nparams = 3},
+                           .nparams = 3,
+                           .cols = ""},
     [STMT_OUTBOX_FAILED] = {.name = "outbox_failed",
                             .sql = "UPDATE outbox SET status = 'failed', body_enc = NULL, "
                                    "done_at = now(), last_error = $2 WHERE id = $1",
-                            .nparams = 2},
+                            .nparams = 2,
+                            .cols = ""},
     [STMT_OUTBOX_COUNTS] = {.name = "outbox_counts",
                             .sql = "SELECT count(*) FILTER (WHERE status = 'queued'), count(*) "
                                    "FILTER (WHERE status = 'queued' AND tries > 0), count(*) "
                                    "FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE "
                                    "status = 'failed') FROM outbox",
-                            .nparams = 0},
+                            .nparams = 0,
+                            .cols = "count count count count"},
     [STMT_OUTBOX_FAILURES] = {.name = "outbox_failures",
                               .sql = "SELECT kind, to_char(done_at AT TIME ZONE 'UTC', "
                                      "'YYYY-MM-DD HH24:MI'), tries, coalesce(last_error, '') FROM "
                                      "outbox WHERE status = 'failed' ORDER BY done_at DESC "
                                      "LIMIT 20",
-                              .nparams = 0},
+                              .nparams = 0,
+                              .cols = "kind to_char tries coalesce"},
     /* $1 e-mail: an enabled account of that address. */
     [STMT_FORGOT_USER] = {.name = "forgot_user",
                           .sql = "SELECT id FROM users WHERE lower(email) = lower($1) AND "
                                  "disabled_at IS NULL",
-                          .nparams = 1},
+                          .nparams = 1,
+                          .cols = "id"},
     /* $1 key, $2 seconds: requests made with this key in that window. */
     [STMT_RESET_REQUEST_COUNT] = {.name = "reset_request_count",
                                   .sql = "SELECT count(*) FROM reset_requests WHERE key = $1 AND "
                                          "at > now() - $2::int * interval '1 second'",
-                                  .nparams = 2},
+                                  .nparams = 2,
+                                  .cols = "count"},
     [STMT_RESET_REQUEST_ADD] = {.name = "reset_request_add",
                                 .sql = "INSERT INTO reset_requests (key) VALUES ($1)",
-                                .nparams = 1},
+                                .nparams = 1,
+                                .cols = ""},
     /* $1 client: the addresses of their enabled therapists (alerts). */
     [STMT_CARE_TEAM_EMAILS] = {.name = "care_team_emails",
                                .sql = "SELECT t.email FROM care_team ct JOIN users t ON t.id = "
                                       "ct.therapist_id WHERE ct.client_id = $1 AND "
                                       "t.disabled_at IS NULL ORDER BY t.id LIMIT 20",
-                               .nparams = 1},
+                               .nparams = 1,
+                               .cols = "email"},
     [STMT_RESET_REQUEST_PURGE] = {.name = "reset_request_purge",
                                   .sql = "DELETE FROM reset_requests WHERE at < now() - interval "
                                          "'1 day'",
-                                  .nparams = 0},
+                                  .nparams = 0,
+                                  .cols = ""},
     /* reminders (app/reminders.c). $1 client: the choice (NULLs when
      * none) and the server's time zone (the form's default). */
     [STMT_REMINDER_PREFS_GET] = {.name = "reminder_prefs_get",
                                  .sql = "SELECT p.mode, p.weekdays, p.hour, p.time_zone, "
                                         "current_setting('TimeZone') FROM (SELECT 1) x LEFT JOIN "
                                         "reminder_prefs p ON p.client_id = $1",
-                                 .nparams = 1},
+                                 .nparams = 1,
+                                 .cols = "mode weekdays hour time_zone current_setting"},
     /* $1 client, $2 mode, $3 weekdays, $4 hour, $5 time zone (checked).
      * The next window: the first after an hour ago, so that choosing the
      * current hour sends today's reminder within it. */
@@ -1265,11 +1426,13 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                 "UPDATE SET mode = EXCLUDED.mode, weekdays = EXCLUDED.weekdays, hour = "
                 "EXCLUDED.hour, time_zone = EXCLUDED.time_zone, next_at = EXCLUDED.next_at, "
                 "updated_at = now()",
-         .nparams = 5},
+         .nparams = 5,
+         .cols = ""},
     /* $1: an IANA time zone name PostgreSQL knows. */
     [STMT_TIME_ZONE_VALID] = {.name = "time_zone_valid",
                               .sql = "SELECT 1 FROM pg_timezone_names WHERE name = $1",
-                              .nparams = 1},
+                              .nparams = 1,
+                              .cols = "?column?"},
     /* The scheduler, one statement for every client at once. $1 most
      * clients claimed. c: the clients whose next window has begun (locked;
      * another node skips them). w: those for whom now is inside today's
@@ -1369,35 +1532,42 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
              "SELECT x.client_id, x.email, x.kind, m.n FROM (SELECT count(*) AS n FROM moved) m "
              "LEFT JOIN (SELECT sent.client_id, u.email, sent.kind FROM sent JOIN users u ON u.id "
              "= sent.client_id) x ON true",
-         .nparams = 1},
+         .nparams = 1,
+         .cols = "client_id email kind n"},
     /* $1 token hash, $2 client: a stop link (one per message). */
     [STMT_REMINDER_STOP_ADD] = {.name = "reminder_stop_add",
                                 .sql = "INSERT INTO reminder_stops (token_hash, client_id) "
                                        "VALUES ($1, $2)",
-                                .nparams = 2},
+                                .nparams = 2,
+                                .cols = ""},
     /* $1 token hash: the client of a stop link not older than 90 days. */
     [STMT_REMINDER_STOP_FIND] = {.name = "reminder_stop_find",
                                  .sql = "SELECT client_id FROM reminder_stops WHERE token_hash = "
                                         "$1 AND created_at > now() - interval '90 days'",
-                                 .nparams = 1},
+                                 .nparams = 1,
+                                 .cols = "client_id"},
     /* $1 client: reminders off (their choice of days and hour kept). */
     [STMT_REMINDER_STOP] = {.name = "reminder_stop",
                             .sql = "UPDATE reminder_prefs SET mode = 'off', next_at = NULL, "
                                    "updated_at = now() WHERE client_id = $1 RETURNING "
                                    "client_id",
-                            .nparams = 1},
+                            .nparams = 1,
+                            .cols = "client_id"},
     [STMT_REMINDER_STOPS_PURGE] = {.name = "reminder_stops_purge",
                                    .sql = "DELETE FROM reminder_stops WHERE created_at < now() - "
                                           "interval '90 days'",
-                                   .nparams = 0},
+                                   .nparams = 0,
+                                   .cols = ""},
     /* $1 therapist: their digest choice. */
     [STMT_DIGEST_GET] = {.name = "digest_get",
                          .sql = "SELECT digest FROM users WHERE id = $1",
-                         .nparams = 1},
+                         .nparams = 1,
+                         .cols = "digest"},
     [STMT_DIGEST_SET] = {.name = "digest_set",
                          .sql = "UPDATE users SET digest = $2 WHERE id = $1 AND role = "
                                 "'therapist' RETURNING id",
-                         .nparams = 2},
+                         .nparams = 2,
+                         .cols = "id"},
     /* The digest, for every therapist at once. $1 most therapists. t: the
      * therapists whose choice lets one go now (never twice within an hour;
      * hourly: once a clock hour; daily: once a day from 08:00, the server's
@@ -1446,34 +1616,41 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                 "RETURNING u.id "
                 ") "
                 "SELECT n.email, n.entries, n.replies FROM n JOIN d ON d.id = n.id",
-         .nparams = 1},
+         .nparams = 1,
+         .cols = "email entries replies"},
     /* discretion (app/discretion.c): the words an admin added. */
     [STMT_FORBIDDEN_LIST] = {.name = "forbidden_list",
                              .sql = "SELECT word FROM forbidden_words ORDER BY word LIMIT 500",
-                             .nparams = 0},
+                             .nparams = 0,
+                             .cols = "word"},
     [STMT_FORBIDDEN_ADD] = {.name = "forbidden_add",
                             .sql = "INSERT INTO forbidden_words (word, added_by) SELECT $1, $2 "
                                    "WHERE (SELECT count(*) FROM forbidden_words) < 500 ON "
                                    "CONFLICT DO NOTHING RETURNING word",
-                            .nparams = 2},
+                            .nparams = 2,
+                            .cols = "word"},
     [STMT_FORBIDDEN_DELETE] = {.name = "forbidden_delete",
                                .sql = "DELETE FROM forbidden_words WHERE word = $1 RETURNING "
                                       "word",
-                               .nparams = 1},
+                               .nparams = 1,
+                               .cols = "word"},
     /* The practice name an admin set (no row: PRACTICE_NAME). */
     [STMT_PRACTICE_NAME_GET] = {.name = "practice_name_get",
                                 .sql = "SELECT short_name FROM practice_settings",
-                                .nparams = 0},
+                                .nparams = 0,
+                                .cols = "short_name"},
     /* $1 name, $2 admin. */
     [STMT_PRACTICE_NAME_SET] = {.name = "practice_name_set",
                                 .sql = "INSERT INTO practice_settings (short_name, updated_by) "
                                        "VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET "
                                        "short_name = EXCLUDED.short_name, updated_by = "
                                        "EXCLUDED.updated_by, updated_at = now()",
-                                .nparams = 2},
+                                .nparams = 2,
+                                .cols = ""},
     [STMT_PRACTICE_NAME_CLEAR] = {.name = "practice_name_clear",
                                   .sql = "DELETE FROM practice_settings",
-                                  .nparams = 0},
+                                  .nparams = 0,
+                                  .cols = ""},
 
     /* a client's record as one download (app/export.c, docs/EXPORT.md):
      * times in UTC (FHIR dateTime); $2 is the last id of the previous page. */
@@ -1485,7 +1662,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                 "disabled_at IS NULL, to_char(now() AT TIME ZONE 'UTC', "
                 "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
                 "FROM users WHERE id = $1 AND role = 'client'",
-         .nparams = 1},
+         .nparams = 1,
+         .cols = "display_name email role to_char ?column? to_char"},
     /* $1 client, $2 after: their assignments (cancelled too) with the
      * version as given. */
     [STMT_EXPORT_ASSIGNMENTS] =
@@ -1506,7 +1684,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                 "JOIN users t ON t.id = a.therapist_id "
                 "WHERE a.client_id = $1 AND a.id > $2 "
                 "ORDER BY a.id LIMIT 100",
-         .nparams = 2},
+         .nparams = 2,
+         .cols = "id activity_id version_id version kind title content to_char coalesce coalesce "
+                 "coalesce coalesce coalesce to_char coalesce display_name"},
     /* $1 client, $2 after: their submitted entries (drafts are not). */
     [STMT_EXPORT_ENTRIES] =
         {.name = "export_entries",
@@ -1518,7 +1698,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                 "FROM entries e JOIN assignments a ON a.id = e.assignment_id "
                 "WHERE e.client_id = $1 AND e.status = 'submitted' "
                 "AND e.id > $2 ORDER BY e.id LIMIT 100",
-         .nparams = 2},
+         .nparams = 2,
+         .cols = "id assignment_id version_id answers_enc to_char shared_with_partner coalesce "
+                 "coalesce"},
     /* $1 client, $2 after: the replies on their entries, both sides. */
     [STMT_EXPORT_COMMENTS] = {.name = "export_comments",
                               .sql = "SELECT c.id, c.entry_id, c.author_id, u.display_name, "
@@ -1528,7 +1710,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                      "JOIN users u ON u.id = c.author_id "
                                      "WHERE e.client_id = $1 AND c.id > $2 "
                                      "ORDER BY c.id LIMIT 100",
-                              .nparams = 2},
+                              .nparams = 2,
+                              .cols = "id entry_id author_id display_name role body_enc to_char"},
     /* $1 client, $2 after: the attention items about them (no detail, no
      * acknowledgement note: the clinician's words, docs/EXPORT.md). */
     [STMT_EXPORT_ATTENTION] =
@@ -1539,5 +1722,6 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                 "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
                 "FROM attention_items WHERE client_id = $1 AND id > $2 "
                 "ORDER BY id LIMIT 100",
-         .nparams = 2},
+         .nparams = 2,
+         .cols = "id kind assignment_id coalesce to_char coalesce"},
 };

@@ -219,6 +219,11 @@ struct stmt_def {
     const char *name; /* prepared statement name */
     const char *sql;  /* $1..$n parameters only */
     int nparams;
+    /* The result's column names in order, separated by one space ("" for
+     * a statement that returns no rows). Results are read by these names
+     * (db/query.h); db.c checks every statement's actual columns against
+     * them on first use and in db_check_statements. */
+    const char *cols;
 };
 
 extern const struct stmt_def stmt_defs[STMT__MAX];

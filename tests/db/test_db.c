@@ -24,6 +24,7 @@
 
 #include "db/db.h"
 #include "db/migrate.h"
+#include "db/query.h"
 
 /* Each test gets its own schema, reached by the module's connections through
  * PGOPTIONS (libpq reads it for every new connection), and a directory with
@@ -326,6 +327,30 @@ static void test_statements_match_the_schema(void **state)
     if (after != 0)
         fail_msg("%d statements refused: %s", after, err);
     assert_int_equal(db_exec(STMT_MIGRATION_LATEST, 0, NULL, NULL), DB_OK);
+}
+
+/* A result's columns are compared with a declaration by name and order. */
+static void test_declared_columns(void **state)
+{
+    (void)state;
+    PGconn *c = db_conn();
+    assert_non_null(c);
+    PGresult *r = PQexec(c, "SELECT 1 AS a, 2 AS bb");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_true(db_cols_match(r, "a bb"));
+    assert_false(db_cols_match(r, "a"));
+    assert_false(db_cols_match(r, "a b"));
+    assert_false(db_cols_match(r, "a bbb"));
+    assert_false(db_cols_match(r, "bb a"));
+    assert_false(db_cols_match(r, "a bb c"));
+    assert_false(db_cols_match(r, ""));
+    assert_int_equal(db_int(r, 0, "bb"), 2);
+    assert_string_equal(db_text(r, 0, "a"), "1");
+    PQclear(r);
+    r = PQexec(c, "SET search_path = public");
+    assert_true(db_cols_match(r, ""));
+    assert_false(db_cols_match(r, "a"));
+    PQclear(r);
 }
 
 struct tx_probe {
@@ -653,6 +678,7 @@ int main(void)
         T(test_ready_follows_migrations),
         T(test_lazy_prepare_survives_rollback),
         T(test_statements_match_the_schema),
+        T(test_declared_columns),
         T(test_tx_retries_serialization_failure),
         T(test_tx_gives_up_after_three),
         T(test_tx_hard_rolls_back_once),
