@@ -271,16 +271,18 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     /* therapist pages */
     /* $1 the therapist. Lists are capped: a caseload is never this long. */
     [STMT_THERAPIST_CLIENTS] = {.name = "therapist_clients",
-                                .sql = "SELECT u.id, u.display_name, u.email, to_char("
-                                       "ct.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM "
-                                       "care_team ct JOIN users u ON u.id = ct.client_id WHERE "
-                                       "ct.therapist_id = $1 AND u.role = 'client' ORDER BY "
-                                       "lower(u.display_name), u.id LIMIT 1000",
+                                .sql =
+                                    "SELECT u.id, u.display_name, u.email, to_char("
+                                    "ct.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS since FROM "
+                                    "care_team ct JOIN users u ON u.id = ct.client_id WHERE "
+                                    "ct.therapist_id = $1 AND u.role = 'client' ORDER BY "
+                                    "lower(u.display_name), u.id LIMIT 1000",
                                 .nparams = 1,
-                                .cols = "id display_name email to_char"},
+                                .cols = "id display_name email since"},
     /* Couples whose two partners are both on $1's care team. */
     [STMT_THERAPIST_COUPLES] = {.name = "therapist_couples",
-                                .sql = "SELECT c.id, a.display_name, b.display_name, a.id, b.id "
+                                .sql = "SELECT c.id, a.display_name AS name_a, b.display_name AS "
+                                       "name_b, a.id AS partner_a, b.id AS partner_b "
                                        "FROM couples c JOIN users a ON a.id = c.partner_a JOIN "
                                        "users b ON b.id = c.partner_b WHERE EXISTS (SELECT 1 FROM "
                                        "care_team t WHERE t.therapist_id = $1 AND t.client_id = "
@@ -288,7 +290,7 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "t.therapist_id = $1 AND t.client_id = c.partner_b) ORDER "
                                        "BY lower(a.display_name), c.id LIMIT 1000",
                                 .nparams = 1,
-                                .cols = "id display_name display_name id id"},
+                                .cols = "id name_a name_b partner_a partner_b"},
     [STMT_THERAPIST_INVITES] = {.name = "therapist_invites",
                                 .sql = "SELECT id, coalesce(display_name, ''), coalesce(email, "
                                        "''), to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD "
@@ -319,9 +321,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        .nparams = 2,
                                        .cols = "id id display_name"},
     [STMT_EMAIL_TAKEN] = {.name = "email_taken",
-                          .sql = "SELECT 1 FROM users WHERE lower(email) = lower($1)",
+                          .sql = "SELECT 1 AS taken FROM users WHERE lower(email) = lower($1)",
                           .nparams = 1,
-                          .cols = "?column?"},
+                          .cols = "taken"},
     /* $1 therapist, $2 < $3 the partners. No row: already a couple. */
     [STMT_COUPLE_CREATE] = {.name = "couple_create",
                             .sql = "INSERT INTO couples (therapist_id, partner_a, partner_b) "
