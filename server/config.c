@@ -23,6 +23,7 @@ struct var {
 
 enum {
     VAR_DATABASE_URL,
+    VAR_DATABASE_PASSWORD_FILE,
     VAR_LISTEN,
     VAR_BASE_URL,
     VAR_THREADS,
@@ -84,6 +85,9 @@ unsigned config_default_hash_slots(void)
 static const struct var vars[VAR__MAX] = {
     [VAR_DATABASE_URL] = {"DATABASE_URL", NULL, V_STRING, 0, 0,
                           "PostgreSQL connection URI or key=value string (required)"},
+    [VAR_DATABASE_PASSWORD_FILE] = {"DATABASE_PASSWORD_FILE", "", V_STRING, 0, 0,
+                                    "file holding the database password (e.g. a Docker secret); "
+                                    "a password in DATABASE_URL wins over it"},
     [VAR_LISTEN] = {"LISTEN", "127.0.0.1:8080", V_LISTEN, 0, 0,
                     "address and port to listen on (IPv4 host:port)"},
     [VAR_BASE_URL] = {"BASE_URL", "http://127.0.0.1:8080", V_URL, 0, 0,
@@ -207,15 +211,15 @@ static int parse_listen(const char *s, struct config *cfg)
     return 0;
 }
 
-/* The first line of a file, without its newline, in a static buffer (read
- * once at start); NULL when the file cannot be read or the line is empty. */
-static const char *read_first_line(const char *path)
+/* The first line of a file, without its newline, in line (a static buffer
+ * of the variable's own: read once at start); NULL when the file cannot be
+ * read or the line is empty. */
+static const char *read_first_line(const char *path, char *line, size_t size)
 {
-    static char line[2048];
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return NULL;
-    const char *got = fgets(line, sizeof(line), f);
+    const char *got = fgets(line, (int)size, f);
     fclose(f);
     if (got == NULL)
         return NULL;
@@ -280,6 +284,14 @@ int config_load(struct config *cfg, char *err, size_t errlen)
         switch (i) {
         case VAR_DATABASE_URL:
             cfg->database_url = val;
+            break;
+        case VAR_DATABASE_PASSWORD_FILE:
+            static char password[1024];
+            if (*val && (cfg->database_password =
+                             read_first_line(val, password, sizeof password)) == NULL) {
+                snprintf(err, errlen, "DATABASE_PASSWORD_FILE=%s cannot be read or is empty", val);
+                return -1;
+            }
             break;
         case VAR_BASE_URL:
             cfg->base_url = val;
@@ -371,7 +383,8 @@ int config_load(struct config *cfg, char *err, size_t errlen)
                 snprintf(err, errlen, "SMTP_URL and SMTP_URL_FILE are both set: use one");
                 return -1;
             }
-            if (*val && (cfg->smtp_url = read_first_line(val)) == NULL) {
+            static char smtp_url[2048];
+            if (*val && (cfg->smtp_url = read_first_line(val, smtp_url, sizeof smtp_url)) == NULL) {
                 snprintf(err, errlen, "SMTP_URL_FILE=%s cannot be read or is empty", val);
                 return -1;
             }

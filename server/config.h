@@ -8,7 +8,10 @@
 #include "util/log.h"
 
 struct config {
-    const char *database_url;       /* DATABASE_URL */
+    const char *database_url; /* DATABASE_URL */
+    /* The first line of DATABASE_PASSWORD_FILE (NULL: none); main hands it to
+     * libpq as PGPASSWORD before any connection. Never printed. */
+    const char *database_password;
     char listen_host[64];           /* from LISTEN host:port */
     unsigned short listen_port;     /* from LISTEN */
     const char *base_url;           /* BASE_URL, no trailing slash */

@@ -460,6 +460,14 @@ int main(int argc, char **argv)
     }
     log_set_level(cfg.log_level);
     config_current = &cfg;
+    /* Every connection (the pool, migrations, rotate-key, check) reads it
+     * through libpq. Set here, before any thread: it reaches libpq only,
+     * not the environment the container was started with (docker inspect,
+     * /proc/1/environ). A password in DATABASE_URL still wins. */
+    if (cfg.database_password != NULL && setenv("PGPASSWORD", cfg.database_password, 1) != 0) {
+        fprintf(stderr, "interlude: cannot hand the database password to libpq\n");
+        return EXIT_CONFIG;
+    }
     if (strcmp(cmd, "healthcheck") == 0)
         return cmd_healthcheck(&cfg);
     if (sodium_init() < 0) {
