@@ -7,7 +7,10 @@
 #
 #   docker build -t interlude .
 #   docker run --read-only --tmpfs /tmp -p 127.0.0.1:8080:8080 \
-#       -e DATABASE_URL=postgresql://interlude@db/interlude -e PGPASSWORD=... interlude
+#       -v /srv/interlude/secrets:/run/secrets:ro \
+#       -e DATABASE_URL=postgresql://interlude@db/interlude \
+#       -e DATABASE_PASSWORD_FILE=/run/secrets/db_password \
+#       -e INTERLUDE_DATA_KEY_FILE=/run/secrets/data_key interlude
 #
 # The process runs as uid 10001, listens on 0.0.0.0:8080 (LISTEN), logs one
 # JSON object per line on stderr and writes no file anywhere, so the root
