@@ -22,7 +22,8 @@
 // page routes no journey visits yet.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { psql, startServer } from '../../lib/harness.mjs';
 import { setTwoStepPolicy } from '../../lib/client.mjs';
@@ -323,6 +324,23 @@ export function journey({ name, javaScript = true, screenshots = true, inspector
             await insp.check(page, 'an exercise');
             people.exercisePath = new URL(page.url()).pathname;
             assert.match(await page.getByRole('main').innerText(), /Suggested rhythm/);
+            // Printed, the exercise is a handout: title, instructions, safety
+            // note and the questions with room to write; nothing of the app.
+            await page.emulateMedia({ media: 'print' });
+            const printed = await page.locator('body').innerText();
+            assert.match(printed, /Daily appreciations/);
+            assert.match(printed, /Instructions/);
+            assert.match(printed, /Reflection/);
+            for (const app of [/Assign/, /version \d/, /A preview/, /Duplicate to adapt/, /FHIR/, /Library/, /Sign out/, /Suggested rhythm/])
+                assert.doesNotMatch(printed, app, `the printed handout shows ${app}`);
+            const pdf = await page.pdf({ format: 'A4' });
+            const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+            assert.ok(pages >= 1 && pages <= 2, `the handout takes ${pages} A4 pages`);
+            if (insp.screenshots) {
+                mkdirSync(insp.shotDir, { recursive: true });
+                writeFileSync(path.join(insp.shotDir, 'handout-daily-appreciations.pdf'), pdf);
+            }
+            await page.emulateMedia({ media: 'screen' });
             await page.goto(url('/library?kind=intake'));
             await insp.check(page, 'intake forms');
             await press(page, 'Getting started: relationships and closeness', { role: 'link' });
