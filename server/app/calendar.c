@@ -27,19 +27,18 @@ enum db_status calendar_account_data(struct request *req, json_t *data)
 {
     if (req->session->user->role != ROLE_CLIENT)
         return DB_OK;
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    const char *p[] = {uid};
+    struct db_args a = {0};
+    db_arg_int(&a, req->session->user->id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_CALENDAR_GET, 1, p, &res);
+    enum db_status st = db_run(STMT_CALENDAR_GET, &a, &res);
     if (st != DB_OK)
         return st;
     json_t *cal = json_object();
     if (PQntuples(res) == 1)
-        json_object_set_new(cal, "feed",
-                            json_pack("{s:s, s:s, s:s}", "event_name", PQgetvalue(res, 0, 0),
-                                      "created", PQgetvalue(res, 0, 1), "last_read",
-                                      PQgetvalue(res, 0, 2)));
+        json_object_set_new(
+            cal, "feed",
+            json_pack("{s:s, s:s, s:s}", "event_name", db_text(res, 0, "event_name"), "created",
+                      db_text(res, 0, "created_at"), "last_read", db_text(res, 0, "last_read_at")));
     PQclear(res);
     json_object_set_new(data, "calendar", cal);
     /* The name field: what was typed wins, then a suggestion. */
@@ -95,12 +94,14 @@ void h_account_calendar(struct request *req)
         return;
     }
     json_decref(form);
-    char token[TOKEN_LEN + 1], hash[67], uid[24];
+    char token[TOKEN_LEN + 1], hash[67];
     token_new(token);
     token_hash_param(token, hash);
-    snprintf(uid, sizeof(uid), "%lld", u->id);
-    const char *p[] = {uid, hash, name};
-    if (db_exec(STMT_CALENDAR_SET, 3, p, NULL) != DB_OK) {
+    struct db_args a = {0};
+    db_arg_int(&a, u->id);
+    db_arg_text(&a, hash);
+    db_arg_text(&a, name);
+    if (db_run(STMT_CALENDAR_SET, &a, NULL) != DB_OK) {
         sodium_memzero(token, sizeof(token));
         view_unavailable(req);
         return;
@@ -122,11 +123,10 @@ void h_account_calendar(struct request *req)
 void h_account_calendar_stop(struct request *req)
 {
     const struct user *u = req->session->user;
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", u->id);
-    const char *p[] = {uid};
+    struct db_args a = {0};
+    db_arg_int(&a, u->id);
     PGresult *res = NULL;
-    if (db_exec(STMT_CALENDAR_STOP, 1, p, &res) != DB_OK) {
+    if (db_run(STMT_CALENDAR_STOP, &a, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
@@ -187,9 +187,10 @@ void h_calendar_feed(struct request *req)
 {
     char hash[67];
     token_hash_param(req->params[0], hash);
-    const char *p[] = {hash};
+    struct db_args a = {0};
+    db_arg_text(&a, hash);
     PGresult *res = NULL;
-    if (db_exec(STMT_CALENDAR_EVENTS, 1, p, &res) != DB_OK) {
+    if (db_run(STMT_CALENDAR_EVENTS, &a, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
@@ -203,7 +204,7 @@ void h_calendar_feed(struct request *req)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-    const char *name = PQgetvalue(res, 0, 0);
+    const char *name = db_text(res, 0, "event_name");
     struct buf b = BUF_INIT;
     ics_line(&b, "BEGIN:", "VCALENDAR", false);
     ics_line(&b, "VERSION:", "2.0", false);
@@ -212,15 +213,16 @@ void h_calendar_feed(struct request *req)
     ics_line(&b, "METHOD:", "PUBLISH", false);
     ics_line(&b, "X-WR-CALNAME:", name, true);
     for (int r = 0; r < PQntuples(res); r++) {
-        if (PQgetisnull(res, r, 1))
+        if (db_is_null(res, r, "assignment_id"))
             continue; /* nothing under way: an empty calendar */
+        const char *day = db_text(res, r, "starts_on");
         char uid[80];
-        snprintf(uid, sizeof(uid), "%s-%s@interlude", PQgetvalue(res, r, 1), PQgetvalue(res, r, 2));
+        snprintf(uid, sizeof(uid), "%s-%s@interlude", db_text(res, r, "assignment_id"), day);
         ics_line(&b, "BEGIN:", "VEVENT", false);
         ics_line(&b, "UID:", uid, false);
         ics_line(&b, "DTSTAMP:", stamp, false);
-        ics_line(&b, "DTSTART;VALUE=DATE:", PQgetvalue(res, r, 2), false);
-        ics_line(&b, "DTEND;VALUE=DATE:", PQgetvalue(res, r, 3), false);
+        ics_line(&b, "DTSTART;VALUE=DATE:", day, false);
+        ics_line(&b, "DTEND;VALUE=DATE:", db_text(res, r, "ends_on"), false);
         ics_line(&b, "SUMMARY:", name, true);
         ics_line(&b, "TRANSP:", "TRANSPARENT", false);
         ics_line(&b, "END:", "VEVENT", false);

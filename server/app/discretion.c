@@ -29,8 +29,9 @@ static void mail_page(struct request *req, int status, json_t *form)
     json_decref(form);
     char name[100];
     PGresult *res = NULL;
+    const struct db_args none = {0};
     if (mail_practice_name(name, sizeof(name), true) != 0 ||
-        db_exec(STMT_FORBIDDEN_LIST, 0, NULL, &res) != DB_OK) {
+        db_run(STMT_FORBIDDEN_LIST, &none, &res) != DB_OK) {
         json_decref(data);
         view_unavailable(req);
         return;
@@ -40,7 +41,7 @@ static void mail_page(struct request *req, int status, json_t *form)
         form_value(data, "practice_name", name);
     json_t *added = json_array();
     for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(added, json_pack("{s:s}", "word", PQgetvalue(res, i, 0)));
+        json_array_append_new(added, json_pack("{s:s}", "word", db_text(res, i, "word")));
     PQclear(res);
     const char *const *builtin = NULL;
     size_t nb = mail_builtin_words(&builtin);
@@ -125,11 +126,11 @@ void h_admin_practice_name(struct request *req)
         return;
     }
     json_decref(form);
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    const char *p[] = {name, uid};
-    enum db_status st = *name == '\0' ? db_exec(STMT_PRACTICE_NAME_CLEAR, 0, NULL, NULL)
-                                      : db_exec(STMT_PRACTICE_NAME_SET, 2, p, NULL);
+    struct db_args a = {0}, none = {0};
+    db_arg_text(&a, name);
+    db_arg_int(&a, req->session->user->id);
+    enum db_status st = *name == '\0' ? db_run(STMT_PRACTICE_NAME_CLEAR, &none, NULL)
+                                      : db_run(STMT_PRACTICE_NAME_SET, &a, NULL);
     if (st != DB_OK || audit(req, "admin.practice_name_changed", "settings", 0, 0) != DB_OK) {
         view_unavailable(req);
         return;
@@ -160,11 +161,11 @@ void h_admin_word_add(struct request *req)
     for (char *p = lower; *p; p++)
         if (*p >= 'A' && *p <= 'Z')
             *p = (char)(*p + 32);
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    const char *p[] = {lower, uid};
+    struct db_args a = {0};
+    db_arg_text(&a, lower);
+    db_arg_int(&a, req->session->user->id);
     PGresult *res = NULL;
-    if (db_exec(STMT_FORBIDDEN_ADD, 2, p, &res) != DB_OK) {
+    if (db_run(STMT_FORBIDDEN_ADD, &a, &res) != DB_OK) {
         json_decref(form);
         view_unavailable(req);
         return;
@@ -187,9 +188,10 @@ void h_admin_word_add(struct request *req)
 void h_admin_word_delete(struct request *req)
 {
     const char *w = req_form(req, "word");
-    const char *p[] = {w != NULL ? w : ""};
+    struct db_args a = {0};
+    db_arg_text(&a, w != NULL ? w : "");
     PGresult *res = NULL;
-    if (db_exec(STMT_FORBIDDEN_DELETE, 1, p, &res) != DB_OK) {
+    if (db_run(STMT_FORBIDDEN_DELETE, &a, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }

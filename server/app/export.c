@@ -58,11 +58,6 @@ static void open_array(struct export *x, const char *name)
     x->first = true;
 }
 
-static void idtxt(char out[24], long long id)
-{
-    snprintf(out, 24, "%lld", id);
-}
-
 static json_t *str_or_null(const char *s)
 {
     return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
@@ -71,27 +66,23 @@ static json_t *str_or_null(const char *s)
 /* One page of stmt ($1 client, $2 after this id); NULL on a database error. */
 static PGresult *page(struct export *x, enum stmt_id stmt, long long after)
 {
-    char cid[24], aid[24];
-    idtxt(cid, x->client_id);
-    idtxt(aid, after);
-    const char *params[] = {cid, aid};
+    struct db_args a = {0};
+    db_arg_int(&a, x->client_id);
+    db_arg_int(&a, after);
     PGresult *res = NULL;
-    if (db_exec(stmt, 2, params, &res) != DB_OK)
+    if (db_run(stmt, &a, &res) != DB_OK)
         return NULL;
     return res;
 }
 
 /* ---- the client ---- */
 
-enum { P_NAME, P_EMAIL, P_ROLE, P_CREATED, P_ACTIVE, P_NOW };
-
 static PGresult *load_profile(struct export *x, enum db_status *st)
 {
-    char cid[24];
-    idtxt(cid, x->client_id);
-    const char *params[] = {cid};
+    struct db_args a = {0};
+    db_arg_int(&a, x->client_id);
     PGresult *res = NULL;
-    *st = db_exec(STMT_EXPORT_PROFILE, 1, params, &res);
+    *st = db_run(STMT_EXPORT_PROFILE, &a, &res);
     if (*st != DB_OK)
         return NULL;
     if (PQntuples(res) != 1) {
@@ -102,25 +93,6 @@ static PGresult *load_profile(struct export *x, enum db_status *st)
 }
 
 /* ---- assignments and the versions they were given ---- */
-
-enum {
-    A_ID,
-    A_ACTIVITY,
-    A_VERSION_ID,
-    A_VERSION,
-    A_KIND,
-    A_TITLE,
-    A_CONTENT,
-    A_START,
-    A_DUE,
-    A_TIMES,
-    A_WEEKS,
-    A_REPEAT,
-    A_CANCELLED,
-    A_CREATED,
-    A_COUPLE,
-    A_THERAPIST,
-};
 
 static const char *client_title(const json_t *content, const char *title)
 {
@@ -158,11 +130,11 @@ static bool write_assignments(struct export *x)
             return false;
         int n = PQntuples(res);
         for (int r = 0; r < n; r++) {
-            after = atoll(PQgetvalue(res, r, A_ID));
-            long long vid = atoll(PQgetvalue(res, r, A_VERSION_ID));
-            const char *vkey = PQgetvalue(res, r, A_VERSION_ID);
-            const char *title = PQgetvalue(res, r, A_TITLE);
-            json_t *content = activity_version_content(vid, PQgetvalue(res, r, A_CONTENT));
+            after = db_int(res, r, "id");
+            long long vid = db_int(res, r, "version_id");
+            const char *vkey = db_text(res, r, "version_id");
+            const char *title = db_text(res, r, "title");
+            json_t *content = activity_version_content(vid, db_text(res, r, "content"));
             if (content == NULL) {
                 PQclear(res);
                 return false;
@@ -171,33 +143,32 @@ static bool write_assignments(struct export *x)
             if (!seen)
                 json_object_set_new(x->versions, vkey,
                                     json_pack("{s:O, s:s, s:I, s:i, s:s}", "content", content,
-                                              "kind", PQgetvalue(res, r, A_KIND), "activity_id",
-                                              (json_int_t)atoll(PQgetvalue(res, r, A_ACTIVITY)),
-                                              "version", atoi(PQgetvalue(res, r, A_VERSION)),
-                                              "title", title));
+                                              "kind", db_text(res, r, "kind"), "activity_id",
+                                              (json_int_t)db_int(res, r, "activity_id"), "version",
+                                              (int)db_int(res, r, "version"), "title", title));
             json_t *item = NULL;
             if (!x->fhir) {
                 item = json_pack(
                     "{s:I, s:I, s:I, s:i, s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:o, s:s, "
                     "s:b, s:s, s:o}",
                     "id", (json_int_t)after, "activity_id",
-                    (json_int_t)atoll(PQgetvalue(res, r, A_ACTIVITY)), "version_id",
-                    (json_int_t)vid, "version", atoi(PQgetvalue(res, r, A_VERSION)), "kind",
-                    PQgetvalue(res, r, A_KIND), "title", title, "client_title",
-                    client_title(content, title), "start_date", PQgetvalue(res, r, A_START),
-                    "due_date", str_or_null(PQgetvalue(res, r, A_DUE)), "times_per_week",
-                    atoi(PQgetvalue(res, r, A_TIMES)), "weeks", atoi(PQgetvalue(res, r, A_WEEKS)),
-                    "repeat_days", atoi(PQgetvalue(res, r, A_REPEAT)), "cancelled_at",
-                    str_or_null(PQgetvalue(res, r, A_CANCELLED)), "assigned_at",
-                    PQgetvalue(res, r, A_CREATED), "couple",
-                    atoll(PQgetvalue(res, r, A_COUPLE)) > 0, "therapist",
-                    PQgetvalue(res, r, A_THERAPIST), "content", without_clinician_words(content));
+                    (json_int_t)db_int(res, r, "activity_id"), "version_id", (json_int_t)vid,
+                    "version", (int)db_int(res, r, "version"), "kind", db_text(res, r, "kind"),
+                    "title", title, "client_title", client_title(content, title), "start_date",
+                    db_text(res, r, "start_date"), "due_date",
+                    str_or_null(db_text(res, r, "due_date")), "times_per_week",
+                    (int)db_int(res, r, "times_per_week"), "weeks", (int)db_int(res, r, "weeks"),
+                    "repeat_days", (int)db_int(res, r, "repeat_days"), "cancelled_at",
+                    str_or_null(db_text(res, r, "cancelled_at")), "assigned_at",
+                    db_text(res, r, "assigned_at"), "couple", db_int(res, r, "couple_id") > 0,
+                    "therapist", db_text(res, r, "display_name"), "content",
+                    without_clinician_words(content));
             } else if (!seen) {
-                const json_t *form = activity_form(PQgetvalue(res, r, A_KIND), content);
+                const json_t *form = activity_form(db_text(res, r, "kind"), content);
                 char id[64], version[16];
-                snprintf(id, sizeof(id), "interlude-%s-%s", PQgetvalue(res, r, A_ACTIVITY),
-                         PQgetvalue(res, r, A_VERSION));
-                snprintf(version, sizeof(version), "%s", PQgetvalue(res, r, A_VERSION));
+                snprintf(id, sizeof(id), "interlude-%s-%s", db_text(res, r, "activity_id"),
+                         db_text(res, r, "version"));
+                snprintf(version, sizeof(version), "%s", db_text(res, r, "version"));
                 json_t *q = form != NULL ? form_fhir_questionnaire(form, id, title, version) : NULL;
                 if (q != NULL)
                     item = json_pack("{s:o}", "resource", q);
@@ -216,27 +187,17 @@ static bool write_assignments(struct export *x)
 
 /* ---- entries ---- */
 
-enum {
-    E_ID,
-    E_ASSIGNMENT,
-    E_VERSION_ID,
-    E_ANSWERS,
-    E_SUBMITTED,
-    E_SHARED,
-    E_CORRECTS,
-    E_REVIEWED,
-};
-
 static json_t *entry_item(struct export *x, const PGresult *res, int r)
 {
-    long long id = atoll(PQgetvalue(res, r, E_ID));
-    long long assignment = atoll(PQgetvalue(res, r, E_ASSIGNMENT));
-    json_t *answers = homework_open_answers(res, r, E_ANSWERS, x->client_id, assignment);
-    const json_t *v = json_object_get(x->versions, PQgetvalue(res, r, E_VERSION_ID));
+    long long id = db_int(res, r, "id");
+    long long assignment = db_int(res, r, "assignment_id");
+    json_t *answers =
+        homework_open_answers(res, r, db_col(res, "answers_enc"), x->client_id, assignment);
+    const json_t *v = json_object_get(x->versions, db_text(res, r, "version_id"));
     const json_t *form = v != NULL ? activity_form(json_string_value(json_object_get(v, "kind")),
                                                    json_object_get(v, "content"))
                                    : NULL;
-    const char *submitted = PQgetvalue(res, r, E_SUBMITTED);
+    const char *submitted = db_text(res, r, "submitted_at");
     if (x->fhir) {
         if (answers == NULL || form == NULL)
             return NULL; /* nothing readable to say */
@@ -257,12 +218,12 @@ static json_t *entry_item(struct export *x, const PGresult *res, int r)
     json_t *score = answers != NULL && form != NULL ? form_score(form, answers) : NULL;
     if (score != NULL)
         json_object_del(score, "alerts"); /* the clinician's wording (docs/EXPORT.md) */
-    long long corrects = atoll(PQgetvalue(res, r, E_CORRECTS));
+    long long corrects = db_int(res, r, "corrects_entry_id");
     return json_pack("{s:I, s:I, s:s, s:o, s:b, s:o, s:o, s:b, s:o}", "id", (json_int_t)id,
                      "assignment_id", (json_int_t)assignment, "submitted_at", submitted,
                      "corrects_entry_id", corrects > 0 ? json_integer(corrects) : json_null(),
-                     "shared_with_partner", PQgetvalue(res, r, E_SHARED)[0] == 't', "reviewed_at",
-                     str_or_null(PQgetvalue(res, r, E_REVIEWED)), "answers",
+                     "shared_with_partner", db_bool(res, r, "shared_with_partner"), "reviewed_at",
+                     str_or_null(db_text(res, r, "reviewed_at")), "answers",
                      answers != NULL ? answers : json_null(), "unreadable", answers == NULL,
                      "score", score != NULL ? score : json_null());
 }
@@ -276,7 +237,7 @@ static bool write_entries(struct export *x)
             return false;
         int n = PQntuples(res);
         for (int r = 0; r < n; r++) {
-            after = atoll(PQgetvalue(res, r, E_ID));
+            after = db_int(res, r, "id");
             if (!put_item(x, entry_item(x, res, r))) {
                 PQclear(res);
                 return false;
@@ -290,8 +251,6 @@ static bool write_entries(struct export *x)
 
 /* ---- replies ---- */
 
-enum { C_ID, C_ENTRY, C_AUTHOR, C_NAME, C_ROLE, C_BODY, C_CREATED };
-
 static bool write_replies(struct export *x)
 {
     long long after = 0;
@@ -301,17 +260,17 @@ static bool write_replies(struct export *x)
             return false;
         int n = PQntuples(res);
         for (int r = 0; r < n; r++) {
-            after = atoll(PQgetvalue(res, r, C_ID));
-            long long entry = atoll(PQgetvalue(res, r, C_ENTRY));
-            long long author = atoll(PQgetvalue(res, r, C_AUTHOR));
+            after = db_int(res, r, "id");
+            long long entry = db_int(res, r, "entry_id");
+            long long author = db_int(res, r, "author_id");
             char aad[64];
             snprintf(aad, sizeof(aad), "comment:%lld:%lld", entry, author);
-            char *body = box_open_pq(res, r, C_BODY, aad);
+            char *body = box_open_pq(res, r, db_col(res, "body_enc"), aad);
             json_t *item = json_pack(
                 "{s:I, s:I, s:s, s:s, s:b, s:s, s:o, s:b}", "id", (json_int_t)after, "entry_id",
-                (json_int_t)entry, "author", PQgetvalue(res, r, C_NAME), "author_role",
-                PQgetvalue(res, r, C_ROLE), "from_client", author == x->client_id, "created_at",
-                PQgetvalue(res, r, C_CREATED), "body",
+                (json_int_t)entry, "author", db_text(res, r, "display_name"), "author_role",
+                db_text(res, r, "role"), "from_client", author == x->client_id, "created_at",
+                db_text(res, r, "created_at"), "body",
                 body != NULL ? json_string(body) : json_null(), "unreadable", body == NULL);
             homework_secret_free(body);
             if (!put_item(x, item)) {
@@ -327,8 +286,6 @@ static bool write_replies(struct export *x)
 
 /* ---- attention items ---- */
 
-enum { I_ID, I_KIND, I_ASSIGNMENT, I_ENTRY, I_RAISED, I_ACKED };
-
 static bool write_attention(struct export *x)
 {
     long long after = 0;
@@ -338,14 +295,14 @@ static bool write_attention(struct export *x)
             return false;
         int n = PQntuples(res);
         for (int r = 0; r < n; r++) {
-            after = atoll(PQgetvalue(res, r, I_ID));
-            long long entry = atoll(PQgetvalue(res, r, I_ENTRY));
+            after = db_int(res, r, "id");
+            long long entry = db_int(res, r, "entry_id");
             json_t *item = json_pack("{s:I, s:s, s:I, s:o, s:s, s:o}", "id", (json_int_t)after,
-                                     "kind", PQgetvalue(res, r, I_KIND), "assignment_id",
-                                     (json_int_t)atoll(PQgetvalue(res, r, I_ASSIGNMENT)),
-                                     "entry_id", entry > 0 ? json_integer(entry) : json_null(),
-                                     "raised_at", PQgetvalue(res, r, I_RAISED), "acknowledged_at",
-                                     str_or_null(PQgetvalue(res, r, I_ACKED)));
+                                     "kind", db_text(res, r, "kind"), "assignment_id",
+                                     (json_int_t)db_int(res, r, "assignment_id"), "entry_id",
+                                     entry > 0 ? json_integer(entry) : json_null(), "raised_at",
+                                     db_text(res, r, "raised_at"), "acknowledged_at",
+                                     str_or_null(db_text(res, r, "acknowledged_at")));
             if (!put_item(x, item)) {
                 PQclear(res);
                 return false;
@@ -374,18 +331,18 @@ static bool open_document(struct export *x, json_t *head)
 
 static bool build(struct export *x, const PGresult *p)
 {
-    const char *now = PQgetvalue(p, 0, P_NOW);
+    const char *now = db_text(p, 0, "exported_at");
     if (x->fhir) {
         json_t *head = json_pack("{s:s, s:s, s:s}", "resourceType", "Bundle", "type", "collection",
                                  "timestamp", now);
         if (!open_document(x, head))
             return false;
         open_array(x, "entry");
-        json_t *patient = json_pack(
-            "{s:s, s:s, s:b, s:[{s:s}], s:[{s:s, s:s}]}", "resourceType", "Patient", "id",
-            arena_printf(&x->req->arena, "client-%lld", x->client_id), "active",
-            PQgetvalue(p, 0, P_ACTIVE)[0] == 't', "name", "text", PQgetvalue(p, 0, P_NAME),
-            "telecom", "system", "email", "value", PQgetvalue(p, 0, P_EMAIL));
+        json_t *patient =
+            json_pack("{s:s, s:s, s:b, s:[{s:s}], s:[{s:s, s:s}]}", "resourceType", "Patient", "id",
+                      arena_printf(&x->req->arena, "client-%lld", x->client_id), "active",
+                      db_bool(p, 0, "active"), "name", "text", db_text(p, 0, "display_name"),
+                      "telecom", "system", "email", "value", db_text(p, 0, "email"));
         if (!put_item(x, json_pack("{s:o}", "resource", patient)) || !write_assignments(x) ||
             !write_entries(x))
             return false;
@@ -395,9 +352,9 @@ static bool build(struct export *x, const PGresult *p)
     json_t *head =
         json_pack("{s:s, s:i, s:s, s:{s:I, s:s, s:s, s:s, s:s, s:b}}", "format", "interlude-export",
                   "version", 1, "exported_at", now, "client", "id", (json_int_t)x->client_id,
-                  "name", PQgetvalue(p, 0, P_NAME), "email", PQgetvalue(p, 0, P_EMAIL), "role",
-                  PQgetvalue(p, 0, P_ROLE), "created_at", PQgetvalue(p, 0, P_CREATED), "active",
-                  PQgetvalue(p, 0, P_ACTIVE)[0] == 't');
+                  "name", db_text(p, 0, "display_name"), "email", db_text(p, 0, "email"), "role",
+                  db_text(p, 0, "role"), "created_at", db_text(p, 0, "created_at"), "active",
+                  db_bool(p, 0, "active"));
     if (!open_document(x, head))
         return false;
     open_array(x, "assignments");
@@ -455,7 +412,7 @@ static void export_client(struct request *req, long long client_id, const char *
     }
     bool ok = build(&x, p);
     char day[11];
-    snprintf(day, sizeof(day), "%s", PQgetvalue(p, 0, P_NOW));
+    snprintf(day, sizeof(day), "%s", db_text(p, 0, "exported_at"));
     PQclear(p);
     json_decref(x.versions);
     if (!ok) {

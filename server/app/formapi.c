@@ -12,9 +12,6 @@
 #include "app/library.h"
 #include "auth/auth.h"
 
-/* Column order of STMT_ACCESS_FORM_VERSION. */
-enum { FV_ID, FV_KIND, FV_VERSION, FV_HASH, FV_CONTENT, FV_TITLE };
-
 /* One field as a client of the API reads it. The clinician's wording
  * (therapist_label) and the options' scoring weights are the therapist's
  * only. New reference. */
@@ -43,8 +40,8 @@ void h_form_version(struct request *req)
     }
     bool therapist = req->session->user->role == ROLE_THERAPIST;
     /* The answer differs by role: so does its tag. */
-    const char *etag = arena_printf(&req->arena, "\"v%s-%.16s-%c\"", PQgetvalue(row, 0, FV_ID),
-                                    PQgetvalue(row, 0, FV_HASH), therapist ? 't' : 'c');
+    const char *etag = arena_printf(&req->arena, "\"v%s-%.16s-%c\"", db_text(row, 0, "id"),
+                                    db_text(row, 0, "content_hash"), therapist ? 't' : 'c');
     const char *inm = req_header(req, "If-None-Match");
     if (inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
         PQclear(row);
@@ -53,10 +50,9 @@ void h_form_version(struct request *req)
         req->view.cache = "private, max-age=86400";
         return;
     }
-    long long vid = atoll(PQgetvalue(row, 0, FV_ID));
-    json_t *content = activity_version_content(vid, PQgetvalue(row, 0, FV_CONTENT));
-    const json_t *def =
-        content != NULL ? activity_form(PQgetvalue(row, 0, FV_KIND), content) : NULL;
+    long long vid = db_int(row, 0, "id");
+    json_t *content = activity_version_content(vid, db_text(row, 0, "content"));
+    const json_t *def = content != NULL ? activity_form(db_text(row, 0, "kind"), content) : NULL;
     if (def == NULL) {
         PQclear(row);
         json_decref(content);
@@ -71,13 +67,12 @@ void h_form_version(struct request *req)
     /* The client reads the neutral title, as on their pages. */
     const json_t *client_title = json_object_get(content, "client_title");
     json_t *title = therapist || !json_is_string(client_title)
-                        ? json_string(PQgetvalue(row, 0, FV_TITLE))
+                        ? json_string(db_text(row, 0, "title"))
                         : json_string(json_string_value(client_title));
-    json_t *data =
-        json_pack("{s:I, s:i, s:o, s:o}", "id", (json_int_t)vid, "version",
-                  atoi(PQgetvalue(row, 0, FV_VERSION)), "title", title, "fields", fields);
+    json_t *data = json_pack("{s:I, s:i, s:o, s:o}", "id", (json_int_t)vid, "version",
+                             (int)db_int(row, 0, "version"), "title", title, "fields", fields);
     if (therapist)
-        json_object_set_new(data, "kind", json_string(PQgetvalue(row, 0, FV_KIND)));
+        json_object_set_new(data, "kind", json_string(db_text(row, 0, "kind")));
     PQclear(row);
     json_decref(content);
     view_page(req, 200, NULL, data);

@@ -18,42 +18,6 @@
 #include "forms/form.h"
 #include "util/buf.h"
 
-/* Columns of STMT_PROGRESS_ASSIGNMENTS. */
-enum {
-    PA_ID,
-    PA_TITLE,
-    PA_KIND,
-    PA_VERSION,
-    PA_START,
-    PA_DUE,
-    PA_TPW,
-    PA_WEEKS,
-    PA_CANCELLED,
-    PA_COUPLE,
-    PA_DONE,
-    PA_THERAPIST,
-    PA_TODAY,
-    PA_REPEAT,
-    PA_LAST_DONE,
-};
-/* Columns of STMT_PROGRESS_ENTRIES. */
-enum {
-    PE_ID,
-    PE_ASSIGNMENT,
-    PE_ACTIVITY,
-    PE_VERSION,
-    PE_DATE,
-    PE_EPOCH,
-    PE_UNREAD,
-    PE_REVIEWED,
-    PE_ANSWERS,
-    PE_TITLE,
-    PE_KIND,
-    PE_SUPERSEDED,
-};
-/* Columns of STMT_PROGRESS_VERSIONS. */
-enum { PV_ID, PV_ACTIVITY, PV_KIND, PV_TITLE, PV_CONTENT };
-
 static const char *kind_label(const char *kind)
 {
     if (strcmp(kind, "intake") == 0)
@@ -67,19 +31,19 @@ static const char *kind_label(const char *kind)
  * share) and its completion, done / expected. */
 static json_t *assignment_item(PGresult *res, int r, bool therapist_view)
 {
-    const char *start = PQgetvalue(res, r, PA_START), *due = PQgetvalue(res, r, PA_DUE);
-    int tpw = atoi(PQgetvalue(res, r, PA_TPW)), weeks = atoi(PQgetvalue(res, r, PA_WEEKS));
-    bool cancelled = PQgetvalue(res, r, PA_CANCELLED)[0] == 't';
-    int repeat = atoi(PQgetvalue(res, r, PA_REPEAT));
+    const char *start = db_text(res, r, "start_date"), *due = db_text(res, r, "due_date");
+    int tpw = (int)db_int(res, r, "times_per_week"), weeks = (int)db_int(res, r, "weeks");
+    bool cancelled = db_bool(res, r, "cancelled");
+    int repeat = (int)db_int(res, r, "repeat_days");
     struct hw_schedule sched = {.start_date = start,
                                 .due_date = due,
                                 .times_per_week = tpw,
                                 .weeks = weeks,
                                 .repeat_days = repeat,
-                                .last_done = PQgetvalue(res, r, PA_LAST_DONE),
+                                .last_done = db_text(res, r, "last_done"),
                                 .cancelled = cancelled};
     struct hw_status st;
-    homework_status(&sched, PQgetvalue(res, r, PA_TODAY), atoi(PQgetvalue(res, r, PA_DONE)), &st);
+    homework_status(&sched, db_text(res, r, "today"), (int)db_int(res, r, "done"), &st);
     bool current = st.state == HW_UPCOMING || st.state == HW_ACTIVE || st.state == HW_OVERDUE;
     char schedule[160], completion[48];
     if (repeat > 0) {
@@ -95,18 +59,18 @@ static json_t *assignment_item(PGresult *res, int r, bool therapist_view)
     snprintf(completion, sizeof(completion), "%d / %d", st.done, st.expected);
     json_t *o = json_pack(
         "{s:I, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:i, s:o, s:b, s:b, s:b, s:b}", "id",
-        (json_int_t)atoll(PQgetvalue(res, r, PA_ID)), "title", PQgetvalue(res, r, PA_TITLE), "kind",
-        PQgetvalue(res, r, PA_KIND), "kind_label", kind_label(PQgetvalue(res, r, PA_KIND)),
-        "version", atoi(PQgetvalue(res, r, PA_VERSION)), "start_date", start, "schedule", schedule,
-        "completion", completion, "done", st.done, "expected", st.expected, "status",
-        homework_status_json(&st), "overdue", st.state == HW_OVERDUE, "cancelled", cancelled,
-        "current", current, "couple", atoll(PQgetvalue(res, r, PA_COUPLE)) > 0);
+        (json_int_t)db_int(res, r, "id"), "title", db_text(res, r, "title"), "kind",
+        db_text(res, r, "kind"), "kind_label", kind_label(db_text(res, r, "kind")), "version",
+        (int)db_int(res, r, "version"), "start_date", start, "schedule", schedule, "completion",
+        completion, "done", st.done, "expected", st.expected, "status", homework_status_json(&st),
+        "overdue", st.state == HW_OVERDUE, "cancelled", cancelled, "current", current, "couple",
+        db_int(res, r, "couple_id") > 0);
     json_object_set_new(o, "due_date", *due ? json_string(due) : json_null());
     json_object_set_new(o, "repeat_days", repeat > 0 ? json_integer(repeat) : json_null());
     if (therapist_view)
         json_object_set_new(o, "can_change", json_boolean(!cancelled));
     else
-        json_object_set_new(o, "therapist", json_string(PQgetvalue(res, r, PA_THERAPIST)));
+        json_object_set_new(o, "therapist", json_string(db_text(res, r, "display_name")));
     return o;
 }
 
@@ -135,8 +99,8 @@ static json_t *entry_answers(PGresult *res, int r, long long client_id, json_t *
 {
     if (!tried[r]) {
         tried[r] = true;
-        answers[r] = homework_open_answers(res, r, PE_ANSWERS, client_id,
-                                           atoll(PQgetvalue(res, r, PE_ASSIGNMENT)));
+        answers[r] = homework_open_answers(res, r, db_col(res, "answers_enc"), client_id,
+                                           db_int(res, r, "assignment_id"));
     }
     return answers[r];
 }
@@ -230,9 +194,9 @@ static json_t *intake_view(const struct vdef *v, const json_t *answers, PGresult
         buf_free(&t);
     }
     char href[48];
-    snprintf(href, sizeof(href), "/entries/%s", PQgetvalue(res, r, PE_ID));
-    return json_pack("{s:s, s:s, s:s, s:o}", "title", PQgetvalue(res, r, PE_TITLE), "date",
-                     PQgetvalue(res, r, PE_DATE), "href", href, "answers", items);
+    snprintf(href, sizeof(href), "/entries/%s", db_text(res, r, "id"));
+    return json_pack("{s:s, s:s, s:s, s:o}", "title", db_text(res, r, "title"), "date",
+                     db_text(res, r, "submitted_on"), "href", href, "answers", items);
 }
 
 /* ---- charts ---- */
@@ -258,8 +222,7 @@ static bool is_scale(const json_t *field)
 /* The attention mark of row r (marks: entry id -> labels, or NULL). */
 static const char *mark_of(const json_t *marks, PGresult *res, int r)
 {
-    return marks != NULL ? json_string_value(json_object_get(marks, PQgetvalue(res, r, PE_ID)))
-                         : NULL;
+    return marks != NULL ? json_string_value(json_object_get(marks, db_text(res, r, "id"))) : NULL;
 }
 
 static json_t *exercise_chart(struct arena *ar, const struct group *g, PGresult *res,
@@ -306,9 +269,9 @@ static json_t *exercise_chart(struct arena *ar, const struct group *g, PGresult 
         json_t *a = entry_answers(res, r, client_id, answers, tried);
         if (a == NULL)
             continue;
-        x[rows] = (double)atoll(PQgetvalue(res, r, PE_EPOCH));
-        dates[rows] = PQgetvalue(res, r, PE_DATE);
-        hrefs[rows] = arena_printf(ar, "/entries/%s", PQgetvalue(res, r, PE_ID));
+        x[rows] = (double)db_int(res, r, "submitted_epoch");
+        dates[rows] = db_text(res, r, "submitted_on");
+        hrefs[rows] = arena_printf(ar, "/entries/%s", db_text(res, r, "id"));
         mk[rows] = mark_of(marks, res, r);
         for (size_t j = 0; j < ns; j++) {
             const json_t *v = json_object_get(a, keys[j]);
@@ -396,8 +359,7 @@ static json_t *measure_chart(struct arena *ar, const struct group *g, PGresult *
     const char *last_band = NULL;
     for (size_t k = 0; k < n; k++) {
         int r = g->rows[k];
-        const struct vdef *v =
-            find_version(versions, nversions, atoll(PQgetvalue(res, r, PE_VERSION)));
+        const struct vdef *v = find_version(versions, nversions, db_int(res, r, "version_id"));
         json_t *a = entry_answers(res, r, client_id, answers, tried);
         json_t *score = v != NULL && a != NULL ? form_score(v->form, a) : NULL;
         if (score == NULL)
@@ -407,9 +369,9 @@ static json_t *measure_chart(struct arena *ar, const struct group *g, PGresult *
         bool complete = json_is_true(json_object_get(score, "complete"));
         const char *band = json_string_value(json_object_get(score, "band"));
         if (complete) {
-            x[rows] = (double)atoll(PQgetvalue(res, r, PE_EPOCH));
-            dates[rows] = PQgetvalue(res, r, PE_DATE);
-            hrefs[rows] = arena_printf(ar, "/entries/%s", PQgetvalue(res, r, PE_ID));
+            x[rows] = (double)db_int(res, r, "submitted_epoch");
+            dates[rows] = db_text(res, r, "submitted_on");
+            hrefs[rows] = arena_printf(ar, "/entries/%s", db_text(res, r, "id"));
             mk[rows] = mark_of(marks, res, r);
             values[rows] = total;
             rows++;
@@ -477,13 +439,15 @@ bool progress_collect(struct request *req, long long client_id, long long therap
                       json_t *data)
 {
     bool therapist_view = therapist_id > 0;
-    char cid[24], tid[24];
-    snprintf(cid, sizeof(cid), "%lld", client_id);
-    snprintf(tid, sizeof(tid), "%lld", therapist_id);
     /* A therapist sees the homework they gave, cancelled included; the
      * client sees all of theirs, cancelled left out. */
-    const char *p_assign[] = {cid, therapist_view ? tid : NULL, therapist_view ? "true" : "false"};
-    const char *p_two[] = {cid, therapist_view ? tid : NULL};
+    struct db_args a_two = {0}, a_assign = {0}, a_one = {0};
+    db_arg_int(&a_two, client_id);
+    db_arg_id_or_null(&a_two, therapist_view ? therapist_id : 0);
+    db_arg_int(&a_assign, client_id);
+    db_arg_id_or_null(&a_assign, therapist_view ? therapist_id : 0);
+    db_arg_bool(&a_assign, therapist_view);
+    db_arg_int(&a_one, client_id);
     PGresult *ares = NULL, *eres = NULL, *vres = NULL;
     struct vdef *versions = NULL;
     size_t nversions = 0;
@@ -493,20 +457,19 @@ bool progress_collect(struct request *req, long long client_id, long long therap
     int ne = 0;
     enum db_status st;
 
-    if ((st = db_exec(STMT_PROGRESS_ASSIGNMENTS, 3, p_assign, &ares)) != DB_OK ||
-        (st = db_exec(STMT_PROGRESS_ENTRIES, 2, p_two, &eres)) != DB_OK ||
-        (st = db_exec(STMT_PROGRESS_VERSIONS, 2, p_two, &vres)) != DB_OK)
+    if ((st = db_run(STMT_PROGRESS_ASSIGNMENTS, &a_assign, &ares)) != DB_OK ||
+        (st = db_run(STMT_PROGRESS_ENTRIES, &a_two, &eres)) != DB_OK ||
+        (st = db_run(STMT_PROGRESS_VERSIONS, &a_two, &vres)) != DB_OK)
         goto done;
     if (therapist_view) {
         PGresult *mres = NULL;
-        const char *p_one[] = {cid};
-        if ((st = db_exec(STMT_ATTN_ENTRY_MARKS, 1, p_one, &mres)) != DB_OK)
+        if ((st = db_run(STMT_ATTN_ENTRY_MARKS, &a_one, &mres)) != DB_OK)
             goto done;
         marks = json_object();
         for (int r = 0; r < PQntuples(mres); r++) {
-            const char *entry = PQgetvalue(mres, r, 0);
+            const char *entry = db_text(mres, r, "entry_id");
             enum attn_kind k;
-            if (!attention_kind_parse(PQgetvalue(mres, r, 1), &k))
+            if (!attention_kind_parse(db_text(mres, r, "kind"), &k))
                 continue;
             const char *had = json_string_value(json_object_get(marks, entry));
             json_object_set_new(marks, entry,
@@ -533,11 +496,11 @@ bool progress_collect(struct request *req, long long client_id, long long therap
         abort();
     for (size_t i = 0; i < nversions; i++) {
         struct vdef *v = &versions[i];
-        v->id = atoll(PQgetvalue(vres, (int)i, PV_ID));
-        v->activity_id = atoll(PQgetvalue(vres, (int)i, PV_ACTIVITY));
-        snprintf(v->kind, sizeof(v->kind), "%s", PQgetvalue(vres, (int)i, PV_KIND));
-        v->title = PQgetvalue(vres, (int)i, PV_TITLE);
-        v->content = json_loads(PQgetvalue(vres, (int)i, PV_CONTENT), 0, NULL);
+        v->id = db_int(vres, (int)i, "id");
+        v->activity_id = db_int(vres, (int)i, "activity_id");
+        snprintf(v->kind, sizeof(v->kind), "%s", db_text(vres, (int)i, "kind"));
+        v->title = db_text(vres, (int)i, "title");
+        v->content = json_loads(db_text(vres, (int)i, "content"), 0, NULL);
         v->form = activity_form(v->kind, v->content);
     }
 
@@ -553,24 +516,23 @@ bool progress_collect(struct request *req, long long client_id, long long therap
     json_t *timeline = json_array();
     int intake_row = -1;
     for (int r = 0; r < ne; r++) {
-        const char *kind = PQgetvalue(eres, r, PE_KIND);
+        const char *kind = db_text(eres, r, "kind");
         json_array_append_new(
             timeline,
-            json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "id", PQgetvalue(eres, r, PE_ID),
-                      "href", arena_printf(&req->arena, "/entries/%s", PQgetvalue(eres, r, PE_ID)),
-                      "date", PQgetvalue(eres, r, PE_DATE), "title", PQgetvalue(eres, r, PE_TITLE),
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "id", db_text(eres, r, "id"), "href",
+                      arena_printf(&req->arena, "/entries/%s", db_text(eres, r, "id")), "date",
+                      db_text(eres, r, "submitted_on"), "title", db_text(eres, r, "title"),
                       "kind_label", kind_label(kind), "unread",
-                      therapist_view && PQgetvalue(eres, r, PE_UNREAD)[0] == 't', "reviewed",
-                      PQgetvalue(eres, r, PE_REVIEWED)[0] == 't'));
+                      therapist_view && db_bool(eres, r, "unread"), "reviewed",
+                      db_bool(eres, r, "reviewed")));
         if (strcmp(kind, "intake") == 0 && intake_row < 0)
             intake_row = r;
     }
     for (int r = ne - 1; r >= 0; r--) {
-        long long act = atoll(PQgetvalue(eres, r, PE_ACTIVITY));
-        const struct vdef *v =
-            find_version(versions, nversions, atoll(PQgetvalue(eres, r, PE_VERSION)));
+        long long act = db_int(eres, r, "activity_id");
+        const struct vdef *v = find_version(versions, nversions, db_int(eres, r, "version_id"));
         /* An entry corrected by a later one is not drawn (the correction is). */
-        if (v == NULL || v->form == NULL || PQgetvalue(eres, r, PE_SUPERSEDED)[0] == 't')
+        if (v == NULL || v->form == NULL || db_bool(eres, r, "superseded"))
             continue;
         struct group *g = NULL;
         for (size_t i = 0; i < ng; i++)
@@ -602,10 +564,9 @@ bool progress_collect(struct request *req, long long client_id, long long therap
     }
     /* Scores newest first, across measures. */
     for (int r = 0; r < ne; r++) {
-        if (strcmp(PQgetvalue(eres, r, PE_KIND), "measure") != 0)
+        if (strcmp(db_text(eres, r, "kind"), "measure") != 0)
             continue;
-        const struct vdef *v =
-            find_version(versions, nversions, atoll(PQgetvalue(eres, r, PE_VERSION)));
+        const struct vdef *v = find_version(versions, nversions, db_int(eres, r, "version_id"));
         json_t *a = entry_answers(eres, r, client_id, answers, tried);
         json_t *score = v != NULL && v->form != NULL && a != NULL ? form_score(v->form, a) : NULL;
         if (score == NULL)
@@ -618,9 +579,9 @@ bool progress_collect(struct request *req, long long client_id, long long therap
         json_array_append_new(
             scores,
             json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:i, s:b}", "date",
-                      PQgetvalue(eres, r, PE_DATE), "title", PQgetvalue(eres, r, PE_TITLE), "href",
-                      arena_printf(&req->arena, "/entries/%s", PQgetvalue(eres, r, PE_ID)), "score",
-                      t, "max", m, "band", band ? band : "", "complete",
+                      db_text(eres, r, "submitted_on"), "title", db_text(eres, r, "title"), "href",
+                      arena_printf(&req->arena, "/entries/%s", db_text(eres, r, "id")), "score", t,
+                      "max", m, "band", band ? band : "", "complete",
                       json_is_true(json_object_get(score, "complete")), "alerts", (int)nalerts,
                       "has_alerts", nalerts > 0));
         json_decref(score);
@@ -629,7 +590,7 @@ bool progress_collect(struct request *req, long long client_id, long long therap
     json_t *intake = json_null();
     if (intake_row >= 0) {
         const struct vdef *v =
-            find_version(versions, nversions, atoll(PQgetvalue(eres, intake_row, PE_VERSION)));
+            find_version(versions, nversions, db_int(eres, intake_row, "version_id"));
         json_t *a = entry_answers(eres, intake_row, client_id, answers, tried);
         if (v != NULL && v->form != NULL && a != NULL)
             intake = intake_view(v, a, eres, intake_row);

@@ -345,11 +345,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     /* Calendar feeds. $1 client: their feed, if any. */
     [STMT_CALENDAR_GET] = {.name = "calendar_get",
                            .sql = "SELECT event_name, to_char(created_at AT TIME ZONE 'UTC', "
-                                  "'YYYY-MM-DD HH24:MI'), coalesce(to_char(last_read_at AT TIME "
-                                  "ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), '') FROM calendar_feeds "
+                                  "'YYYY-MM-DD HH24:MI') AS created_at, "
+                                  "coalesce(to_char(last_read_at AT TIME ZONE 'UTC', "
+                                  "'YYYY-MM-DD HH24:MI'), '') AS last_read_at FROM calendar_feeds "
                                   "WHERE client_id = $1",
                            .nparams = 1,
-                           .cols = "event_name to_char coalesce"},
+                           .cols = "event_name created_at last_read_at"},
     /* $1 client, $2 the new link's hash, $3 the event name: a new link (the
      * old one stops). */
     [STMT_CALENDAR_SET] = {.name = "calendar_set",
@@ -375,8 +376,10 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
          .sql = "WITH f AS (UPDATE calendar_feeds c SET last_read_at = now() FROM users u WHERE "
                 "c.token_hash = $1 AND u.id = c.client_id AND u.role = 'client' AND "
                 "u.disabled_at IS NULL RETURNING c.client_id, c.event_name) "
-                "SELECT f.event_name, d.id, to_char(d.day, 'YYYYMMDD'), "
-                "to_char(d.day + 1, 'YYYYMMDD') FROM f LEFT JOIN LATERAL (SELECT a.id, g.day "
+                "SELECT f.event_name, d.id AS assignment_id, "
+                "to_char(d.day, 'YYYYMMDD') AS starts_on, "
+                "to_char(d.day + 1, 'YYYYMMDD') AS ends_on "
+                "FROM f LEFT JOIN LATERAL (SELECT a.id, g.day "
                 "FROM assignments a CROSS JOIN LATERAL ("
                 "SELECT a.due_date AS day WHERE a.repeat_days IS NULL AND a.times_per_week IS "
                 "NULL AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.assignment_id = a.id AND "
@@ -389,7 +392,7 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                 "current_date - 14 AND current_date + 92 ORDER BY g.day, a.id LIMIT 500) d ON true "
                 "ORDER BY d.day, d.id",
          .nparams = 1,
-         .cols = "event_name id to_char to_char"},
+         .cols = "event_name assignment_id starts_on ends_on"},
     /* $1 invite, $2 its creator, $3 the new link's hash, $4 seconds: a new
      * link for an invitation still open; the old link stops working. */
     [STMT_INVITE_RENEW] = {.name = "invite_renew",
@@ -992,24 +995,24 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
          .sql =
              "SELECT a.id, "
              "CASE WHEN $2::bigint IS NULL THEN coalesce(nullif(v.content->>'client_title', ''), "
-             "v.title) ELSE v.title END, "
+             "v.title) ELSE v.title END AS title, "
              "act.kind, v.version, "
-             "to_char(a.start_date, 'YYYY-MM-DD'), "
-             "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
-             "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
-             "a.cancelled_at IS NOT NULL, coalesce(a.couple_id, 0), "
+             "to_char(a.start_date, 'YYYY-MM-DD') AS start_date, "
+             "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), '') AS due_date, "
+             "coalesce(a.times_per_week, 0) AS times_per_week, coalesce(a.weeks, 0) AS weeks, "
+             "a.cancelled_at IS NOT NULL AS cancelled, coalesce(a.couple_id, 0) AS couple_id, "
              "(SELECT CASE WHEN a.repeat_days IS NULL THEN count(*) "
              "ELSE count(DISTINCT assignment_occurrence("
              "a.start_date, a.due_date, a.repeat_days, "
              "e.submitted_at::date)) END FROM entries e WHERE "
              "e.assignment_id = a.id AND e.status = 'submitted' AND "
-             "e.corrects_entry_id IS NULL), u.display_name, "
-             "to_char(current_date, 'YYYY-MM-DD'), "
-             "coalesce(a.repeat_days, 0), CASE WHEN a.repeat_days IS "
+             "e.corrects_entry_id IS NULL) AS done, u.display_name, "
+             "to_char(current_date, 'YYYY-MM-DD') AS today, "
+             "coalesce(a.repeat_days, 0) AS repeat_days, CASE WHEN a.repeat_days IS "
              "NULL THEN '' ELSE coalesce((SELECT to_char(max("
              "e.submitted_at), 'YYYY-MM-DD') FROM entries e WHERE "
              "e.assignment_id = a.id AND e.status = 'submitted' AND "
-             "e.corrects_entry_id IS NULL), '') END FROM assignments a "
+             "e.corrects_entry_id IS NULL), '') END AS last_done FROM assignments a "
              "JOIN activity_versions v ON v.id = a.version_id JOIN "
              "activities act ON act.id = a.activity_id JOIN users u "
              "ON u.id = a.therapist_id WHERE a.client_id = $1::bigint "
@@ -1017,21 +1020,21 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
              "AND (a.cancelled_at IS NULL OR $3::boolean) ORDER BY "
              "a.start_date DESC, a.id DESC LIMIT 500",
          .nparams = 3,
-         .cols = "id title kind version to_char coalesce coalesce coalesce ?column? coalesce count "
-                 "display_name to_char coalesce coalesce"},
+         .cols = "id title kind version start_date due_date times_per_week weeks cancelled "
+                 "couple_id done display_name today repeat_days last_done"},
     /* $1 client, $2 therapist or NULL: submitted entries, newest first, with
      * whether a later entry corrects them (charts leave those out). */
     [STMT_PROGRESS_ENTRIES] =
         {.name = "progress_entries",
          .sql =
              "SELECT e.id, e.assignment_id, a.activity_id, a.version_id, "
-             "to_char(e.submitted_at, 'YYYY-MM-DD'), extract(epoch FROM "
-             "e.submitted_at)::bigint, e.therapist_read_at IS NULL, "
-             "e.reviewed_at IS NOT NULL, e.answers_enc, "
+             "to_char(e.submitted_at, 'YYYY-MM-DD') AS submitted_on, extract(epoch FROM "
+             "e.submitted_at)::bigint AS submitted_epoch, e.therapist_read_at IS NULL AS unread, "
+             "e.reviewed_at IS NOT NULL AS reviewed, e.answers_enc, "
              "CASE WHEN $2::bigint IS NULL THEN coalesce(nullif(v.content->>'client_title', ''), "
-             "v.title) ELSE v.title END, "
+             "v.title) ELSE v.title END AS title, "
              "act.kind, EXISTS (SELECT 1 FROM entries c WHERE "
-             "c.corrects_entry_id = e.id AND c.status = 'submitted') "
+             "c.corrects_entry_id = e.id AND c.status = 'submitted') AS superseded "
              "FROM entries e JOIN assignments a ON a.id = "
              "e.assignment_id JOIN activity_versions v ON v.id = "
              "a.version_id JOIN activities act ON act.id = a.activity_id "
@@ -1040,8 +1043,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
              "NULL OR a.therapist_id = $2::bigint) ORDER BY "
              "e.submitted_at DESC, e.id DESC LIMIT 1000",
          .nparams = 2,
-         .cols = "id assignment_id activity_id version_id to_char extract ?column? ?column? "
-                 "answers_enc title kind exists"},
+         .cols = "id assignment_id activity_id version_id submitted_on submitted_epoch unread "
+                 "reviewed answers_enc title kind superseded"},
     /* $1 client, $2 therapist or NULL: the versions their homework was
      * given in, with the content the answers are read against. */
     [STMT_PROGRESS_VERSIONS] =
@@ -1049,8 +1052,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
          .sql =
              "SELECT v.id, v.activity_id, act.kind, "
              "CASE WHEN $2::bigint IS NULL THEN coalesce(nullif(v.content->>'client_title', ''), "
-             "v.title) ELSE v.title END, "
-             "v.content::text FROM activity_versions v JOIN activities "
+             "v.title) ELSE v.title END AS title, "
+             "v.content::text AS content FROM activity_versions v JOIN activities "
              "act ON act.id = v.activity_id WHERE v.id IN (SELECT "
              "a.version_id FROM assignments a WHERE a.client_id = "
              "$1::bigint AND ($2::bigint IS NULL OR a.therapist_id = "
@@ -1660,26 +1663,26 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     [STMT_EXPORT_PROFILE] =
         {.name = "export_profile",
          .sql = "SELECT display_name, email, role, "
-                "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-                "disabled_at IS NULL, to_char(now() AT TIME ZONE 'UTC', "
-                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-                "FROM users WHERE id = $1 AND role = 'client'",
+                "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                "AS created_at, disabled_at IS NULL AS active, "
+                "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                "AS exported_at FROM users WHERE id = $1 AND role = 'client'",
          .nparams = 1,
-         .cols = "display_name email role to_char ?column? to_char"},
+         .cols = "display_name email role created_at active exported_at"},
     /* $1 client, $2 after: their assignments (cancelled too) with the
      * version as given. */
     [STMT_EXPORT_ASSIGNMENTS] =
         {.name = "export_assignments",
          .sql = "SELECT a.id, a.activity_id, a.version_id, v.version, "
                 "act.kind, v.title, v.content::text, "
-                "to_char(a.start_date, 'YYYY-MM-DD'), "
-                "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
-                "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
-                "coalesce(a.repeat_days, 0), "
+                "to_char(a.start_date, 'YYYY-MM-DD') AS start_date, "
+                "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), '') AS due_date, "
+                "coalesce(a.times_per_week, 0) AS times_per_week, coalesce(a.weeks, 0) AS weeks, "
+                "coalesce(a.repeat_days, 0) AS repeat_days, "
                 "coalesce(to_char(a.cancelled_at AT TIME ZONE 'UTC', "
-                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
-                "to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-                "coalesce(a.couple_id, 0), t.display_name "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') AS cancelled_at, "
+                "to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                "AS assigned_at, coalesce(a.couple_id, 0) AS couple_id, t.display_name "
                 "FROM assignments a "
                 "JOIN activity_versions v ON v.id = a.version_id "
                 "JOIN activities act ON act.id = a.activity_id "
@@ -1687,43 +1690,46 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                 "WHERE a.client_id = $1 AND a.id > $2 "
                 "ORDER BY a.id LIMIT 100",
          .nparams = 2,
-         .cols = "id activity_id version_id version kind title content to_char coalesce coalesce "
-                 "coalesce coalesce coalesce to_char coalesce display_name"},
+         .cols =
+             "id activity_id version_id version kind title content start_date due_date "
+             "times_per_week weeks repeat_days cancelled_at assigned_at couple_id display_name"},
     /* $1 client, $2 after: their submitted entries (drafts are not). */
     [STMT_EXPORT_ENTRIES] =
         {.name = "export_entries",
          .sql = "SELECT e.id, e.assignment_id, a.version_id, e.answers_enc, "
-                "to_char(e.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-                "e.shared_with_partner, coalesce(e.corrects_entry_id, 0), "
+                "to_char(e.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                "AS submitted_at, e.shared_with_partner, "
+                "coalesce(e.corrects_entry_id, 0) AS corrects_entry_id, "
                 "coalesce(to_char(e.reviewed_at AT TIME ZONE 'UTC', "
-                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') AS reviewed_at "
                 "FROM entries e JOIN assignments a ON a.id = e.assignment_id "
                 "WHERE e.client_id = $1 AND e.status = 'submitted' "
                 "AND e.id > $2 ORDER BY e.id LIMIT 100",
          .nparams = 2,
-         .cols = "id assignment_id version_id answers_enc to_char shared_with_partner coalesce "
-                 "coalesce"},
+         .cols = "id assignment_id version_id answers_enc submitted_at shared_with_partner "
+                 "corrects_entry_id reviewed_at"},
     /* $1 client, $2 after: the replies on their entries, both sides. */
     [STMT_EXPORT_COMMENTS] = {.name = "export_comments",
                               .sql = "SELECT c.id, c.entry_id, c.author_id, u.display_name, "
                                      "u.role, c.body_enc, to_char(c.created_at AT TIME ZONE 'UTC', "
-                                     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                                     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at "
                                      "FROM comments c JOIN entries e ON e.id = c.entry_id "
                                      "JOIN users u ON u.id = c.author_id "
                                      "WHERE e.client_id = $1 AND c.id > $2 "
                                      "ORDER BY c.id LIMIT 100",
                               .nparams = 2,
-                              .cols = "id entry_id author_id display_name role body_enc to_char"},
+                              .cols =
+                                  "id entry_id author_id display_name role body_enc created_at"},
     /* $1 client, $2 after: the attention items about them (no detail, no
      * acknowledgement note: the clinician's words, docs/EXPORT.md). */
     [STMT_EXPORT_ATTENTION] =
         {.name = "export_attention",
-         .sql = "SELECT id, kind, assignment_id, coalesce(entry_id, 0), "
-                "to_char(raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-                "coalesce(to_char(acknowledged_at AT TIME ZONE 'UTC', "
-                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
+         .sql = "SELECT id, kind, assignment_id, coalesce(entry_id, 0) AS entry_id, "
+                "to_char(raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                "AS raised_at, coalesce(to_char(acknowledged_at AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') AS acknowledged_at "
                 "FROM attention_items WHERE client_id = $1 AND id > $2 "
                 "ORDER BY id LIMIT 100",
          .nparams = 2,
-         .cols = "id kind assignment_id coalesce to_char coalesce"},
+         .cols = "id kind assignment_id entry_id raised_at acknowledged_at"},
 };
