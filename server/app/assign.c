@@ -333,33 +333,33 @@ static const char *kind_group(const char *kind)
 /* The activities I may assign, grouped by kind, with sel selected. */
 static json_t *activity_groups(struct request *req, long long sel, enum db_status *st)
 {
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    const char *params[] = {uid};
+    struct db_args args = {0};
+    db_arg_int(&args, req->session->user->id);
     PGresult *res = NULL;
-    if ((*st = db_exec(STMT_ASSIGN_ACTIVITIES, 1, params, &res)) != DB_OK)
+    if ((*st = db_run(STMT_ASSIGN_ACTIVITIES, &args, &res)) != DB_OK)
         return NULL;
     json_t *groups = json_array(), *items = NULL;
     const char *group = NULL;
     for (int r = 0; r < PQntuples(res); r++) {
-        const char *g = kind_group(PQgetvalue(res, r, 1));
+        const char *kind = db_text(res, r, "kind"), *title = db_text(res, r, "title");
+        const char *g = kind_group(kind);
         if (group == NULL || strcmp(group, g) != 0) {
             items = json_array();
             json_array_append_new(groups, json_pack("{s:s, s:o}", "label", g, "items", items));
             group = g;
         }
-        int tpw = rhythm_value(PQgetvalue(res, r, 3), MAX_TIMES_PER_WEEK);
-        int weeks = rhythm_value(PQgetvalue(res, r, 4), MAX_WEEKS);
+        int tpw = rhythm_value(db_text(res, r, "suggested_times_per_week"), MAX_TIMES_PER_WEEK);
+        int weeks = rhythm_value(db_text(res, r, "suggested_weeks"), MAX_WEEKS);
         char label[600];
-        if (strcmp(PQgetvalue(res, r, 1), "measure") == 0)
-            snprintf(label, sizeof(label), "%s (suggested: every %d weeks)", PQgetvalue(res, r, 2),
+        if (strcmp(kind, "measure") == 0)
+            snprintf(label, sizeof(label), "%s (suggested: every %d weeks)", title,
                      MEASURE_EVERY_WEEKS);
         else if (tpw > 0 && weeks > 0)
-            snprintf(label, sizeof(label), "%s (suggested: %d× a week for %d %s)",
-                     PQgetvalue(res, r, 2), tpw, weeks, weeks == 1 ? "week" : "weeks");
+            snprintf(label, sizeof(label), "%s (suggested: %d× a week for %d %s)", title, tpw,
+                     weeks, weeks == 1 ? "week" : "weeks");
         else
-            snprintf(label, sizeof(label), "%s", PQgetvalue(res, r, 2));
-        long long id = atoll(PQgetvalue(res, r, 0));
+            snprintf(label, sizeof(label), "%s", title);
+        long long id = db_int(res, r, "id");
         json_array_append_new(items, json_pack("{s:I, s:s, s:b}", "value", (json_int_t)id, "label",
                                                label, "selected", id == sel));
     }
@@ -369,30 +369,30 @@ static json_t *activity_groups(struct request *req, long long sel, enum db_statu
 
 json_t *assign_targets(struct request *req, const char *selected)
 {
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    const char *params[] = {uid};
+    struct db_args args = {0};
+    db_arg_int(&args, req->session->user->id);
     PGresult *res = NULL;
-    if (db_exec(STMT_THERAPIST_CLIENTS, 1, params, &res) != DB_OK)
+    if (db_run(STMT_THERAPIST_CLIENTS, &args, &res) != DB_OK)
         return NULL;
     json_t *clients = json_array();
     for (int r = 0; r < PQntuples(res); r++) {
         char value[32];
-        snprintf(value, sizeof(value), "client:%s", PQgetvalue(res, r, 0));
+        snprintf(value, sizeof(value), "client:%lld", db_int(res, r, "id"));
         json_array_append_new(clients, json_pack("{s:s, s:s, s:b}", "value", value, "label",
-                                                 PQgetvalue(res, r, 1), "selected",
+                                                 db_text(res, r, "display_name"), "selected",
                                                  selected && strcmp(selected, value) == 0));
     }
     PQclear(res);
-    if (db_exec(STMT_THERAPIST_COUPLES, 1, params, &res) != DB_OK) {
+    if (db_run(STMT_THERAPIST_COUPLES, &args, &res) != DB_OK) {
         json_decref(clients);
         return NULL;
     }
     json_t *couples = json_array();
     for (int r = 0; r < PQntuples(res); r++) {
         char value[32], label[256];
-        snprintf(value, sizeof(value), "couple:%s", PQgetvalue(res, r, 0));
-        snprintf(label, sizeof(label), "%s and %s", PQgetvalue(res, r, 1), PQgetvalue(res, r, 2));
+        snprintf(value, sizeof(value), "couple:%lld", db_int(res, r, "id"));
+        snprintf(label, sizeof(label), "%s and %s", db_text(res, r, "name_a"),
+                 db_text(res, r, "name_b"));
         json_array_append_new(couples,
                               json_pack("{s:s, s:s, s:b}", "value", value, "label", label,
                                         "selected", selected && strcmp(selected, value) == 0));
@@ -427,10 +427,11 @@ static void assign_page(struct request *req, int status, json_t *form, const cha
 
 static bool today_text(char out[11])
 {
+    struct db_args none = {0};
     PGresult *res = NULL;
-    if (db_exec(STMT_ASSIGN_TODAY, 0, NULL, &res) != DB_OK)
+    if (db_run(STMT_ASSIGN_TODAY, &none, &res) != DB_OK)
         return false;
-    snprintf(out, 11, "%s", PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+    snprintf(out, 11, "%s", PQntuples(res) == 1 ? db_text(res, 0, "today") : "");
     PQclear(res);
     return true;
 }
@@ -457,19 +458,18 @@ static enum db_status resolve_target(struct request *req, enum who_kind kind, lo
         t->nclients = 1;
         return st;
     }
-    char cid[24], uid[24];
-    snprintf(cid, sizeof(cid), "%lld", id);
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    const char *params[] = {cid, uid};
+    struct db_args args = {0};
+    db_arg_int(&args, id);
+    db_arg_int(&args, req->session->user->id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_ASSIGN_COUPLE, 2, params, &res);
+    enum db_status st = db_run(STMT_ASSIGN_COUPLE, &args, &res);
     if (st != DB_OK)
         return st;
     if (PQntuples(res) == 1) {
         *found = true;
         t->couple_id = id;
-        t->clients[0] = atoll(PQgetvalue(res, 0, 0));
-        t->clients[1] = atoll(PQgetvalue(res, 0, 1));
+        t->clients[0] = db_int(res, 0, "partner_a");
+        t->clients[1] = db_int(res, 0, "partner_b");
         t->nclients = 2;
     }
     PQclear(res);
@@ -489,22 +489,21 @@ static enum db_status resolve_activity(struct request *req, long long id, struct
 {
     memset(a, 0, sizeof(*a));
     *found = false;
-    char aid[24], uid[24];
-    snprintf(aid, sizeof(aid), "%lld", id);
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    const char *params[] = {aid, uid};
+    struct db_args args = {0};
+    db_arg_int(&args, id);
+    db_arg_int(&args, req->session->user->id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_ASSIGN_ACTIVITY, 2, params, &res);
+    enum db_status st = db_run(STMT_ASSIGN_ACTIVITY, &args, &res);
     if (st != DB_OK)
         return st;
     if (PQntuples(res) == 1) {
         *found = true;
         a->id = id;
-        a->version_id = atoll(PQgetvalue(res, 0, 2));
-        a->archived = PQgetvalue(res, 0, 4)[0] == 't';
-        a->measure = strcmp(PQgetvalue(res, 0, 1), "measure") == 0;
-        a->tpw = rhythm_value(PQgetvalue(res, 0, 5), MAX_TIMES_PER_WEEK);
-        a->weeks = rhythm_value(PQgetvalue(res, 0, 6), MAX_WEEKS);
+        a->version_id = db_int(res, 0, "version_id");
+        a->archived = db_bool(res, 0, "archived");
+        a->measure = strcmp(db_text(res, 0, "kind"), "measure") == 0;
+        a->tpw = rhythm_value(db_text(res, 0, "suggested_times_per_week"), MAX_TIMES_PER_WEEK);
+        a->weeks = rhythm_value(db_text(res, 0, "suggested_weeks"), MAX_WEEKS);
         if (a->tpw == 0 || a->weeks == 0)
             a->tpw = a->weeks = 0;
     }
@@ -612,46 +611,43 @@ struct create_ctx {
 static enum db_status create_tx(void *arg)
 {
     struct create_ctx *c = arg;
-    char act[24], ver[24], tid[24], couple[24], tpw[16], weeks[16], repeat[16];
-    snprintf(act, sizeof(act), "%lld", c->a->id);
-    snprintf(ver, sizeof(ver), "%lld", c->a->version_id);
-    snprintf(tid, sizeof(tid), "%lld", c->req->session->user->id);
-    snprintf(couple, sizeof(couple), "%lld", c->t->couple_id);
-    snprintf(tpw, sizeof(tpw), "%d", c->s->times_per_week);
-    snprintf(weeks, sizeof(weeks), "%d", c->s->nweeks);
-    snprintf(repeat, sizeof(repeat), "%d", c->s->repeat_days);
     for (int i = 0; i < c->t->nclients; i++) {
-        char cid[24], partner[24];
-        snprintf(cid, sizeof(cid), "%lld", c->t->clients[i]);
-        snprintf(partner, sizeof(partner), "%lld", i > 0 ? c->ids[0] : 0);
-        const char *params[] = {act,
-                                ver,
-                                tid,
-                                cid,
-                                c->t->couple_id > 0 ? couple : NULL,
-                                i > 0 ? partner : NULL,
-                                c->start,
-                                c->s->rhythm ? NULL : c->due,
-                                c->s->rhythm ? tpw : NULL,
-                                c->s->rhythm ? weeks : NULL,
-                                c->notes[i],
-                                c->s->repeat ? repeat : NULL};
+        struct db_args args = {0};
+        db_arg_int(&args, c->a->id);
+        db_arg_int(&args, c->a->version_id);
+        db_arg_int(&args, c->req->session->user->id);
+        db_arg_int(&args, c->t->clients[i]);
+        db_arg_id_or_null(&args, c->t->couple_id);
+        db_arg_id_or_null(&args, i > 0 ? c->ids[0] : 0);
+        db_arg_text(&args, c->start);
+        db_arg_text(&args, c->s->rhythm ? NULL : c->due);
+        if (c->s->rhythm) {
+            db_arg_int(&args, c->s->times_per_week);
+            db_arg_int(&args, c->s->nweeks);
+        } else {
+            db_arg_null(&args);
+            db_arg_null(&args);
+        }
+        db_arg_text(&args, c->notes[i]);
+        if (c->s->repeat)
+            db_arg_int(&args, c->s->repeat_days);
+        else
+            db_arg_null(&args);
         PGresult *res = NULL;
-        enum db_status st = db_exec(STMT_ASSIGNMENT_CREATE, 12, params, &res);
+        enum db_status st = db_run(STMT_ASSIGNMENT_CREATE, &args, &res);
         if (st != DB_OK)
             return st;
-        c->ids[i] = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+        c->ids[i] = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
         PQclear(res);
         if (c->ids[i] == 0)
             return DB_HARD;
     }
     if (c->t->nclients == 2) {
         /* The first row points at the second, which points back. */
-        char first[24], second[24];
-        snprintf(first, sizeof(first), "%lld", c->ids[0]);
-        snprintf(second, sizeof(second), "%lld", c->ids[1]);
-        const char *params[] = {first, second};
-        enum db_status st = db_exec(STMT_ASSIGNMENT_LINK, 2, params, NULL);
+        struct db_args args = {0};
+        db_arg_int(&args, c->ids[0]);
+        db_arg_int(&args, c->ids[1]);
+        enum db_status st = db_run(STMT_ASSIGNMENT_LINK, &args, NULL);
         if (st != DB_OK)
             return st;
     }
@@ -848,38 +844,38 @@ struct change_ctx {
 static enum db_status change_tx(void *arg)
 {
     struct change_ctx *c = arg;
-    char id[24], tid[24], tpw[16], weeks[16], repeat[16];
-    snprintf(id, sizeof(id), "%lld", c->a->id);
-    snprintf(tid, sizeof(tid), "%lld", c->req->session->user->id);
+    struct db_args args = {0};
+    db_arg_int(&args, c->a->id);
+    db_arg_int(&args, c->req->session->user->id);
     PGresult *res = NULL;
     enum db_status st;
     if (c->s != NULL) {
-        snprintf(tpw, sizeof(tpw), "%d", c->s->times_per_week);
-        snprintf(weeks, sizeof(weeks), "%d", c->s->nweeks);
-        snprintf(repeat, sizeof(repeat), "%d", c->s->repeat_days);
+        db_arg_text(&args, c->s->start);
         /* A repeating schedule's end is stored as its due date. */
-        const char *params[] = {id,
-                                tid,
-                                c->s->start,
-                                c->s->rhythm   ? NULL
-                                : c->s->repeat ? c->s->until
-                                               : c->s->due,
-                                c->s->rhythm ? tpw : NULL,
-                                c->s->rhythm ? weeks : NULL,
-                                c->notes[0],
-                                c->notes[1],
-                                c->s->repeat ? repeat : NULL};
-        st = db_exec(STMT_ASSIGNMENT_UPDATE, 9, params, &res);
+        db_arg_text(&args, c->s->rhythm ? NULL : c->s->repeat ? c->s->until : c->s->due);
+        if (c->s->rhythm) {
+            db_arg_int(&args, c->s->times_per_week);
+            db_arg_int(&args, c->s->nweeks);
+        } else {
+            db_arg_null(&args);
+            db_arg_null(&args);
+        }
+        db_arg_text(&args, c->notes[0]);
+        db_arg_text(&args, c->notes[1]);
+        if (c->s->repeat)
+            db_arg_int(&args, c->s->repeat_days);
+        else
+            db_arg_null(&args);
+        st = db_run(STMT_ASSIGNMENT_UPDATE, &args, &res);
     } else {
-        const char *params[] = {id, tid};
-        st = db_exec(STMT_ASSIGNMENT_CANCEL, 2, params, &res);
+        st = db_run(STMT_ASSIGNMENT_CANCEL, &args, &res);
     }
     if (st != DB_OK)
         return st;
     c->changed = PQntuples(res);
     for (int r = 0; r < PQntuples(res) && st == DB_OK; r++)
         st = audit(c->req, c->s != NULL ? "assignment.updated" : "assignment.cancelled",
-                   "assignment", atoll(PQgetvalue(res, r, 0)), atoll(PQgetvalue(res, r, 1)));
+                   "assignment", db_int(res, r, "id"), db_int(res, r, "client_id"));
     PQclear(res);
     return st;
 }
@@ -970,24 +966,6 @@ void h_assignment_cancel(struct request *req)
 
 /* ---- the caseload (GET /clients) ---- */
 
-/* Columns of STMT_CLIENTS_OVERVIEW. */
-enum {
-    CL_ID,
-    CL_NAME,
-    CL_EMAIL,
-    CL_SINCE,
-    CL_OVERDUE,
-    CL_UNREAD,
-    CL_LAST,
-    CL_NEXT,
-    CL_NEEDS,
-    CL_UNREAD_REPLIES,
-    CL_RISK,
-    CL_OPEN,
-    CL_ITEMS,
-    CL_ADHERENCE
-};
-
 /* One badge per kind of the open items, in words, risk first. */
 static json_t *attention_badges(const json_t *items)
 {
@@ -1012,32 +990,30 @@ static json_t *attention_badges(const json_t *items)
 
 json_t *assign_caseload(struct request *req)
 {
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    const char *params[] = {uid};
+    struct db_args args = {0};
+    db_arg_int(&args, req->session->user->id);
     PGresult *res = NULL;
-    if (db_exec(STMT_CLIENTS_OVERVIEW, 1, params, &res) != DB_OK)
+    if (db_run(STMT_CLIENTS_OVERVIEW, &args, &res) != DB_OK)
         return NULL;
     json_t *rows = json_array();
     for (int r = 0; r < PQntuples(res); r++) {
-        int overdue = atoi(PQgetvalue(res, r, CL_OVERDUE)),
-            unread = atoi(PQgetvalue(res, r, CL_UNREAD)),
-            replies = atoi(PQgetvalue(res, r, CL_UNREAD_REPLIES)),
-            adherence = atoi(PQgetvalue(res, r, CL_ADHERENCE));
-        json_t *items = json_loads(PQgetvalue(res, r, CL_ITEMS), 0, NULL);
+        int overdue = (int)db_int(res, r, "overdue"), unread = (int)db_int(res, r, "unread"),
+            replies = (int)db_int(res, r, "unread_replies"),
+            adherence = (int)db_int(res, r, "adherence");
+        json_t *items = json_loads(db_text(res, r, "attention_items"), 0, NULL);
         if (!json_is_array(items)) {
             json_decref(items);
             items = json_array();
         }
         json_t *row = json_pack(
             "{s:I, s:s, s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:b, s:b, s:o, s:o}", "id",
-            (json_int_t)atoll(PQgetvalue(res, r, CL_ID)), "display_name",
-            PQgetvalue(res, r, CL_NAME), "email", PQgetvalue(res, r, CL_EMAIL), "since",
-            PQgetvalue(res, r, CL_SINCE), "overdue", overdue, "unread", unread, "unread_replies",
-            replies, "last_activity", PQgetvalue(res, r, CL_LAST), "next_due",
-            PQgetvalue(res, r, CL_NEXT), "needs_attention", PQgetvalue(res, r, CL_NEEDS)[0] == 't',
-            "has_risk", atoi(PQgetvalue(res, r, CL_RISK)) > 0, "badges", attention_badges(items),
-            "adherence", adherence >= 0 ? json_integer(adherence) : json_null());
+            (json_int_t)db_int(res, r, "id"), "display_name", db_text(res, r, "display_name"),
+            "email", db_text(res, r, "email"), "since", db_text(res, r, "since"), "overdue",
+            overdue, "unread", unread, "unread_replies", replies, "last_activity",
+            db_text(res, r, "last_activity"), "next_due", db_text(res, r, "next_due"),
+            "needs_attention", db_bool(res, r, "needs_attention"), "has_risk",
+            db_int(res, r, "risk_items") > 0, "badges", attention_badges(items), "adherence",
+            adherence >= 0 ? json_integer(adherence) : json_null());
         json_object_set_new(row, "adherence_text",
                             adherence >= 0
                                 ? json_string(arena_printf(&req->arena, "%d %%", adherence))

@@ -17,11 +17,6 @@
 static const char dashboard_title[] = "Your homework";
 static const char practice_title[] = "Practice";
 
-static void idtxt(char out[24], long long id)
-{
-    snprintf(out, 24, "%lld", id);
-}
-
 /* ---- the dashboard ---- */
 
 enum { GROUP_ACTIVE, GROUP_OVERDUE, GROUP_UPCOMING, GROUP_DONE, GROUP__MAX };
@@ -47,11 +42,10 @@ static int group_of(enum hw_state st)
 
 void h_dashboard(struct request *req)
 {
-    char uid[24];
-    idtxt(uid, req->session->user->id);
-    const char *params[] = {uid};
+    struct db_args args = {0};
+    db_arg_int(&args, req->session->user->id);
     PGresult *res = NULL;
-    if (db_exec(STMT_HW_DASHBOARD, 1, params, &res) != DB_OK) {
+    if (db_run(STMT_HW_DASHBOARD, &args, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
@@ -60,20 +54,20 @@ void h_dashboard(struct request *req)
         groups[g] = json_array();
     int n = PQntuples(res);
     for (int i = 0; i < n; i++) {
-        const char *id = PQgetvalue(res, i, 0);
-        struct hw_schedule s = {.start_date = PQgetvalue(res, i, 3),
-                                .due_date = PQgetvalue(res, i, 4),
-                                .times_per_week = atoi(PQgetvalue(res, i, 5)),
-                                .weeks = atoi(PQgetvalue(res, i, 6)),
-                                .repeat_days = atoi(PQgetvalue(res, i, 11)),
-                                .last_done = PQgetvalue(res, i, 12)};
-        int done = atoi(PQgetvalue(res, i, 7));
-        bool draft = PQgetvalue(res, i, 8)[0] == 't';
-        int unread = atoi(PQgetvalue(res, i, 9));
+        long long id = db_int(res, i, "id");
+        struct hw_schedule s = {.start_date = db_text(res, i, "start_date"),
+                                .due_date = db_text(res, i, "due_date"),
+                                .times_per_week = (int)db_int(res, i, "times_per_week"),
+                                .weeks = (int)db_int(res, i, "weeks"),
+                                .repeat_days = (int)db_int(res, i, "repeat_days"),
+                                .last_done = db_text(res, i, "last_done")};
+        int done = (int)db_int(res, i, "practices_done");
+        bool draft = db_bool(res, i, "has_draft");
+        int unread = (int)db_int(res, i, "unread_replies");
         struct hw_status st;
-        homework_status(&s, PQgetvalue(res, i, 10), done, &st);
+        homework_status(&s, db_text(res, i, "today"), done, &st);
 
-        const char *href = arena_printf(&req->arena, "/homework/%s", id);
+        const char *href = arena_printf(&req->arena, "/homework/%lld", id);
         const char *action_href = href, *action_label;
         if (st.state == HW_UPCOMING && st.next_day[0] == '\0') {
             action_label = "See what it involves";
@@ -81,18 +75,17 @@ void h_dashboard(struct request *req)
             /* Done, or (repeating) this time's answered: the next comes later. */
             action_label = "See your entries";
         } else {
-            action_href = arena_printf(&req->arena, "/homework/%s/practice", id);
+            action_href = arena_printf(&req->arena, "/homework/%lld/practice", id);
             action_label = draft ? "Continue your draft" : "Log a practice";
         }
-        json_t *card =
-            json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:i, s:s?, s:s, s:s}", "id",
-                      (json_int_t)atoll(id), "title", PQgetvalue(res, i, 1), "summary",
-                      PQgetvalue(res, i, 2), "href", href, "status", homework_status_json(&st),
-                      "has_draft", draft, "unread", unread, "unread_label",
-                      unread == 0   ? NULL
-                      : unread == 1 ? "1 new reply"
-                                    : arena_printf(&req->arena, "%d new replies", unread),
-                      "action_href", action_href, "action_label", action_label);
+        json_t *card = json_pack(
+            "{s:I, s:s, s:s, s:s, s:o, s:b, s:i, s:s?, s:s, s:s}", "id", (json_int_t)id, "title",
+            db_text(res, i, "title"), "summary", db_text(res, i, "summary"), "href", href, "status",
+            homework_status_json(&st), "has_draft", draft, "unread", unread, "unread_label",
+            unread == 0   ? NULL
+            : unread == 1 ? "1 new reply"
+                          : arena_printf(&req->arena, "%d new replies", unread),
+            "action_href", action_href, "action_label", action_label);
         if (json_object_get(card, "unread_label") == NULL)
             json_object_set_new(card, "unread_label", json_null());
         json_array_append_new(groups[group_of(st.state)], card);
@@ -181,14 +174,15 @@ static int practices_done(PGresult *res, const struct hw_schedule *s, char last_
     int done = 0, prev = -1;
     last_done[0] = '\0';
     for (int i = 0; i < PQntuples(res); i++) {
-        if (strcmp(PQgetvalue(res, i, 1), "submitted") != 0 || atoll(PQgetvalue(res, i, 6)) != 0)
+        if (strcmp(db_text(res, i, "status"), "submitted") != 0 ||
+            db_int(res, i, "corrects_entry_id") != 0)
             continue;
         if (s->repeat_days <= 0) {
             done++;
             continue;
         }
         char day[11];
-        snprintf(day, sizeof(day), "%s", PQgetvalue(res, i, 2)); /* "YYYY-MM-DD HH:MI" */
+        snprintf(day, sizeof(day), "%s", db_text(res, i, "written_at")); /* "YYYY-MM-DD HH:MI" */
         if (last_done[0] == '\0')
             memcpy(last_done, day, sizeof(day));
         /* Newest first, so an occurrence's practices come together. */
@@ -210,13 +204,11 @@ void h_homework(struct request *req)
         homework_not_found(req);
         return;
     }
-    char aid[24];
-    idtxt(aid, a.id);
-    const char *params[] = {aid};
+    struct db_args args = {0};
+    db_arg_int(&args, a.id);
     PGresult *res = NULL, *shared = NULL;
-    if (db_exec(STMT_HW_ASSIGNMENT_ENTRIES, 1, params, &res) != DB_OK ||
-        (a.partner_assignment_id > 0 &&
-         db_exec(STMT_HW_PARTNER_SHARED, 1, params, &shared) != DB_OK)) {
+    if (db_run(STMT_HW_ASSIGNMENT_ENTRIES, &args, &res) != DB_OK ||
+        (a.partner_assignment_id > 0 && db_run(STMT_HW_PARTNER_SHARED, &args, &shared) != DB_OK)) {
         PQclear(res);
         homework_assignment_free(&a);
         view_unavailable(req);
@@ -225,17 +217,18 @@ void h_homework(struct request *req)
     json_t *entries = json_array();
     bool has_draft = false;
     for (int i = 0; i < PQntuples(res); i++) {
-        bool draft = strcmp(PQgetvalue(res, i, 1), "draft") == 0;
+        bool draft = strcmp(db_text(res, i, "status"), "draft") == 0;
         has_draft = has_draft || draft;
-        long long eid = atoll(PQgetvalue(res, i, 0));
-        int unread = atoi(PQgetvalue(res, i, 4)), replies = atoi(PQgetvalue(res, i, 5));
+        long long eid = db_int(res, i, "id");
+        int unread = (int)db_int(res, i, "unread_replies"),
+            replies = (int)db_int(res, i, "replies");
         json_t *row =
             json_pack("{s:I, s:s, s:b, s:s, s:b, s:i, s:i, s:b}", "id", (json_int_t)eid, "date",
-                      PQgetvalue(res, i, 2), "is_draft", draft, "href",
-                      draft ? arena_printf(&req->arena, "/homework/%s/practice", aid)
+                      db_text(res, i, "written_at"), "is_draft", draft, "href",
+                      draft ? arena_printf(&req->arena, "/homework/%lld/practice", a.id)
                             : arena_printf(&req->arena, "/entries/%lld", eid),
-                      "shared", PQgetvalue(res, i, 3)[0] == 't', "unread", unread, "replies",
-                      replies, "is_correction", atoll(PQgetvalue(res, i, 6)) > 0);
+                      "shared", db_bool(res, i, "shared_with_partner"), "unread", unread, "replies",
+                      replies, "is_correction", db_int(res, i, "corrects_entry_id") > 0);
         json_object_set_new(row, "replies_label",
                             replies == 0 ? json_null()
                             : replies == 1
@@ -256,9 +249,9 @@ void h_homework(struct request *req)
 
     json_t *partner = json_array();
     for (int i = 0; shared != NULL && i < PQntuples(shared); i++) {
-        long long eid = atoll(PQgetvalue(shared, i, 0));
+        long long eid = db_int(shared, i, "id");
         json_array_append_new(partner, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)eid, "date",
-                                                 PQgetvalue(shared, i, 1), "href",
+                                                 db_text(shared, i, "submitted_at"), "href",
                                                  arena_printf(&req->arena, "/entries/%lld", eid)));
     }
     PQclear(shared);
@@ -276,7 +269,7 @@ void h_homework(struct request *req)
         "has_entries", json_array_size(entries) > 0, "partner_entries", partner,
         "has_partner_entries", json_array_size(partner) > 0, "is_couple",
         a.partner_assignment_id > 0, "has_draft", has_draft, "practice_href",
-        arena_printf(&req->arena, "/homework/%s/practice", aid));
+        arena_printf(&req->arena, "/homework/%lld/practice", a.id));
     if (json_object_get(data, "note") == NULL)
         json_object_set_new(data, "note", json_null());
     homework_secret_free(note);
@@ -309,15 +302,13 @@ static json_t *practice_data(struct request *req, const struct hw_assignment *a,
                                   json_pack("{s:O, s:O, s:s}", "id", json_object_get(f, "id"),
                                             "label", json_object_get(f, "label"), "message", msg));
     }
-    char aid[24];
-    idtxt(aid, a->id);
     json_t *data = json_pack(
         "{s:s, s:I, s:s, s:s, s:s, s:o, s:s, s:b, s:b, s:b, s:o, s:s}", "title", practice_title,
         "assignment_id", (json_int_t)a->id, "activity_title", a->client_title, "kind", a->kind,
-        "back_href", arena_printf(&req->arena, "/homework/%s", aid), "fields", fields,
+        "back_href", arena_printf(&req->arena, "/homework/%lld", a->id), "fields", fields,
         "idempotency_key", key, "is_couple", a->partner_assignment_id > 0, "share", share,
         "has_errors", json_array_size(summary) > 0, "errors", summary, "action",
-        arena_printf(&req->arena, "/homework/%s/practice", aid));
+        arena_printf(&req->arena, "/homework/%lld/practice", a->id));
     return data;
 }
 
@@ -338,16 +329,15 @@ static bool practice_access(struct request *req, struct hw_assignment *a)
     }
     /* Weekly questions (once_a_week) are asked on the week's first practice
      * only: once one was submitted this week, the form goes without them. */
-    char aid[24];
-    idtxt(aid, a->id);
-    const char *params[] = {aid};
+    struct db_args args = {0};
+    db_arg_int(&args, a->id);
     PGresult *res = NULL;
     /* When the database cannot say (a lock, a failover), the form stays
      * whole: what follows (the draft, the entry's insert) meets the same
      * trouble where the answer keeps what was typed (view_not_saved), which
      * a 503 here would lose. */
-    if (db_exec(STMT_HW_WEEK_LOGGED, 1, params, &res) == DB_OK && PQntuples(res) == 1 &&
-        PQgetvalue(res, 0, 0)[0] == 't')
+    if (db_run(STMT_HW_WEEK_LOGGED, &args, &res) == DB_OK && PQntuples(res) == 1 &&
+        db_bool(res, 0, "logged_this_week"))
         a->practice_form = form_without_weekly(a->form);
     PQclear(res);
     return true;
@@ -358,12 +348,11 @@ void h_practice_form(struct request *req)
     struct hw_assignment a;
     if (!practice_access(req, &a))
         return;
-    char aid[24], uid[24];
-    idtxt(aid, a.id);
-    idtxt(uid, a.client_id);
-    const char *params[] = {aid, uid};
+    struct db_args args = {0};
+    db_arg_int(&args, a.id);
+    db_arg_int(&args, a.client_id);
     PGresult *res = NULL;
-    if (db_exec(STMT_HW_DRAFT_GET, 2, params, &res) != DB_OK) {
+    if (db_run(STMT_HW_DRAFT_GET, &args, &res) != DB_OK) {
         homework_assignment_free(&a);
         view_unavailable(req);
         return;
@@ -372,17 +361,16 @@ void h_practice_form(struct request *req)
     bool share = false, draft = PQntuples(res) == 1;
     const char *saved_at = NULL;
     /* Showing the draft is a read of the client's writing: audited first. */
-    if (draft &&
-        audit(req, "entry.viewed", "entry", atoll(PQgetvalue(res, 0, 0)), a.client_id) != DB_OK) {
+    if (draft && audit(req, "entry.viewed", "entry", db_int(res, 0, "id"), a.client_id) != DB_OK) {
         PQclear(res);
         homework_assignment_free(&a);
         view_unavailable(req);
         return;
     }
     if (draft) {
-        answers = homework_open_answers(res, 0, 1, a.client_id, a.id);
-        share = PQgetvalue(res, 0, 2)[0] == 't';
-        saved_at = arena_strdup(&req->arena, PQgetvalue(res, 0, 3));
+        answers = homework_open_answers(res, 0, db_col(res, "answers_enc"), a.client_id, a.id);
+        share = db_bool(res, 0, "shared_with_partner");
+        saved_at = arena_strdup(&req->arena, db_text(res, 0, "saved_at"));
     }
     PQclear(res);
     json_t *data =
@@ -475,26 +463,32 @@ static enum db_status save_draft(struct request *req, const struct hw_assignment
     char *sealed = homework_seal_answers(answers, a->client_id, a->id);
     if (sealed == NULL)
         return DB_HARD;
-    char aid[24], uid[24], row_key[TOKEN_LEN + 1];
-    idtxt(aid, a->id);
-    idtxt(uid, a->client_id);
+    char row_key[TOKEN_LEN + 1];
     token_new(row_key);
-    const char *params[] = {aid, uid, sealed, share ? "true" : "false", key, row_key};
+    struct db_args args = {0};
+    db_arg_int(&args, a->id);
+    db_arg_int(&args, a->client_id);
+    db_arg_text(&args, sealed);
+    db_arg_bool(&args, share);
+    db_arg_text(&args, key);
+    db_arg_text(&args, row_key);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_HW_DRAFT_SAVE, 6, params, &res);
+    enum db_status st = db_run(STMT_HW_DRAFT_SAVE, &args, &res);
     homework_secret_free(sealed);
     if (st != DB_OK)
         return st;
     if (PQntuples(res) == 1)
-        *saved_at = arena_strdup(&req->arena, PQgetvalue(res, 0, 1));
+        *saved_at = arena_strdup(&req->arena, db_text(res, 0, "saved_at"));
     PQclear(res);
     if (*saved_at != NULL)
         return DB_OK;
-    const char *p2[] = {uid, key};
-    if ((st = db_exec(STMT_HW_ENTRY_BY_KEY, 2, p2, &res)) != DB_OK)
+    struct db_args by_key = {0};
+    db_arg_int(&by_key, a->client_id);
+    db_arg_text(&by_key, key);
+    if ((st = db_run(STMT_HW_ENTRY_BY_KEY, &by_key, &res)) != DB_OK)
         return st;
     if (PQntuples(res) == 1)
-        *submitted_id = atoll(PQgetvalue(res, 0, 0));
+        *submitted_id = db_int(res, 0, "id");
     PQclear(res);
     return DB_OK;
 }
@@ -510,13 +504,14 @@ struct submit_ctx {
     bool created;       /* out: false when the form had already made it */
 };
 
-static enum db_status first_id(enum stmt_id id, int n, const char *const *params, long long *out)
+/* The id of the one row statement id returns with args; 0 when none. */
+static enum db_status first_id(enum stmt_id id, const struct db_args *args, long long *out)
 {
     PGresult *res = NULL;
-    enum db_status st = db_exec(id, n, params, &res);
+    enum db_status st = db_run(id, args, &res);
     if (st != DB_OK)
         return st;
-    *out = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    *out = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
     PQclear(res);
     return DB_OK;
 }
@@ -526,27 +521,32 @@ static enum db_status first_id(enum stmt_id id, int n, const char *const *params
 static enum db_status submit_tx(void *arg)
 {
     struct submit_ctx *c = arg;
-    char aid[24], uid[24];
-    idtxt(aid, c->a->id);
-    idtxt(uid, c->a->client_id);
     enum db_status st;
     c->entry_id = 0;
     c->created = false;
-    if ((st = db_exec(STMT_HW_SYNC_COMMIT, 0, NULL, NULL)) != DB_OK)
+    struct db_args none = {0};
+    if ((st = db_run(STMT_HW_SYNC_COMMIT, &none, NULL)) != DB_OK)
         return st;
-    const char *by_key[] = {uid, c->key};
-    if ((st = first_id(STMT_HW_ENTRY_BY_KEY, 2, by_key, &c->entry_id)) != DB_OK)
+    struct db_args by_key = {0};
+    db_arg_int(&by_key, c->a->client_id);
+    db_arg_text(&by_key, c->key);
+    if ((st = first_id(STMT_HW_ENTRY_BY_KEY, &by_key, &c->entry_id)) != DB_OK)
         return st;
     if (c->entry_id > 0)
         return DB_OK;
-    const char *params[] = {aid, uid, c->sealed, c->share ? "true" : "false", c->key};
-    if ((st = first_id(STMT_HW_DRAFT_SUBMIT, 5, params, &c->entry_id)) != DB_OK)
+    struct db_args entry = {0};
+    db_arg_int(&entry, c->a->id);
+    db_arg_int(&entry, c->a->client_id);
+    db_arg_text(&entry, c->sealed);
+    db_arg_bool(&entry, c->share);
+    db_arg_text(&entry, c->key);
+    if ((st = first_id(STMT_HW_DRAFT_SUBMIT, &entry, &c->entry_id)) != DB_OK)
         return st;
-    if (c->entry_id == 0 && (st = first_id(STMT_HW_ENTRY_INSERT, 5, params, &c->entry_id)) != DB_OK)
+    if (c->entry_id == 0 && (st = first_id(STMT_HW_ENTRY_INSERT, &entry, &c->entry_id)) != DB_OK)
         return st;
     if (c->entry_id == 0) {
         /* The same form posted at the same moment: the other made it. */
-        return first_id(STMT_HW_ENTRY_BY_KEY, 2, by_key, &c->entry_id);
+        return first_id(STMT_HW_ENTRY_BY_KEY, &by_key, &c->entry_id);
     }
     c->created = true;
     if ((st = audit(c->req, "entry.submitted", "entry", c->entry_id, c->a->client_id)) != DB_OK)

@@ -13,45 +13,6 @@
 #include "crypto/box.h"
 #include "util/log.h"
 
-/* Columns of STMT_HW_ASSIGNMENT_GET. */
-enum {
-    AC_ID,
-    AC_ACTIVITY,
-    AC_VERSION_ID,
-    AC_VERSION,
-    AC_KIND,
-    AC_TITLE,
-    AC_CONTENT,
-    AC_THERAPIST,
-    AC_CLIENT,
-    AC_COUPLE,
-    AC_PARTNER_ASSIGNMENT,
-    AC_PARTNER_CLIENT,
-    AC_START,
-    AC_DUE,
-    AC_TIMES,
-    AC_WEEKS,
-    AC_CANCELLED,
-    AC_NOTE,
-    AC_TODAY,
-    AC_REPEAT,
-};
-
-/* Columns of STMT_HW_ENTRY_GET. */
-enum {
-    EC_ID,
-    EC_ASSIGNMENT,
-    EC_CLIENT,
-    EC_SHARED,
-    EC_SUBMITTED,
-    EC_SUBMITTED_ISO,
-    EC_THERAPIST_READ,
-    EC_REVIEWED,
-    EC_ANSWERS,
-    EC_AUTHOR,
-    EC_CORRECTS,
-};
-
 void homework_not_found(struct request *req)
 {
     /* The very answer of an unknown address: never confirm an id exists. */
@@ -82,37 +43,32 @@ bool homework_key_valid(const char *key)
     return true;
 }
 
-static bool is_true(const PGresult *res, int row, int col)
-{
-    return PQgetvalue(res, row, col)[0] == 't';
-}
-
 /* Fills a from row 0 of res (STMT_HW_ASSIGNMENT_GET), which it takes over.
  * False when the stored content does not parse (res is then freed). */
 static bool assignment_from_row(struct request *req, PGresult *res, struct hw_assignment *a)
 {
     memset(a, 0, sizeof(*a));
-    a->id = atoll(PQgetvalue(res, 0, AC_ID));
-    a->activity_id = atoll(PQgetvalue(res, 0, AC_ACTIVITY));
-    a->version_id = atoll(PQgetvalue(res, 0, AC_VERSION_ID));
-    a->version = atoi(PQgetvalue(res, 0, AC_VERSION));
-    snprintf(a->kind, sizeof(a->kind), "%s", PQgetvalue(res, 0, AC_KIND));
-    a->title = arena_strdup(&req->arena, PQgetvalue(res, 0, AC_TITLE));
+    a->id = db_int(res, 0, "id");
+    a->activity_id = db_int(res, 0, "activity_id");
+    a->version_id = db_int(res, 0, "version_id");
+    a->version = (int)db_int(res, 0, "version");
+    snprintf(a->kind, sizeof(a->kind), "%s", db_text(res, 0, "kind"));
+    a->title = arena_strdup(&req->arena, db_text(res, 0, "title"));
     a->client_title = a->title;
-    a->therapist_id = atoll(PQgetvalue(res, 0, AC_THERAPIST));
-    a->client_id = atoll(PQgetvalue(res, 0, AC_CLIENT));
-    a->couple_id = atoll(PQgetvalue(res, 0, AC_COUPLE));
-    a->partner_assignment_id = atoll(PQgetvalue(res, 0, AC_PARTNER_ASSIGNMENT));
-    a->partner_client_id = atoll(PQgetvalue(res, 0, AC_PARTNER_CLIENT));
-    a->start_date = arena_strdup(&req->arena, PQgetvalue(res, 0, AC_START));
-    a->due_date = arena_strdup(&req->arena, PQgetvalue(res, 0, AC_DUE));
-    a->times_per_week = atoi(PQgetvalue(res, 0, AC_TIMES));
-    a->weeks = atoi(PQgetvalue(res, 0, AC_WEEKS));
-    a->repeat_days = atoi(PQgetvalue(res, 0, AC_REPEAT));
-    a->cancelled = is_true(res, 0, AC_CANCELLED);
-    a->has_note = !PQgetisnull(res, 0, AC_NOTE);
-    a->today = arena_strdup(&req->arena, PQgetvalue(res, 0, AC_TODAY));
-    a->content = activity_version_content(a->version_id, PQgetvalue(res, 0, AC_CONTENT));
+    a->therapist_id = db_int(res, 0, "therapist_id");
+    a->client_id = db_int(res, 0, "client_id");
+    a->couple_id = db_int(res, 0, "couple_id");
+    a->partner_assignment_id = db_int(res, 0, "partner_assignment_id");
+    a->partner_client_id = db_int(res, 0, "partner_client_id");
+    a->start_date = arena_strdup(&req->arena, db_text(res, 0, "start_date"));
+    a->due_date = arena_strdup(&req->arena, db_text(res, 0, "due_date"));
+    a->times_per_week = (int)db_int(res, 0, "times_per_week");
+    a->weeks = (int)db_int(res, 0, "weeks");
+    a->repeat_days = (int)db_int(res, 0, "repeat_days");
+    a->cancelled = db_bool(res, 0, "cancelled");
+    a->has_note = !db_is_null(res, 0, "note_enc");
+    a->today = arena_strdup(&req->arena, db_text(res, 0, "today"));
+    a->content = activity_version_content(a->version_id, db_text(res, 0, "content"));
     a->row = res;
     if (a->content == NULL) {
         PQclear(res);
@@ -130,11 +86,10 @@ static bool assignment_from_row(struct request *req, PGresult *res, struct hw_as
  * unreadable: logged), -1 database error (the view is set to 503). */
 static int assignment_load(struct request *req, long long id, struct hw_assignment *a)
 {
-    char idtxt[24];
-    snprintf(idtxt, sizeof(idtxt), "%lld", id);
-    const char *params[] = {idtxt};
+    struct db_args args = {0};
+    db_arg_int(&args, id);
     PGresult *res = NULL;
-    if (db_exec(STMT_HW_ASSIGNMENT_GET, 1, params, &res) != DB_OK) {
+    if (db_run(STMT_HW_ASSIGNMENT_GET, &args, &res) != DB_OK) {
         view_unavailable(req);
         return -1;
     }
@@ -208,7 +163,7 @@ char *homework_assignment_note(const struct hw_assignment *a, bool *unreadable)
         return NULL;
     char aad[64];
     snprintf(aad, sizeof(aad), "assignment:%lld:note", a->client_id);
-    char *note = box_open_pq(a->row, 0, AC_NOTE, aad);
+    char *note = box_open_pq(a->row, 0, db_col(a->row, "note_enc"), aad);
     if (note == NULL)
         *unreadable = true;
     return note;
@@ -222,11 +177,10 @@ bool homework_entry_access(struct request *req, long long id, struct hw_entry *e
         homework_not_found(req);
         return false;
     }
-    char idtxt[24];
-    snprintf(idtxt, sizeof(idtxt), "%lld", id);
-    const char *params[] = {idtxt};
+    struct db_args args = {0};
+    db_arg_int(&args, id);
     PGresult *res = NULL;
-    if (db_exec(STMT_HW_ENTRY_GET, 1, params, &res) != DB_OK) {
+    if (db_run(STMT_HW_ENTRY_GET, &args, &res) != DB_OK) {
         view_unavailable(req);
         return false;
     }
@@ -235,18 +189,18 @@ bool homework_entry_access(struct request *req, long long id, struct hw_entry *e
         homework_not_found(req);
         return false;
     }
-    e->id = atoll(PQgetvalue(res, 0, EC_ID));
-    e->client_id = atoll(PQgetvalue(res, 0, EC_CLIENT));
-    e->corrects_entry_id = atoll(PQgetvalue(res, 0, EC_CORRECTS));
-    e->shared_with_partner = is_true(res, 0, EC_SHARED);
-    e->therapist_read = is_true(res, 0, EC_THERAPIST_READ);
-    e->reviewed = PQgetvalue(res, 0, EC_REVIEWED)[0] != '\0';
-    e->reviewed_at = arena_strdup(&req->arena, PQgetvalue(res, 0, EC_REVIEWED));
-    e->submitted_at = arena_strdup(&req->arena, PQgetvalue(res, 0, EC_SUBMITTED));
-    e->submitted_iso = arena_strdup(&req->arena, PQgetvalue(res, 0, EC_SUBMITTED_ISO));
-    e->author_name = arena_strdup(&req->arena, PQgetvalue(res, 0, EC_AUTHOR));
+    e->id = db_int(res, 0, "id");
+    e->client_id = db_int(res, 0, "client_id");
+    e->corrects_entry_id = db_int(res, 0, "corrects_entry_id");
+    e->shared_with_partner = db_bool(res, 0, "shared_with_partner");
+    e->therapist_read = db_bool(res, 0, "therapist_read");
+    e->reviewed = db_text(res, 0, "reviewed_at")[0] != '\0';
+    e->reviewed_at = arena_strdup(&req->arena, db_text(res, 0, "reviewed_at"));
+    e->submitted_at = arena_strdup(&req->arena, db_text(res, 0, "submitted_at"));
+    e->submitted_iso = arena_strdup(&req->arena, db_text(res, 0, "submitted_iso"));
+    e->author_name = arena_strdup(&req->arena, db_text(res, 0, "author_name"));
     e->row = res;
-    long long assignment_id = atoll(PQgetvalue(res, 0, EC_ASSIGNMENT));
+    long long assignment_id = db_int(res, 0, "assignment_id");
 
     enum hw_role role = HW_NONE;
     if (u->role == ROLE_THERAPIST) {
@@ -309,7 +263,7 @@ json_t *homework_entry_answers(const struct hw_entry *e)
 {
     if (e->row == NULL)
         return NULL;
-    return homework_open_answers(e->row, 0, EC_ANSWERS, e->client_id, e->a.id);
+    return homework_open_answers(e->row, 0, db_col(e->row, "answers_enc"), e->client_id, e->a.id);
 }
 
 char *homework_seal_answers(const json_t *answers, long long client_id, long long assignment_id)

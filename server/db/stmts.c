@@ -563,39 +563,43 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     /* (app/assign.c) Dates are the service's (TimeZone = TIMEZONE), as in
      * homework_common.c. */
     [STMT_ASSIGN_TODAY] = {.name = "assign_today",
-                           .sql = "SELECT to_char(current_date, 'YYYY-MM-DD')",
+                           .sql = "SELECT to_char(current_date, 'YYYY-MM-DD') AS today",
                            .nparams = 0,
-                           .cols = "to_char"},
+                           .cols = "today"},
     /* $1 therapist: what they may assign (library items and their own, not
      * archived), with the suggested rhythm. */
     [STMT_ASSIGN_ACTIVITIES] = {.name = "assign_activities",
                                 .sql = "SELECT id, kind, title, coalesce(content->'rhythm'->>"
-                                       "'times_per_week', ''), coalesce(content->'rhythm'->>"
-                                       "'weeks', '') FROM activity_latest WHERE archived_at IS "
+                                       "'times_per_week', '') AS suggested_times_per_week, "
+                                       "coalesce(content->'rhythm'->>'weeks', '') AS "
+                                       "suggested_weeks FROM activity_latest WHERE archived_at IS "
                                        "NULL AND (source = 'library' OR owner_id = $1) ORDER BY "
                                        "kind, lower(title), id LIMIT 1000",
                                 .nparams = 1,
-                                .cols = "id kind title coalesce coalesce"},
+                                .cols = "id kind title suggested_times_per_week suggested_weeks"},
     /* $1 activity, $2 therapist: its latest version, if $2 may see it. */
     [STMT_ASSIGN_ACTIVITY] = {.name = "assign_activity",
-                              .sql = "SELECT id, kind, version_id, title, archived_at IS NOT NULL, "
-                                     "coalesce(content->'rhythm'->>'times_per_week', ''), "
-                                     "coalesce(content->'rhythm'->>'weeks', '') FROM "
+                              .sql = "SELECT id, kind, version_id, title, archived_at IS NOT NULL "
+                                     "AS archived, coalesce(content->'rhythm'->>'times_per_week', "
+                                     "'') AS suggested_times_per_week, "
+                                     "coalesce(content->'rhythm'->>'weeks', '') AS "
+                                     "suggested_weeks FROM "
                                      "activity_latest WHERE id = $1 AND (source = 'library' OR "
                                      "owner_id = $2)",
                               .nparams = 2,
-                              .cols = "id kind version_id title ?column? coalesce coalesce"},
+                              .cols = "id kind version_id title archived suggested_times_per_week "
+                                      "suggested_weeks"},
     /* $1 couple, $2 therapist: the partners, when both are $2's clients. */
     [STMT_ASSIGN_COUPLE] = {.name = "assign_couple",
-                            .sql = "SELECT c.partner_a, c.partner_b, a.display_name, "
-                                   "b.display_name FROM couples c JOIN users a ON a.id = "
+                            .sql = "SELECT c.partner_a, c.partner_b, a.display_name AS name_a, "
+                                   "b.display_name AS name_b FROM couples c JOIN users a ON a.id = "
                                    "c.partner_a JOIN users b ON b.id = c.partner_b WHERE c.id = "
                                    "$1 AND EXISTS (SELECT 1 FROM care_team t WHERE t.therapist_id "
                                    "= $2 AND t.client_id = c.partner_a) AND EXISTS (SELECT 1 FROM "
                                    "care_team t WHERE t.therapist_id = $2 AND t.client_id = "
                                    "c.partner_b)",
                             .nparams = 2,
-                            .cols = "partner_a partner_b display_name display_name"},
+                            .cols = "partner_a partner_b name_a name_b"},
     /* $1 activity, $2 version, $3 therapist, $4 client, $5 couple, $6 partner
      * assignment, $7 start, $8 due (a repeating one's end), $9 times a week,
      * $10 weeks, $11 note_enc, $12 repeat every so many days. */
@@ -698,13 +702,15 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
              "AS items FROM care_team c2 JOIN attention_items i ON i.client_id = c2.client_id "
              "AND i.acknowledged_at IS NULL WHERE c2.therapist_id = $1 GROUP BY i.client_id) "
              "SELECT u.id, u.display_name, u.email, to_char(ct.created_at AT TIME ZONE 'UTC', "
-             "'YYYY-MM-DD'), coalesce(d.overdue, 0), coalesce(s.unread, 0), "
-             "coalesce(to_char(greatest(s.last_at, t.last_at), 'YYYY-MM-DD HH24:MI'), ''), "
-             "coalesce(to_char(d.next_due, 'YYYY-MM-DD'), ''), coalesce(d.overdue, 0) + "
-             "coalesce(s.unread, 0) + coalesce(t.unread, 0) + coalesce(att.open, 0) > 0, "
-             "coalesce(t.unread, 0), coalesce(att.risk, 0), coalesce(att.open, 0), "
-             "coalesce(att.items::text, '[]'), CASE WHEN coalesce(d.expected_now, 0) > 0 THEN "
-             "(100 * d.done_now / d.expected_now)::int ELSE -1 END "
+             "'YYYY-MM-DD') AS since, coalesce(d.overdue, 0) AS overdue, coalesce(s.unread, 0) "
+             "AS unread, coalesce(to_char(greatest(s.last_at, t.last_at), 'YYYY-MM-DD "
+             "HH24:MI'), '') AS last_activity, coalesce(to_char(d.next_due, 'YYYY-MM-DD'), '') "
+             "AS next_due, coalesce(d.overdue, 0) + coalesce(s.unread, 0) + coalesce(t.unread, "
+             "0) + coalesce(att.open, 0) > 0 AS needs_attention, coalesce(t.unread, 0) AS "
+             "unread_replies, coalesce(att.risk, 0) AS risk_items, coalesce(att.open, 0) AS "
+             "open_items, coalesce(att.items::text, '[]') AS attention_items, CASE WHEN "
+             "coalesce(d.expected_now, 0) > 0 THEN (100 * d.done_now / d.expected_now)::int "
+             "ELSE -1 END AS adherence "
              "FROM care_team ct JOIN users u ON u.id = ct.client_id "
              "LEFT JOIN due d ON d.client_id = u.id LEFT JOIN subs s ON s.client_id = u.id "
              "LEFT JOIN talk t ON t.client_id = u.id LEFT JOIN attn att ON att.client_id = u.id "
@@ -715,8 +721,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
              "greatest(s.last_at, t.last_at) DESC NULLS LAST, lower(u.display_name), u.id "
              "LIMIT 1000",
          .nparams = 1,
-         .cols = "id display_name email to_char coalesce coalesce coalesce coalesce ?column? "
-                 "coalesce coalesce coalesce coalesce case"},
+         .cols = "id display_name email since overdue unread last_activity next_due "
+                 "needs_attention unread_replies risk_items open_items attention_items adherence"},
     /* @assign-sql */
 
     /* homework: entries and replies */
@@ -728,15 +734,16 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
         {.name = "hw_assignment_get",
          .sql = "SELECT a.id, a.activity_id, a.version_id, v.version, "
                 "act.kind, v.title, v.content::text, a.therapist_id, "
-                "a.client_id, coalesce(a.couple_id, 0), "
-                "coalesce(a.partner_assignment_id, 0), "
-                "coalesce(p.client_id, 0), "
-                "to_char(a.start_date, 'YYYY-MM-DD'), "
-                "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
-                "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
-                "a.cancelled_at IS NOT NULL, a.note_enc, "
-                "to_char(current_date, 'YYYY-MM-DD'), "
-                "coalesce(a.repeat_days, 0) "
+                "a.client_id, coalesce(a.couple_id, 0) AS couple_id, "
+                "coalesce(a.partner_assignment_id, 0) AS partner_assignment_id, "
+                "coalesce(p.client_id, 0) AS partner_client_id, "
+                "to_char(a.start_date, 'YYYY-MM-DD') AS start_date, "
+                "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), '') AS due_date, "
+                "coalesce(a.times_per_week, 0) AS times_per_week, "
+                "coalesce(a.weeks, 0) AS weeks, "
+                "a.cancelled_at IS NOT NULL AS cancelled, a.note_enc, "
+                "to_char(current_date, 'YYYY-MM-DD') AS today, "
+                "coalesce(a.repeat_days, 0) AS repeat_days "
                 "FROM assignments a "
                 "JOIN activity_versions v ON v.id = a.version_id "
                 "JOIN activities act ON act.id = a.activity_id "
@@ -746,24 +753,26 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                 "WHERE a.id = $1",
          .nparams = 1,
          .cols = "id activity_id version_id version kind title content therapist_id client_id "
-                 "coalesce coalesce coalesce to_char coalesce coalesce coalesce ?column? note_enc "
-                 "to_char coalesce"},
+                 "couple_id partner_assignment_id partner_client_id start_date due_date "
+                 "times_per_week weeks cancelled note_enc today repeat_days"},
     /* $1 entry: submitted entries only (a draft is nobody's to open). */
     [STMT_HW_ENTRY_GET] = {.name = "hw_entry_get",
                            .sql = "SELECT e.id, e.assignment_id, e.client_id, "
                                   "e.shared_with_partner, "
-                                  "to_char(e.submitted_at, 'YYYY-MM-DD HH24:MI'), "
-                                  "to_char(e.submitted_at AT TIME ZONE 'UTC', "
-                                  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-                                  "e.therapist_read_at IS NOT NULL, "
-                                  "coalesce(to_char(e.reviewed_at, 'YYYY-MM-DD HH24:MI'), ''), "
-                                  "e.answers_enc, u.display_name, "
-                                  "coalesce(e.corrects_entry_id, 0) "
+                                  "to_char(e.submitted_at, 'YYYY-MM-DD HH24:MI') AS "
+                                  "submitted_at, to_char(e.submitted_at AT TIME ZONE 'UTC', "
+                                  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS submitted_iso, "
+                                  "e.therapist_read_at IS NOT NULL AS therapist_read, "
+                                  "coalesce(to_char(e.reviewed_at, 'YYYY-MM-DD HH24:MI'), '') "
+                                  "AS reviewed_at, e.answers_enc, u.display_name AS "
+                                  "author_name, coalesce(e.corrects_entry_id, 0) AS "
+                                  "corrects_entry_id "
                                   "FROM entries e JOIN users u ON u.id = e.client_id "
                                   "WHERE e.id = $1 AND e.status = 'submitted'",
                            .nparams = 1,
-                           .cols = "id assignment_id client_id shared_with_partner to_char to_char "
-                                   "?column? coalesce answers_enc display_name coalesce"},
+                           .cols = "id assignment_id client_id shared_with_partner submitted_at "
+                                   "submitted_iso therapist_read reviewed_at answers_enc "
+                                   "author_name corrects_entry_id"},
     /* $1 client: their assignments that are not cancelled, with practices
      * logged (corrections not counted; for a repeating one the occurrences
      * answered, assignment_occurrence of migration 0009), a draft waiting,
@@ -772,55 +781,61 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
      * (else the title): only the client reads this list. */
     [STMT_HW_DASHBOARD] = {.name = "hw_dashboard",
                            .sql = "SELECT a.id, coalesce(nullif(v.content->>'client_title', ''), "
-                                  "v.title), v.summary, "
-                                  "to_char(a.start_date, 'YYYY-MM-DD'), "
-                                  "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), ''), "
-                                  "coalesce(a.times_per_week, 0), coalesce(a.weeks, 0), "
+                                  "v.title) AS title, v.summary, "
+                                  "to_char(a.start_date, 'YYYY-MM-DD') AS start_date, "
+                                  "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), '') AS due_date, "
+                                  "coalesce(a.times_per_week, 0) AS times_per_week, "
+                                  "coalesce(a.weeks, 0) AS weeks, "
                                   "(SELECT CASE WHEN a.repeat_days IS NULL THEN count(*) ELSE "
                                   "count(DISTINCT assignment_occurrence(a.start_date, "
                                   "a.due_date, a.repeat_days, e.submitted_at::date)) END "
                                   "FROM entries e WHERE e.assignment_id = a.id "
-                                  "AND e.status = 'submitted' AND e.corrects_entry_id IS NULL), "
+                                  "AND e.status = 'submitted' AND e.corrects_entry_id IS NULL) "
+                                  "AS practices_done, "
                                   "EXISTS (SELECT 1 FROM entries e WHERE e.assignment_id = a.id "
-                                  "AND e.status = 'draft'), "
+                                  "AND e.status = 'draft') AS has_draft, "
                                   "(SELECT count(*) FROM comments c JOIN entries e ON e.id = "
                                   "c.entry_id WHERE e.assignment_id = a.id AND e.client_id = $1 "
-                                  "AND c.author_id <> $1 AND c.read_at IS NULL), "
-                                  "to_char(current_date, 'YYYY-MM-DD'), "
-                                  "coalesce(a.repeat_days, 0), "
+                                  "AND c.author_id <> $1 AND c.read_at IS NULL) AS "
+                                  "unread_replies, "
+                                  "to_char(current_date, 'YYYY-MM-DD') AS today, "
+                                  "coalesce(a.repeat_days, 0) AS repeat_days, "
                                   "CASE WHEN a.repeat_days IS NULL THEN '' ELSE coalesce(("
                                   "SELECT to_char(max(e.submitted_at), 'YYYY-MM-DD') FROM "
                                   "entries e WHERE e.assignment_id = a.id AND e.status = "
                                   "'submitted' AND e.corrects_entry_id IS NULL), '') END "
+                                  "AS last_done "
                                   "FROM assignments a "
                                   "JOIN activity_versions v ON v.id = a.version_id "
                                   "WHERE a.client_id = $1 AND a.cancelled_at IS NULL "
                                   "ORDER BY coalesce(a.due_date, a.start_date + 7 * "
                                   "coalesce(a.weeks, 1)), a.id LIMIT 200",
                            .nparams = 1,
-                           .cols = "id coalesce summary to_char coalesce coalesce coalesce count "
-                                   "exists count to_char coalesce coalesce"},
+                           .cols = "id title summary start_date due_date times_per_week weeks "
+                                   "practices_done has_draft unread_replies today repeat_days "
+                                   "last_done"},
     /* $1 assignment: its entries, the draft first; replies the client has
      * not read (from anyone but the client) and all replies. */
     [STMT_HW_ASSIGNMENT_ENTRIES] =
         {.name = "hw_assignment_entries",
          .sql = "SELECT e.id, e.status, to_char(coalesce("
-                "e.submitted_at, e.updated_at), 'YYYY-MM-DD HH24:MI'), "
+                "e.submitted_at, e.updated_at), 'YYYY-MM-DD HH24:MI') AS written_at, "
                 "e.shared_with_partner, (SELECT count(*) FROM comments "
                 "c WHERE c.entry_id = e.id AND c.author_id <> "
-                "e.client_id AND c.read_at IS NULL), "
+                "e.client_id AND c.read_at IS NULL) AS unread_replies, "
                 "(SELECT count(*) FROM comments c WHERE c.entry_id = "
-                "e.id), coalesce(e.corrects_entry_id, 0) "
+                "e.id) AS replies, coalesce(e.corrects_entry_id, 0) AS corrects_entry_id "
                 "FROM entries e WHERE e.assignment_id = $1 "
                 "ORDER BY e.status = 'draft' DESC, e.submitted_at DESC, "
                 "e.id DESC LIMIT 500",
          .nparams = 1,
-         .cols = "id status to_char shared_with_partner count count coalesce"},
+         .cols = "id status written_at shared_with_partner unread_replies replies "
+                 "corrects_entry_id"},
     /* $1 my assignment: the entries my partner chose to share, from the
      * couple's other row (both rows must point at each other). */
     [STMT_HW_PARTNER_SHARED] = {.name = "hw_partner_shared",
                                 .sql = "SELECT e.id, to_char(e.submitted_at, 'YYYY-MM-DD "
-                                       "HH24:MI'), u.display_name "
+                                       "HH24:MI') AS submitted_at, u.display_name "
                                        "FROM assignments mine "
                                        "JOIN assignments p ON p.id = mine.partner_assignment_id "
                                        "AND p.partner_assignment_id = mine.id "
@@ -832,7 +847,7 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "AND e.shared_with_partner "
                                        "ORDER BY e.submitted_at DESC, e.id DESC LIMIT 500",
                                 .nparams = 1,
-                                .cols = "id to_char display_name"},
+                                .cols = "id submitted_at display_name"},
     /* $1 my assignment: my partner's latest submitted entry on the couple's
      * other row (both rows must point at each other), shared or not: only
      * for the mutual reveal of preference lists (entries.c), which shows
@@ -852,11 +867,11 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     /* $1 assignment, $2 client. */
     [STMT_HW_DRAFT_GET] = {.name = "hw_draft_get",
                            .sql = "SELECT id, answers_enc, shared_with_partner, "
-                                  "to_char(updated_at, 'HH24:MI') FROM entries "
+                                  "to_char(updated_at, 'HH24:MI') AS saved_at FROM entries "
                                   "WHERE assignment_id = $1 AND client_id = $2 "
                                   "AND status = 'draft'",
                            .nparams = 2,
-                           .cols = "id answers_enc shared_with_partner to_char"},
+                           .cols = "id answers_enc shared_with_partner saved_at"},
     /* $1 assignment: whether a practice (not a correction) was already
      * submitted in the current week of the assignment, weeks counted from
      * its start date as its rhythm counts them (once_a_week questions). */
@@ -865,9 +880,10 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                     "ON a.id = e.assignment_id WHERE e.assignment_id = $1 AND "
                                     "e.status = 'submitted' AND e.corrects_entry_id IS NULL AND "
                                     "e.submitted_at::date >= a.start_date + "
-                                    "(greatest(current_date - a.start_date, 0) / 7) * 7)",
+                                    "(greatest(current_date - a.start_date, 0) / 7) * 7) AS "
+                                    "logged_this_week",
                              .nparams = 1,
-                             .cols = "exists"},
+                             .cols = "logged_this_week"},
     /* The one draft of an assignment, created or replaced. $1 assignment,
      * $2 client, $3 answers_enc, $4 shared, $5 the form's idempotency key,
      * $6 a fresh key for a new draft row. No row when the assignment is not
@@ -886,9 +902,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                    "DO UPDATE SET answers_enc = EXCLUDED.answers_enc, "
                                    "shared_with_partner = EXCLUDED.shared_with_partner, "
                                    "updated_at = now() "
-                                   "RETURNING id, to_char(updated_at, 'HH24:MI')",
+                                   "RETURNING id, to_char(updated_at, 'HH24:MI') AS saved_at",
                             .nparams = 6,
-                            .cols = "id to_char"},
+                            .cols = "id saved_at"},
     /* A submission is on disk before we say "Saved", whatever the server's
      * default (first statement of the submit transaction). */
     [STMT_HW_SYNC_COMMIT] = {.name = "hw_sync_commit",
