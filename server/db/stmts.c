@@ -1115,9 +1115,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                .cols = "entry_id kind"},
     /* One node at a time runs the inactivity rule ("attentio" in ASCII). */
     [STMT_ATTN_LOCK] = {.name = "attn_lock",
-                        .sql = "SELECT pg_try_advisory_xact_lock(7022344157054756719)",
+                        .sql = "SELECT pg_try_advisory_xact_lock(7022344157054756719) AS locked",
                         .nparams = 0,
-                        .cols = "pg_try_advisory_xact_lock"},
+                        .cols = "locked"},
     /* The inactivity rule, for every therapist at once: an assignment under
      * way (started, not cancelled, not all done, its last day not more than
      * the therapist's inactive_days ago) whose last submission (or its
@@ -1154,30 +1154,32 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
          .nparams = 0,
          .cols = "id"},
     /* $1 client: open items and those acknowledged in the last 30 days. */
-    [STMT_ATTN_CLIENT_ITEMS] = {.name = "attn_client_items",
-                                .sql = "SELECT i.id, i.kind, to_char(i.raised_at, "
-                                       "'YYYY-MM-DD HH24:MI'), coalesce(i.entry_id, 0), "
-                                       "i.assignment_id, i.detail_enc, i.acknowledged_at IS NULL, "
-                                       "coalesce(to_char(i.acknowledged_at, 'YYYY-MM-DD HH24:MI'), "
-                                       "''), coalesce(u.display_name, ''), i.ack_note_enc, "
-                                       "v.title FROM attention_items i "
-                                       "LEFT JOIN users u ON u.id = i.acknowledged_by "
-                                       "JOIN assignments a ON a.id = i.assignment_id "
-                                       "JOIN activity_versions v ON v.id = a.version_id "
-                                       "WHERE i.client_id = $1 AND (i.acknowledged_at IS NULL OR "
-                                       "i.acknowledged_at > now() - interval '30 days') "
-                                       "ORDER BY i.acknowledged_at IS NULL DESC, "
-                                       "i.kind = 'risk' DESC, i.raised_at DESC, i.id DESC "
-                                       "LIMIT 200",
-                                .nparams = 1,
-                                .cols = "id kind to_char coalesce assignment_id detail_enc "
-                                        "?column? coalesce coalesce ack_note_enc title"},
+    [STMT_ATTN_CLIENT_ITEMS] =
+        {.name = "attn_client_items",
+         .sql = "SELECT i.id, i.kind, to_char(i.raised_at, "
+                "'YYYY-MM-DD HH24:MI') AS raised, coalesce(i.entry_id, 0) AS entry_id, "
+                "i.assignment_id, i.detail_enc, i.acknowledged_at IS NULL AS open, "
+                "coalesce(to_char(i.acknowledged_at, 'YYYY-MM-DD HH24:MI'), "
+                "'') AS acknowledged, coalesce(u.display_name, '') AS acknowledged_by, "
+                "i.ack_note_enc, "
+                "v.title FROM attention_items i "
+                "LEFT JOIN users u ON u.id = i.acknowledged_by "
+                "JOIN assignments a ON a.id = i.assignment_id "
+                "JOIN activity_versions v ON v.id = a.version_id "
+                "WHERE i.client_id = $1 AND (i.acknowledged_at IS NULL OR "
+                "i.acknowledged_at > now() - interval '30 days') "
+                "ORDER BY i.acknowledged_at IS NULL DESC, "
+                "i.kind = 'risk' DESC, i.raised_at DESC, i.id DESC "
+                "LIMIT 200",
+         .nparams = 1,
+         .cols = "id kind raised entry_id assignment_id detail_enc open acknowledged "
+                 "acknowledged_by ack_note_enc title"},
     /* $1 item, $2 client: is it open? (no row: not this client's item) */
     [STMT_ATTN_STATE] = {.name = "attn_state",
-                         .sql = "SELECT acknowledged_at IS NULL, kind FROM attention_items "
+                         .sql = "SELECT acknowledged_at IS NULL AS open, kind FROM attention_items "
                                 "WHERE id = $1 AND client_id = $2",
                          .nparams = 2,
-                         .cols = "?column? kind"},
+                         .cols = "open kind"},
     /* $1 item, $2 client, $3 the therapist, $4 sealed note or NULL. */
     [STMT_ATTN_ACK] = {.name = "attn_ack",
                        .sql = "UPDATE attention_items SET acknowledged_by = $3, "
@@ -1195,11 +1197,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                    .nparams = 2,
                                    .cols = "?column?"},
     /* crisis contacts (app/admin.c; shown by app/attention.c) */
-    [STMT_CRISIS_LIST] = {.name = "crisis_list",
-                          .sql = "SELECT id, label, coalesce(phone, ''), coalesce(url, ''), "
-                                 "coalesce(note, '') FROM crisis_contacts ORDER BY id LIMIT 50",
-                          .nparams = 0,
-                          .cols = "id label coalesce coalesce coalesce"},
+    [STMT_CRISIS_LIST] =
+        {.name = "crisis_list",
+         .sql = "SELECT id, label, coalesce(phone, '') AS phone, coalesce(url, '') AS url, "
+                "coalesce(note, '') AS note FROM crisis_contacts ORDER BY id LIMIT 50",
+         .nparams = 0,
+         .cols = "id label phone url note"},
     [STMT_CRISIS_ADD] = {.name = "crisis_add",
                          .sql = "INSERT INTO crisis_contacts (label, phone, url, note) "
                                 "SELECT $1, $2, $3, $4 WHERE (SELECT count(*) FROM "
