@@ -848,18 +848,19 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
      * other row (both rows must point at each other), shared or not: only
      * for the mutual reveal of preference lists (entries.c), which shows
      * nothing of it but the items both chose. */
-    [STMT_HW_PARTNER_LATEST] = {.name = "hw_partner_latest",
-                                .sql = "SELECT e.id, e.answers_enc, p.id, p.client_id "
-                                       "FROM assignments mine "
-                                       "JOIN assignments p ON p.id = mine.partner_assignment_id "
-                                       "AND p.partner_assignment_id = mine.id "
-                                       "AND p.couple_id = mine.couple_id "
-                                       "JOIN entries e ON e.assignment_id = p.id "
-                                       "AND e.client_id = p.client_id "
-                                       "WHERE mine.id = $1 AND e.status = 'submitted' "
-                                       "ORDER BY e.submitted_at DESC, e.id DESC LIMIT 1",
-                                .nparams = 1,
-                                .cols = "id answers_enc id client_id"},
+    [STMT_HW_PARTNER_LATEST] =
+        {.name = "hw_partner_latest",
+         .sql = "SELECT e.id AS entry_id, e.answers_enc, p.id AS assignment_id, p.client_id "
+                "FROM assignments mine "
+                "JOIN assignments p ON p.id = mine.partner_assignment_id "
+                "AND p.partner_assignment_id = mine.id "
+                "AND p.couple_id = mine.couple_id "
+                "JOIN entries e ON e.assignment_id = p.id "
+                "AND e.client_id = p.client_id "
+                "WHERE mine.id = $1 AND e.status = 'submitted' "
+                "ORDER BY e.submitted_at DESC, e.id DESC LIMIT 1",
+         .nparams = 1,
+         .cols = "entry_id answers_enc assignment_id client_id"},
     /* $1 assignment, $2 client. */
     [STMT_HW_DRAFT_GET] = {.name = "hw_draft_get",
                            .sql = "SELECT id, answers_enc, shared_with_partner, "
@@ -940,12 +941,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     /* $1 entry: the reply thread, oldest first. */
     [STMT_HW_COMMENTS] = {.name = "hw_comments",
                           .sql = "SELECT c.id, c.author_id, u.display_name, u.role, c.body_enc, "
-                                 "to_char(c.created_at, 'YYYY-MM-DD HH24:MI'), "
-                                 "c.read_at IS NULL FROM comments c "
+                                 "to_char(c.created_at, 'YYYY-MM-DD HH24:MI') AS created, "
+                                 "c.read_at IS NULL AS unread FROM comments c "
                                  "JOIN users u ON u.id = c.author_id WHERE c.entry_id = $1 "
                                  "ORDER BY c.created_at, c.id LIMIT 500",
                           .nparams = 1,
-                          .cols = "id author_id display_name role body_enc to_char ?column?"},
+                          .cols = "id author_id display_name role body_enc created unread"},
     /* $1 entry, $2 author, $3 body_enc, $4 key; no row when the key was used. */
     [STMT_HW_COMMENT_INSERT] = {.name = "hw_comment_insert",
                                 .sql = "INSERT INTO comments (entry_id, author_id, body_enc, "
@@ -1102,10 +1103,10 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                           .cols = "id"},
     /* $1 entry: did it raise a risk item? */
     [STMT_ATTN_ENTRY_RISK] = {.name = "attn_entry_risk",
-                              .sql = "SELECT 1 FROM attention_items WHERE entry_id = $1 "
+                              .sql = "SELECT 1 AS risk FROM attention_items WHERE entry_id = $1 "
                                      "AND kind = 'risk'",
                               .nparams = 1,
-                              .cols = "?column?"},
+                              .cols = "risk"},
     /* $1 client: the entries that raised items, with each kind (charts). */
     [STMT_ATTN_ENTRY_MARKS] = {.name = "attn_entry_marks",
                                .sql = "SELECT entry_id, kind FROM attention_items WHERE "
@@ -1190,12 +1191,13 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                        .cols = "kind"},
     /* $1 client, $2 therapist: still on the care team and able to sign in
      * ("your therapist will see it" is said only then). */
-    [STMT_THERAPIST_ACTIVE_FOR] = {.name = "therapist_active_for",
-                                   .sql = "SELECT 1 FROM care_team ct JOIN users t ON t.id = "
-                                          "ct.therapist_id WHERE ct.client_id = $1 AND "
-                                          "ct.therapist_id = $2 AND t.disabled_at IS NULL",
-                                   .nparams = 2,
-                                   .cols = "?column?"},
+    [STMT_THERAPIST_ACTIVE_FOR] =
+        {.name = "therapist_active_for",
+         .sql = "SELECT 1 AS active FROM care_team ct JOIN users t ON t.id = "
+                "ct.therapist_id WHERE ct.client_id = $1 AND "
+                "ct.therapist_id = $2 AND t.disabled_at IS NULL",
+         .nparams = 2,
+         .cols = "active"},
     /* crisis contacts (app/admin.c; shown by app/attention.c) */
     [STMT_CRISIS_LIST] =
         {.name = "crisis_list",
