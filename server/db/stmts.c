@@ -418,9 +418,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 
     /* the library */
     [STMT_LIBRARY_LOCK] = {.name = "library_lock",
-                           .sql = "SELECT pg_advisory_xact_lock(7283710001)",
+                           .sql = "SELECT pg_advisory_xact_lock(7283710001) AS locked",
                            .nparams = 0,
-                           .cols = "pg_advisory_xact_lock"},
+                           .cols = "locked"},
     /* Every library activity's latest version: one statement at start. */
     [STMT_LIBRARY_LATEST_HASHES] = {.name = "library_latest_hashes",
                                     .sql = "SELECT DISTINCT ON (a.slug) a.slug, a.id, v.version, "
