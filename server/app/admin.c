@@ -33,40 +33,40 @@ static json_t *people_data(struct request *req, json_t *form)
 {
     const long long me = req->session->user->id;
     PGresult *res = NULL;
-    if (db_exec(STMT_ADMIN_USERS_LIST, 0, NULL, &res) != DB_OK) {
+    struct db_args none = {0};
+    if (db_run(STMT_ADMIN_USERS_LIST, &none, &res) != DB_OK) {
         json_decref(form);
         return NULL;
     }
     json_t *users = json_array();
     for (int i = 0; i < PQntuples(res); i++) {
-        long long id = atoll(PQgetvalue(res, i, 0));
+        long long id = db_int(res, i, "id");
+        const char *role = db_text(res, i, "role");
         json_array_append_new(
-            users,
-            json_pack("{s:I, s:s, s:s, s:s, s:b, s:s, s:b, s:b}", "id", (json_int_t)id,
-                      "display_name", PQgetvalue(res, i, 1), "email", PQgetvalue(res, i, 2), "role",
-                      PQgetvalue(res, i, 3), "disabled", PQgetvalue(res, i, 4)[0] == 't', "created",
-                      PQgetvalue(res, i, 5), "is_me", id == me, "is_client",
-                      strcmp(PQgetvalue(res, i, 3), "client") == 0));
+            users, json_pack("{s:I, s:s, s:s, s:s, s:b, s:s, s:b, s:b}", "id", (json_int_t)id,
+                             "display_name", db_text(res, i, "display_name"), "email",
+                             db_text(res, i, "email"), "role", role, "disabled",
+                             db_bool(res, i, "disabled"), "created", db_text(res, i, "created_on"),
+                             "is_me", id == me, "is_client", strcmp(role, "client") == 0));
     }
     PQclear(res);
 
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", me);
-    const char *p_me[] = {uid};
-    if (db_exec(STMT_ADMIN_INVITES_PENDING, 1, p_me, &res) != DB_OK) {
+    struct db_args a_me = {0};
+    db_arg_int(&a_me, me);
+    if (db_run(STMT_ADMIN_INVITES_PENDING, &a_me, &res) != DB_OK) {
         json_decref(users);
         json_decref(form);
         return NULL;
     }
     json_t *invites = json_array();
     for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(invites,
-                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "id",
-                                        (json_int_t)atoll(PQgetvalue(res, i, 0)), "display_name",
-                                        PQgetvalue(res, i, 1), "email", PQgetvalue(res, i, 2),
-                                        "created", PQgetvalue(res, i, 3), "expires",
-                                        PQgetvalue(res, i, 4), "invited_by", PQgetvalue(res, i, 5),
-                                        "mine", PQgetvalue(res, i, 6)[0] == 't'));
+        json_array_append_new(
+            invites,
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)db_int(res, i, "id"),
+                      "display_name", db_text(res, i, "display_name"), "email",
+                      db_text(res, i, "email"), "created", db_text(res, i, "created"), "expires",
+                      db_text(res, i, "expires"), "invited_by", db_text(res, i, "invited_by"),
+                      "mine", db_bool(res, i, "mine")));
     PQclear(res);
 
     json_t *data = form != NULL ? form : form_new();
@@ -159,9 +159,10 @@ void h_admin_invite(struct request *req)
     if ((problem = check_email(email)) != NULL) {
         form_error(form, "email", problem);
     } else {
-        const char *p_email[] = {email};
+        struct db_args a_email = {0};
+        db_arg_text(&a_email, email);
         PGresult *res = NULL;
-        if (db_exec(STMT_EMAIL_TAKEN, 1, p_email, &res) != DB_OK) {
+        if (db_run(STMT_EMAIL_TAKEN, &a_email, &res) != DB_OK) {
             json_decref(form);
             view_unavailable(req);
             return;
@@ -177,17 +178,22 @@ void h_admin_invite(struct request *req)
     }
     json_decref(form);
 
-    char token[TOKEN_LEN + 1], hash[67], uid[24], secs[16];
+    char token[TOKEN_LEN + 1], hash[67];
     token_new(token);
     token_hash_param(token, hash);
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    snprintf(secs, sizeof(secs), "%d", INVITE_SECONDS);
-    const char *params[] = {hash, "therapist", email, name, uid, NULL, secs};
+    struct db_args a_invite = {0}; /* STMT_INVITE_CREATE's seven */
+    db_arg_text(&a_invite, hash);
+    db_arg_text(&a_invite, "therapist");
+    db_arg_text(&a_invite, email);
+    db_arg_text(&a_invite, name);
+    db_arg_int(&a_invite, req->session->user->id);
+    db_arg_null(&a_invite);
+    db_arg_int(&a_invite, INVITE_SECONDS);
     char *link = arena_printf(&req->arena, "%s/invite/%s", config_current->base_url, token);
     long long invite_id = 0;
     enum mail_result mailed = MAIL_OFF;
-    if (invite_create_mailed(params, email, link, INVITE_SECONDS / 86400, &invite_id, &mailed) !=
-        DB_OK) {
+    if (invite_create_mailed(a_invite.v, email, link, INVITE_SECONDS / 86400, &invite_id,
+                             &mailed) != DB_OK) {
         sodium_memzero(token, sizeof(token));
         invite_not_saved(req, name, email);
         return;
@@ -208,18 +214,17 @@ struct disable_ctx {
 static enum db_status disable_tx(void *arg)
 {
     struct disable_ctx *c = arg;
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", c->user_id);
-    const char *p_id[] = {id};
+    struct db_args a_id = {0};
+    db_arg_int(&a_id, c->user_id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_ADMIN_USER_DISABLE, 1, p_id, &res);
+    enum db_status st = db_run(STMT_ADMIN_USER_DISABLE, &a_id, &res);
     if (st != DB_OK)
         return st;
     c->found = PQntuples(res) == 1;
     PQclear(res);
     if (!c->found)
         return DB_OK;
-    if ((st = db_exec(STMT_ADMIN_RESETS_REVOKE, 1, p_id, NULL)) != DB_OK)
+    if ((st = db_run(STMT_ADMIN_RESETS_REVOKE, &a_id, NULL)) != DB_OK)
         return st;
     return session_end_all(c->user_id, 0);
 }
@@ -248,11 +253,10 @@ void h_admin_user_disable(struct request *req)
 void h_admin_user_enable(struct request *req)
 {
     long long id = req->ids[0];
-    char sid[24];
-    snprintf(sid, sizeof(sid), "%lld", id);
-    const char *p_id[] = {sid};
+    struct db_args a_id = {0};
+    db_arg_int(&a_id, id);
     PGresult *res = NULL;
-    if (db_exec(STMT_ADMIN_USER_ENABLE, 1, p_id, &res) != DB_OK) {
+    if (db_run(STMT_ADMIN_USER_ENABLE, &a_id, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
@@ -276,19 +280,23 @@ struct reset_ctx {
 static enum db_status reset_link_tx(void *arg)
 {
     struct reset_ctx *c = arg;
-    char id[24], by[24], secs[16];
-    snprintf(id, sizeof(id), "%lld", c->user_id);
-    snprintf(by, sizeof(by), "%lld", c->created_by);
-    snprintf(secs, sizeof(secs), "%d", RESET_SECONDS);
-    const char *p_id[] = {id};
-    enum db_status st = db_exec(STMT_ADMIN_RESETS_REVOKE, 1, p_id, NULL);
+    struct db_args a_id = {0};
+    db_arg_int(&a_id, c->user_id);
+    enum db_status st = db_run(STMT_ADMIN_RESETS_REVOKE, &a_id, NULL);
     if (st != DB_OK)
         return st;
-    const char *params[] = {c->hash, "reset", NULL, NULL, by, id, secs};
+    struct db_args a = {0};
+    db_arg_text(&a, c->hash);
+    db_arg_text(&a, "reset");
+    db_arg_null(&a); /* no address */
+    db_arg_null(&a); /* no name */
+    db_arg_int(&a, c->created_by);
+    db_arg_int(&a, c->user_id);
+    db_arg_int(&a, RESET_SECONDS);
     PGresult *res = NULL;
-    if ((st = db_exec(STMT_INVITE_CREATE, 7, params, &res)) != DB_OK)
+    if ((st = db_run(STMT_INVITE_CREATE, &a, &res)) != DB_OK)
         return st;
-    c->invite_id = atoll(PQgetvalue(res, 0, 0));
+    c->invite_id = db_int(res, 0, "id");
     PQclear(res);
     return DB_OK;
 }
@@ -296,11 +304,10 @@ static enum db_status reset_link_tx(void *arg)
 void h_admin_user_reset_link(struct request *req)
 {
     long long id = req->ids[0];
-    char sid[24];
-    snprintf(sid, sizeof(sid), "%lld", id);
-    const char *p_id[] = {sid};
+    struct db_args a_id = {0};
+    db_arg_int(&a_id, id);
     PGresult *res = NULL;
-    if (db_exec(STMT_ADMIN_USER_GET, 1, p_id, &res) != DB_OK) {
+    if (db_run(STMT_ADMIN_USER_GET, &a_id, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
@@ -309,10 +316,10 @@ void h_admin_user_reset_link(struct request *req)
         user_not_found(req);
         return;
     }
-    bool disabled = PQgetvalue(res, 0, 0)[0] == 't';
-    const char *name = arena_strdup(&req->arena, PQgetvalue(res, 0, 1));
-    const char *email = arena_strdup(&req->arena, PQgetvalue(res, 0, 2));
-    bool client = strcmp(PQgetvalue(res, 0, 3), "client") == 0;
+    bool disabled = db_bool(res, 0, "disabled");
+    const char *name = arena_strdup(&req->arena, db_text(res, 0, "display_name"));
+    const char *email = arena_strdup(&req->arena, db_text(res, 0, "email"));
+    bool client = strcmp(db_text(res, 0, "role"), "client") == 0;
     PQclear(res);
     /* A reset link for a client would let the administrator sign in as them
      * and read their reflections: clients' passwords are reset by their
@@ -428,12 +435,14 @@ void h_admin_audit(struct request *req)
         view_unavailable(req);
         return;
     }
-    char limit[16], offset[24];
-    snprintf(limit, sizeof(limit), "%d", AUDIT_PER_PAGE + 1); /* one more: is there a next page? */
-    snprintf(offset, sizeof(offset), "%ld", (page - 1) * AUDIT_PER_PAGE);
-    const char *params[] = {who, from, to, limit, offset};
+    struct db_args a = {0};
+    db_arg_text(&a, who);
+    db_arg_text(&a, from);
+    db_arg_text(&a, to);
+    db_arg_int(&a, AUDIT_PER_PAGE + 1); /* one more: is there a next page? */
+    db_arg_int(&a, (long long)(page - 1) * AUDIT_PER_PAGE);
     PGresult *res = NULL;
-    if (db_exec(STMT_ADMIN_AUDIT_LIST, 5, params, &res) != DB_OK) {
+    if (db_run(STMT_ADMIN_AUDIT_LIST, &a, &res) != DB_OK) {
         json_decref(form);
         view_unavailable(req);
         return;
@@ -444,17 +453,18 @@ void h_admin_audit(struct request *req)
         rows = AUDIT_PER_PAGE;
     json_t *entries = json_array();
     for (int i = 0; i < rows; i++) {
-        const char *object_id = PQgetvalue(res, i, 5);
-        const char *token_id = PQgetvalue(res, i, 9); /* "": not made with an API token */
+        const char *object_id = db_text(res, i, "object_id");
+        const char *token_id = db_text(res, i, "token_id"); /* "": not made with an API token */
         json_array_append_new(
             entries,
-            json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:s, s:o}", "at", PQgetvalue(res, i, 0),
-                      "actor", person(PQgetvalue(res, i, 1), PQgetvalue(res, i, 2)), "action",
-                      PQgetvalue(res, i, 3), "object_type", PQgetvalue(res, i, 4), "object_id",
-                      *object_id ? json_integer(atoll(object_id)) : json_null(), "subject",
-                      person(PQgetvalue(res, i, 6), PQgetvalue(res, i, 7)), "ip",
-                      PQgetvalue(res, i, 8), "token_id",
-                      *token_id ? json_integer(atoll(token_id)) : json_null()));
+            json_pack(
+                "{s:s, s:o, s:s, s:s, s:o, s:o, s:s, s:o}", "at", db_text(res, i, "at"), "actor",
+                person(db_text(res, i, "actor_name"), db_text(res, i, "actor_email")), "action",
+                db_text(res, i, "action"), "object_type", db_text(res, i, "object_type"),
+                "object_id", *object_id ? json_integer(atoll(object_id)) : json_null(), "subject",
+                person(db_text(res, i, "subject_name"), db_text(res, i, "subject_email")), "ip",
+                db_text(res, i, "ip"), "token_id",
+                *token_id ? json_integer(atoll(token_id)) : json_null()));
     }
     PQclear(res);
 

@@ -239,11 +239,6 @@ size_t attention_rules(const json_t *def, const json_t *answers, const struct at
 
 /* ---- raising them ---- */
 
-static void idtxt(char out[24], long long id)
-{
-    snprintf(out, 24, "%lld", id);
-}
-
 static void detail_aad(char *out, size_t n, long long client, long long assignment, long long entry,
                        const char *kind)
 {
@@ -272,14 +267,12 @@ enum db_status attention_on_entry(const struct hw_assignment *a, long long entry
         if (nfired == 0)
             return DB_OK; /* no rule can apply: nothing to read, nothing to raise */
     }
-    char cid[24], actid[24], eid[24], aid[24];
-    idtxt(cid, a->client_id);
-    idtxt(actid, a->activity_id);
-    idtxt(eid, entry_id);
-    idtxt(aid, a->id);
-    const char *hp[] = {cid, actid, eid};
+    struct db_args hp = {0};
+    db_arg_int(&hp, a->client_id);
+    db_arg_int(&hp, a->activity_id);
+    db_arg_int(&hp, entry_id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_ATTN_HISTORY, 3, hp, &res);
+    enum db_status st = db_run(STMT_ATTN_HISTORY, &hp, &res);
     if (st != DB_OK)
         return st;
     struct attn_prev prev[ATTN_HISTORY] = {{0}};
@@ -288,10 +281,10 @@ enum db_status attention_on_entry(const struct hw_assignment *a, long long entry
     size_t nprev = 0;
     for (int r = 0; r < nrows && nprev < ATTN_HISTORY; r++, nprev++) {
         contents[nprev] =
-            activity_version_content(atoll(PQgetvalue(res, r, 2)), PQgetvalue(res, r, 3));
-        opened[nprev] =
-            homework_open_answers(res, r, 1, a->client_id, atoll(PQgetvalue(res, r, 0)));
-        prev[nprev].def = activity_form(PQgetvalue(res, r, 4), contents[nprev]);
+            activity_version_content(db_int(res, r, "version_id"), db_text(res, r, "content"));
+        opened[nprev] = homework_open_answers(res, r, db_col(res, "answers_enc"), a->client_id,
+                                              db_int(res, r, "assignment_id"));
+        prev[nprev].def = activity_form(db_text(res, r, "kind"), contents[nprev]);
         prev[nprev].answers = opened[nprev];
     }
     struct attn_found found[ATTN__MAX];
@@ -310,8 +303,13 @@ enum db_status attention_on_entry(const struct hw_assignment *a, long long entry
         char *sealed = found[i].detail[0] != '\0' ? box_seal_hex(found[i].detail, aad) : NULL;
         if (found[i].detail[0] != '\0' && sealed == NULL)
             return DB_HARD;
-        const char *ip[] = {cid, kind, aid, eid, sealed};
-        st = db_exec(STMT_ATTN_INSERT, 5, ip, NULL);
+        struct db_args ip = {0};
+        db_arg_int(&ip, a->client_id);
+        db_arg_text(&ip, kind);
+        db_arg_int(&ip, a->id);
+        db_arg_int(&ip, entry_id);
+        db_arg_text(&ip, sealed);
+        st = db_run(STMT_ATTN_INSERT, &ip, NULL);
         free(sealed);
         if (found[i].kind == ATTN_RISK) {
             *risk = true;
@@ -333,15 +331,16 @@ struct inactive_ctx {
 static enum db_status inactive_tx(void *arg)
 {
     struct inactive_ctx *c = arg;
+    const struct db_args none = {0};
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_ATTN_LOCK, 0, NULL, &res);
+    enum db_status st = db_run(STMT_ATTN_LOCK, &none, &res);
     if (st != DB_OK)
         return st;
-    bool mine = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    bool mine = PQntuples(res) == 1 && db_bool(res, 0, "locked");
     PQclear(res);
     if (!mine)
         return DB_OK; /* another node is at it */
-    if ((st = db_exec(STMT_ATTN_INACTIVE, 0, NULL, &res)) != DB_OK)
+    if ((st = db_run(STMT_ATTN_INACTIVE, &none, &res)) != DB_OK)
         return st;
     c->raised = PQntuples(res);
     PQclear(res);
@@ -359,57 +358,43 @@ enum db_status attention_raise_inactive(long *raised)
 
 /* ---- the client page's list ---- */
 
-enum {
-    AI_ID,
-    AI_KIND,
-    AI_RAISED,
-    AI_ENTRY,
-    AI_ASSIGNMENT,
-    AI_DETAIL,
-    AI_OPEN,
-    AI_ACKED_AT,
-    AI_ACKED_BY,
-    AI_NOTE,
-    AI_TITLE
-};
-
 json_t *attention_client_items_err(struct request *req, long long client_id, long long err_item,
                                    const char *err_msg, const char *typed)
 {
-    char cid[24];
-    idtxt(cid, client_id);
-    const char *params[] = {cid};
+    struct db_args a_client = {0};
+    db_arg_int(&a_client, client_id);
     PGresult *res = NULL;
-    if (db_exec(STMT_ATTN_CLIENT_ITEMS, 1, params, &res) != DB_OK)
+    if (db_run(STMT_ATTN_CLIENT_ITEMS, &a_client, &res) != DB_OK)
         return NULL;
     json_t *items = json_array();
     for (int r = 0; r < PQntuples(res); r++) {
-        long long id = atoll(PQgetvalue(res, r, AI_ID));
-        long long entry = atoll(PQgetvalue(res, r, AI_ENTRY));
-        long long assignment = atoll(PQgetvalue(res, r, AI_ASSIGNMENT));
-        const char *kind_s = PQgetvalue(res, r, AI_KIND);
+        long long id = db_int(res, r, "id");
+        long long entry = db_int(res, r, "entry_id");
+        long long assignment = db_int(res, r, "assignment_id");
+        const char *kind_s = db_text(res, r, "kind");
         enum attn_kind kind = ATTN_RISK;
         attention_kind_parse(kind_s, &kind);
-        bool open = PQgetvalue(res, r, AI_OPEN)[0] == 't';
+        bool open = db_bool(res, r, "open");
         char aad[128];
         detail_aad(aad, sizeof(aad), client_id, assignment, entry, kind_s);
-        char *detail = PQgetisnull(res, r, AI_DETAIL) ? NULL : box_open_pq(res, r, AI_DETAIL, aad);
+        char *detail = db_is_null(res, r, "detail_enc")
+                           ? NULL
+                           : box_open_pq(res, r, db_col(res, "detail_enc"), aad);
         char *note = NULL;
-        if (!PQgetisnull(res, r, AI_NOTE)) {
+        if (!db_is_null(res, r, "ack_note_enc")) {
             snprintf(aad, sizeof(aad), "attention:%lld:%lld:note", client_id, id);
-            note = box_open_pq(res, r, AI_NOTE, aad);
+            note = box_open_pq(res, r, db_col(res, "ack_note_enc"), aad);
         }
         bool err_here = err_item == id && err_msg != NULL;
         json_t *it = json_pack(
             "{s:I, s:s, s:s, s:s, s:o, s:I, s:s, s:o, s:b, s:b, s:o, s:o, s:o, s:s, s:o, s:o}",
             "id", (json_int_t)id, "kind", kind_s, "label", attention_kind_label(kind), "raised_at",
-            PQgetvalue(res, r, AI_RAISED), "entry_id",
-            entry > 0 ? json_integer(entry) : json_null(), "assignment_id", (json_int_t)assignment,
-            "activity_title", PQgetvalue(res, r, AI_TITLE), "detail",
-            detail != NULL ? json_string(detail) : json_null(), "open", open, "is_risk",
+            db_text(res, r, "raised"), "entry_id", entry > 0 ? json_integer(entry) : json_null(),
+            "assignment_id", (json_int_t)assignment, "activity_title", db_text(res, r, "title"),
+            "detail", detail != NULL ? json_string(detail) : json_null(), "open", open, "is_risk",
             kind == ATTN_RISK, "acknowledged_at",
-            open ? json_null() : json_string(PQgetvalue(res, r, AI_ACKED_AT)), "acknowledged_by",
-            open ? json_null() : json_string(PQgetvalue(res, r, AI_ACKED_BY)), "note",
+            open ? json_null() : json_string(db_text(res, r, "acknowledged")), "acknowledged_by",
+            open ? json_null() : json_string(db_text(res, r, "acknowledged_by")), "note",
             note != NULL ? json_string(note) : json_null(), "ack_action",
             arena_printf(&req->arena, "/clients/%lld/attention/%lld/acknowledge", client_id, id),
             "error", err_here ? json_string(err_msg) : json_null(), "note_value",
@@ -446,17 +431,15 @@ struct ack_ctx {
 static enum db_status ack_tx(void *arg)
 {
     struct ack_ctx *c = arg;
-    char iid[24], cid[24], tid[24];
-    idtxt(iid, c->item_id);
-    idtxt(cid, c->client_id);
-    idtxt(tid, c->req->session->user->id);
-    const char *sp[] = {iid, cid};
+    struct db_args sp = {0};
+    db_arg_int(&sp, c->item_id);
+    db_arg_int(&sp, c->client_id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_ATTN_STATE, 2, sp, &res);
+    enum db_status st = db_run(STMT_ATTN_STATE, &sp, &res);
     if (st != DB_OK)
         return st;
     c->found = PQntuples(res) == 1;
-    c->was_open = c->found && PQgetvalue(res, 0, 0)[0] == 't';
+    c->was_open = c->found && db_bool(res, 0, "open");
     PQclear(res);
     if (!c->was_open)
         return DB_OK;
@@ -467,8 +450,12 @@ static enum db_status ack_tx(void *arg)
         if ((sealed = box_seal_hex(c->note, aad)) == NULL)
             return DB_HARD;
     }
-    const char *ap[] = {iid, cid, tid, sealed};
-    st = db_exec(STMT_ATTN_ACK, 4, ap, &res);
+    struct db_args ap = {0};
+    db_arg_int(&ap, c->item_id);
+    db_arg_int(&ap, c->client_id);
+    db_arg_int(&ap, c->req->session->user->id);
+    db_arg_text(&ap, sealed);
+    st = db_run(STMT_ATTN_ACK, &ap, &res);
     free(sealed);
     if (st != DB_OK)
         return st;
@@ -558,13 +545,14 @@ void h_attention_acknowledge(struct request *req)
 
 json_t *attention_crisis_contacts(void)
 {
+    const struct db_args none = {0};
     PGresult *res = NULL;
-    if (db_exec(STMT_CRISIS_LIST, 0, NULL, &res) != DB_OK)
+    if (db_run(STMT_CRISIS_LIST, &none, &res) != DB_OK)
         return NULL;
     json_t *out = json_array();
     for (int r = 0; r < PQntuples(res); r++) {
-        const char *phone = PQgetvalue(res, r, 2), *url = PQgetvalue(res, r, 3),
-                   *note = PQgetvalue(res, r, 4);
+        const char *phone = db_text(res, r, "phone"), *url = db_text(res, r, "url"),
+                   *note = db_text(res, r, "note");
         char href[48] = "";
         size_t k = 0;
         if (phone[0] != '\0') {
@@ -576,9 +564,9 @@ json_t *attention_crisis_contacts(void)
             href[k] = '\0';
         }
         json_array_append_new(
-            out, json_pack("{s:I, s:s, s:o, s:o, s:o, s:o}", "id",
-                           (json_int_t)atoll(PQgetvalue(res, r, 0)), "label", PQgetvalue(res, r, 1),
-                           "phone", phone[0] ? json_string(phone) : json_null(), "phone_href",
+            out, json_pack("{s:I, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)db_int(res, r, "id"),
+                           "label", db_text(res, r, "label"), "phone",
+                           phone[0] ? json_string(phone) : json_null(), "phone_href",
                            phone[0] ? json_string(href) : json_null(), "url",
                            url[0] ? json_string(url) : json_null(), "note",
                            note[0] ? json_string(note) : json_null()));

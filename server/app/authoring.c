@@ -33,11 +33,6 @@ static const char *kind_label(const char *kind)
     return strcmp(kind, "intake") == 0 ? "Intake form" : "Exercise";
 }
 
-static void id_text(long long id, char out[24])
-{
-    snprintf(out, 24, "%lld", id);
-}
-
 /* A field index as posted: decimal digits only, no sign or spaces. */
 static bool parse_index(const char *s, size_t *out)
 {
@@ -64,22 +59,21 @@ struct draft {
 static enum db_status draft_read(struct request *req, long long id, struct draft *d, bool *found,
                                  bool peek)
 {
-    char did[24], uid[24];
-    id_text(id, did);
-    id_text(req->session->user->id, uid);
-    const char *params[] = {did, uid};
+    struct db_args args = {0};
+    db_arg_int(&args, id);
+    db_arg_int(&args, req->session->user->id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(peek ? STMT_DRAFT_PEEK : STMT_DRAFT_GET, 2, params, &res);
+    enum db_status st = db_run(peek ? STMT_DRAFT_PEEK : STMT_DRAFT_GET, &args, &res);
     *found = false;
     if (st != DB_OK)
         return st;
     if (PQntuples(res) == 1) {
         d->id = id;
-        d->activity_id = atoll(PQgetvalue(res, 0, 1));
-        snprintf(d->kind, sizeof(d->kind), "%s", PQgetvalue(res, 0, 2));
-        d->content = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
-        snprintf(d->slug, sizeof(d->slug), "%s", PQgetvalue(res, 0, 4));
-        d->version = atoi(PQgetvalue(res, 0, 5));
+        d->activity_id = db_int(res, 0, "activity_id");
+        snprintf(d->kind, sizeof(d->kind), "%s", db_text(res, 0, "kind"));
+        d->content = json_loads(db_text(res, 0, "content"), 0, NULL);
+        snprintf(d->slug, sizeof(d->slug), "%s", db_text(res, 0, "slug"));
+        d->version = (int)db_int(res, 0, "latest_version");
         *found = d->content != NULL && builder_kind_ok(d->kind);
     }
     PQclear(res);
@@ -131,23 +125,22 @@ static void render_builder(struct request *req, int status, const struct draft *
 
 void h_drafts(struct request *req)
 {
-    char uid[24];
-    id_text(req->session->user->id, uid);
-    const char *params[] = {uid};
+    struct db_args a_uid = {0};
+    db_arg_int(&a_uid, req->session->user->id);
     PGresult *res = NULL;
-    if (db_exec(STMT_DRAFT_LIST, 1, params, &res) != DB_OK) {
+    if (db_run(STMT_DRAFT_LIST, &a_uid, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
     json_t *drafts = json_array();
     for (int i = 0; i < PQntuples(res); i++) {
-        long long act = atoll(PQgetvalue(res, i, 3));
+        long long act = db_int(res, i, "activity_id");
         json_array_append_new(drafts, json_pack("{s:I, s:s, s:s, s:o, s:s}", "id",
-                                                (json_int_t)atoll(PQgetvalue(res, i, 0)),
-                                                "kind_label", kind_label(PQgetvalue(res, i, 1)),
-                                                "title", PQgetvalue(res, i, 2), "activity_id",
+                                                (json_int_t)db_int(res, i, "id"), "kind_label",
+                                                kind_label(db_text(res, i, "kind")), "title",
+                                                db_text(res, i, "title"), "activity_id",
                                                 act ? json_integer(act) : json_null(), "updated",
-                                                PQgetvalue(res, i, 4)));
+                                                db_text(res, i, "updated")));
     }
     PQclear(res);
     view_page(req, 200, "drafts",
@@ -161,15 +154,14 @@ void h_draft_new(struct request *req)
         view_error(req, 400, "bad_request", "Choose an exercise or an intake form.");
         return;
     }
-    char uid[24];
-    id_text(req->session->user->id, uid);
-    const char *p_uid[] = {uid};
+    struct db_args a_uid = {0};
+    db_arg_int(&a_uid, req->session->user->id);
     PGresult *res = NULL;
-    if (db_exec(STMT_DRAFT_COUNT, 1, p_uid, &res) != DB_OK) {
+    if (db_run(STMT_DRAFT_COUNT, &a_uid, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
-    long long count = atoll(PQgetvalue(res, 0, 0));
+    long long count = db_int(res, 0, "drafts");
     PQclear(res);
     if (count >= MAX_DRAFTS) {
         view_error(req, 409, "too_many_drafts",
@@ -179,14 +171,18 @@ void h_draft_new(struct request *req)
     json_t *content = builder_new(kind);
     char *text = json_dumps(content, JSON_COMPACT);
     json_decref(content);
-    const char *params[] = {uid, NULL, kind, text};
-    enum db_status st = db_exec(STMT_DRAFT_CREATE, 4, params, &res);
+    struct db_args a_new = {0};
+    db_arg_int(&a_new, req->session->user->id);
+    db_arg_null(&a_new); /* a new activity */
+    db_arg_text(&a_new, kind);
+    db_arg_text(&a_new, text);
+    enum db_status st = db_run(STMT_DRAFT_CREATE, &a_new, &res);
     free(text);
     if (st != DB_OK) {
         view_unavailable(req);
         return;
     }
-    view_redirect(req, arena_printf(&req->arena, "/drafts/%s", PQgetvalue(res, 0, 0)));
+    view_redirect(req, arena_printf(&req->arena, "/drafts/%lld", db_int(res, 0, "id")));
     PQclear(res);
 }
 
@@ -275,11 +271,11 @@ static enum db_status save_draft(struct action_ctx *a, const json_t *content)
         a->outcome = 422;
         return DB_OK;
     }
-    char did[24], uid[24];
-    id_text(a->d.id, did);
-    id_text(a->req->session->user->id, uid);
-    const char *params[] = {did, uid, text};
-    enum db_status st = db_exec(STMT_DRAFT_UPDATE, 3, params, NULL);
+    struct db_args args = {0};
+    db_arg_int(&args, a->d.id);
+    db_arg_int(&args, a->req->session->user->id);
+    db_arg_text(&args, text);
+    enum db_status st = db_run(STMT_DRAFT_UPDATE, &args, NULL);
     free(text);
     return st;
 }
@@ -291,33 +287,40 @@ static enum db_status publish(struct action_ctx *a)
 {
     struct request *req = a->req;
     struct draft *d = &a->d;
-    char uid[24], act[24], version[16], slug[64];
-    id_text(req->session->user->id, uid);
+    const long long uid = req->session->user->id;
+    long long act = 0, version = 1;
+    char slug[64];
     PGresult *res = NULL;
     enum db_status st;
     char latest_hash[65] = "";
 
     if (d->activity_id == 0) {
         builder_slug(slug);
-        const char *p_new[] = {d->kind, "custom", slug, uid, NULL};
-        if ((st = db_exec(STMT_ACTIVITY_CREATE, 5, p_new, &res)) != DB_OK)
+        struct db_args a_new = {0};
+        db_arg_text(&a_new, d->kind);
+        db_arg_text(&a_new, "custom");
+        db_arg_text(&a_new, slug);
+        db_arg_int(&a_new, uid);
+        db_arg_null(&a_new); /* copied from nothing */
+        if ((st = db_run(STMT_ACTIVITY_CREATE, &a_new, &res)) != DB_OK)
             return st;
-        snprintf(act, sizeof(act), "%s", PQgetvalue(res, 0, 0));
+        act = db_int(res, 0, "id");
         PQclear(res);
-        snprintf(version, sizeof(version), "1");
     } else {
-        id_text(d->activity_id, act);
-        const char *p_own[] = {act, uid};
-        if ((st = db_exec(STMT_ACTIVITY_LATEST_OWN, 2, p_own, &res)) != DB_OK)
+        act = d->activity_id;
+        struct db_args a_own = {0};
+        db_arg_int(&a_own, act);
+        db_arg_int(&a_own, uid);
+        if ((st = db_run(STMT_ACTIVITY_LATEST_OWN, &a_own, &res)) != DB_OK)
             return st;
         if (PQntuples(res) != 1) {
             PQclear(res);
             a->outcome = 404;
             return DB_OK;
         }
-        snprintf(slug, sizeof(slug), "%s", PQgetvalue(res, 0, 0));
-        snprintf(version, sizeof(version), "%d", atoi(PQgetvalue(res, 0, 1)) + 1);
-        snprintf(latest_hash, sizeof(latest_hash), "%s", PQgetvalue(res, 0, 2));
+        snprintf(slug, sizeof(slug), "%s", db_text(res, 0, "slug"));
+        version = db_int(res, 0, "version") + 1;
+        snprintf(latest_hash, sizeof(latest_hash), "%s", db_text(res, 0, "content_hash"));
         PQclear(res);
     }
 
@@ -328,22 +331,27 @@ static enum db_status publish(struct action_ctx *a)
     bool changed = strcmp(hash, latest_hash) != 0;
     if (changed) {
         char *text = json_dumps(content, JSON_COMPACT);
-        const char *p_ver[] = {act, version, text, hash, uid};
-        st = db_exec(STMT_VERSION_CREATE, 5, p_ver, NULL);
+        struct db_args a_ver = {0};
+        db_arg_int(&a_ver, act);
+        db_arg_int(&a_ver, version);
+        db_arg_text(&a_ver, text);
+        db_arg_text(&a_ver, hash);
+        db_arg_int(&a_ver, uid);
+        st = db_run(STMT_VERSION_CREATE, &a_ver, NULL);
         free(text);
     }
     json_decref(content);
     if (st != DB_OK)
         return st;
 
-    char did[24];
-    id_text(d->id, did);
-    const char *p_del[] = {did, uid};
-    if ((st = db_exec(STMT_DRAFT_DELETE, 2, p_del, NULL)) != DB_OK)
+    struct db_args a_del = {0};
+    db_arg_int(&a_del, d->id);
+    db_arg_int(&a_del, uid);
+    if ((st = db_run(STMT_DRAFT_DELETE, &a_del, NULL)) != DB_OK)
         return st;
-    if (changed && (st = audit(req, "activity.published", "activity", atoll(act), 0)) != DB_OK)
+    if (changed && (st = audit(req, "activity.published", "activity", act, 0)) != DB_OK)
         return st;
-    snprintf(a->location, sizeof(a->location), "/library/%s", act);
+    snprintf(a->location, sizeof(a->location), "/library/%lld", act);
     return DB_OK;
 }
 
@@ -421,8 +429,7 @@ static enum db_status action_tx(void *arg)
         }
     }
 
-    char did[24];
-    id_text(a->d.id, did);
+    const long long did = a->d.id;
     if (strcmp(action, "publish") == 0) {
         if (!builder_check_all(a->d.content, kind, a->problems)) {
             a->outcome = 422;
@@ -431,10 +438,10 @@ static enum db_status action_tx(void *arg)
         return publish(a);
     }
     if (strcmp(action, "discard") == 0) {
-        char uid[24];
-        id_text(req->session->user->id, uid);
-        const char *params[] = {did, uid};
-        if ((st = db_exec(STMT_DRAFT_DELETE, 2, params, NULL)) != DB_OK)
+        struct db_args args = {0};
+        db_arg_int(&args, did);
+        db_arg_int(&args, req->session->user->id);
+        if ((st = db_run(STMT_DRAFT_DELETE, &args, NULL)) != DB_OK)
             return st;
         if (a->d.activity_id)
             snprintf(a->location, sizeof(a->location), "/library/%lld", a->d.activity_id);
@@ -449,16 +456,16 @@ static enum db_status action_tx(void *arg)
     if (strcmp(action, "save_meta") == 0) {
         a->typed = posted_typed(req, kind, a->typed_at);
         ok = builder_meta_apply(work, kind, a->typed, false, a->problems);
-        snprintf(a->location, sizeof(a->location), "/drafts/%s#details", did);
+        snprintf(a->location, sizeof(a->location), "/drafts/%lld#details", did);
     } else if (strcmp(action, "add_field") == 0) {
         const char *type = req_form(req, "type"), *label = req_form(req, "label");
         a->typed = posted_typed(req, kind, a->typed_at);
         ok = builder_field_add(work, kind, type, label, &anchor, a->problems);
-        snprintf(a->location, sizeof(a->location), "/drafts/%s#field-%zu", did, anchor);
+        snprintf(a->location, sizeof(a->location), "/drafts/%lld#field-%zu", did, anchor);
     } else if (strcmp(action, "save_field") == 0) {
         a->typed = posted_typed(req, kind, a->typed_at);
         ok = builder_field_apply(work, kind, index, a->typed, a->problems);
-        snprintf(a->location, sizeof(a->location), "/drafts/%s#field-%zu", did, index);
+        snprintf(a->location, sizeof(a->location), "/drafts/%lld#field-%zu", did, index);
     } else if (strcmp(action, "move_up") == 0 || strcmp(action, "move_down") == 0) {
         int dir = strcmp(action, "move_up") == 0 ? -1 : 1;
         ok = builder_field_move(work, kind, index, dir, a->problems);
@@ -466,10 +473,10 @@ static enum db_status action_tx(void *arg)
             anchor = index - 1;
         else if (dir > 0 && index + 1 < json_array_size(fields))
             anchor = index + 1;
-        snprintf(a->location, sizeof(a->location), "/drafts/%s#field-%zu", did, anchor);
+        snprintf(a->location, sizeof(a->location), "/drafts/%lld#field-%zu", did, anchor);
     } else { /* remove_field */
         ok = builder_field_remove(work, kind, index, a->problems);
-        snprintf(a->location, sizeof(a->location), "/drafts/%s#fields", did);
+        snprintf(a->location, sizeof(a->location), "/drafts/%lld#fields", did);
     }
     if (ok)
         st = save_draft(a, work);
@@ -538,20 +545,19 @@ struct seen {
 /* Loads activity req->ids[0] if visible. *found false otherwise. */
 static enum db_status activity_seen(struct request *req, struct seen *s, bool *found)
 {
-    char id[24], uid[24];
-    id_text(req->ids[0], id);
-    id_text(req->session->user->id, uid);
-    const char *params[] = {id, uid};
+    struct db_args args = {0};
+    db_arg_int(&args, req->ids[0]);
+    db_arg_int(&args, req->session->user->id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_ACTIVITY_GET, 2, params, &res);
+    enum db_status st = db_run(STMT_ACTIVITY_GET, &args, &res);
     *found = false;
     s->content = NULL;
     if (st != DB_OK)
         return st;
     if (PQntuples(res) == 1) {
-        snprintf(s->kind, sizeof(s->kind), "%s", PQgetvalue(res, 0, 1));
-        s->custom = strcmp(PQgetvalue(res, 0, 2), "custom") == 0;
-        s->content = json_loads(PQgetvalue(res, 0, 7), 0, NULL);
+        snprintf(s->kind, sizeof(s->kind), "%s", db_text(res, 0, "kind"));
+        s->custom = strcmp(db_text(res, 0, "source"), "custom") == 0;
+        s->content = json_loads(db_text(res, 0, "content"), 0, NULL);
         *found = s->content != NULL;
     }
     PQclear(res);
@@ -588,32 +594,44 @@ static enum db_status duplicate_tx(void *arg)
     json_object_set_new(
         s.content, "title",
         json_string(arena_printf(&req->arena, "%s (my copy)", title != NULL ? title : "Untitled")));
-    char slug[64], src[24], uid[24];
+    char slug[64];
     builder_slug(slug);
     json_object_set_new(s.content, "slug", json_string(slug));
-    id_text(req->ids[0], src);
-    id_text(req->session->user->id, uid);
+    const long long uid = req->session->user->id;
     char hash[65];
     activity_content_hash(s.content, hash);
     char *text = json_dumps(s.content, JSON_COMPACT);
     json_decref(s.content);
 
     PGresult *res = NULL;
-    const char *p_new[] = {s.kind, "custom", slug, uid, src};
-    if ((st = db_exec(STMT_ACTIVITY_CREATE, 5, p_new, &res)) != DB_OK)
+    struct db_args a_new = {0};
+    db_arg_text(&a_new, s.kind);
+    db_arg_text(&a_new, "custom");
+    db_arg_text(&a_new, slug);
+    db_arg_int(&a_new, uid);
+    db_arg_int(&a_new, req->ids[0]); /* copied from */
+    if ((st = db_run(STMT_ACTIVITY_CREATE, &a_new, &res)) != DB_OK)
         goto done;
-    char act[24];
-    snprintf(act, sizeof(act), "%s", PQgetvalue(res, 0, 0));
+    const long long act = db_int(res, 0, "id");
     PQclear(res);
-    const char *p_ver[] = {act, "1", text, hash, uid};
-    if ((st = db_exec(STMT_VERSION_CREATE, 5, p_ver, NULL)) != DB_OK)
+    struct db_args a_ver = {0};
+    db_arg_int(&a_ver, act);
+    db_arg_int(&a_ver, 1);
+    db_arg_text(&a_ver, text);
+    db_arg_text(&a_ver, hash);
+    db_arg_int(&a_ver, uid);
+    if ((st = db_run(STMT_VERSION_CREATE, &a_ver, NULL)) != DB_OK)
         goto done;
-    const char *p_draft[] = {uid, act, s.kind, text};
-    if ((st = db_exec(STMT_DRAFT_CREATE, 4, p_draft, &res)) != DB_OK)
+    struct db_args a_draft = {0};
+    db_arg_int(&a_draft, uid);
+    db_arg_int(&a_draft, act);
+    db_arg_text(&a_draft, s.kind);
+    db_arg_text(&a_draft, text);
+    if ((st = db_run(STMT_DRAFT_CREATE, &a_draft, &res)) != DB_OK)
         goto done;
-    c->draft_id = atoll(PQgetvalue(res, 0, 0));
+    c->draft_id = db_int(res, 0, "id");
     PQclear(res);
-    c->activity_id = atoll(act);
+    c->activity_id = act;
     st = audit(req, "activity.duplicated", "activity", c->activity_id, 0);
 done:
     free(text);
@@ -663,12 +681,11 @@ void h_activity_edit(struct request *req)
 {
     if (!own_activity(req))
         return;
-    char id[24], uid[24];
-    id_text(req->ids[0], id);
-    id_text(req->session->user->id, uid);
-    const char *params[] = {id, uid};
+    struct db_args args = {0};
+    db_arg_int(&args, req->ids[0]);
+    db_arg_int(&args, req->session->user->id);
     PGresult *res = NULL;
-    if (db_exec(STMT_DRAFT_OPEN, 2, params, &res) != DB_OK) {
+    if (db_run(STMT_DRAFT_OPEN, &args, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
@@ -677,18 +694,17 @@ void h_activity_edit(struct request *req)
         not_found(req);
         return;
     }
-    view_redirect(req, arena_printf(&req->arena, "/drafts/%s", PQgetvalue(res, 0, 0)));
+    view_redirect(req, arena_printf(&req->arena, "/drafts/%lld", db_int(res, 0, "id")));
     PQclear(res);
 }
 
 static enum db_status archive_tx(void *arg)
 {
     struct request *req = arg;
-    char id[24], uid[24];
-    id_text(req->ids[0], id);
-    id_text(req->session->user->id, uid);
-    const char *params[] = {id, uid};
-    enum db_status st = db_exec(STMT_ACTIVITY_ARCHIVE, 2, params, NULL);
+    struct db_args args = {0};
+    db_arg_int(&args, req->ids[0]);
+    db_arg_int(&args, req->session->user->id);
+    enum db_status st = db_run(STMT_ACTIVITY_ARCHIVE, &args, NULL);
     if (st != DB_OK)
         return st;
     return audit(req, "activity.archived", "activity", req->ids[0], 0);

@@ -21,11 +21,6 @@ static const char entry_title[] = "Entry";
 /* Longest reply or note, in code points. */
 #define COMMENT_MAX 5000
 
-static void idtxt(char out[24], long long id)
-{
-    snprintf(out, 24, "%lld", id);
-}
-
 /* A field's answer as text to read: option labels, "7 (of 0-10)", "Yes". */
 static json_t *answer_text(struct request *req, const json_t *f)
 {
@@ -106,33 +101,31 @@ static json_t *answers_list(struct request *req, const json_t *def, const json_t
  * unread (for the viewer: the other side wrote it and it was not read yet)}. */
 static json_t *load_comments(struct request *req, const struct hw_entry *e)
 {
-    char eid[24];
-    idtxt(eid, e->id);
-    const char *params[] = {eid};
+    struct db_args a_entry = {0};
+    db_arg_int(&a_entry, e->id);
     PGresult *res = NULL;
-    if (db_exec(STMT_HW_COMMENTS, 1, params, &res) != DB_OK)
+    if (db_run(STMT_HW_COMMENTS, &a_entry, &res) != DB_OK)
         return NULL;
     long long me = req->session->user->id;
     bool viewer_is_client = e->role == HW_OWNER;
     json_t *list = json_array();
     for (int i = 0; i < PQntuples(res); i++) {
-        long long author = atoll(PQgetvalue(res, i, 1));
+        long long author = db_int(res, i, "author_id");
         char aad[64];
         snprintf(aad, sizeof(aad), "comment:%lld:%lld", e->id, author);
-        char *body = box_open_pq(res, i, 4, aad);
+        char *body = box_open_pq(res, i, db_col(res, "body_enc"), aad);
         bool from_client = author == e->client_id;
-        bool unread = PQgetvalue(res, i, 6)[0] == 't' && from_client != viewer_is_client;
-        const char *name = PQgetvalue(res, i, 2);
+        bool unread = db_bool(res, i, "unread") && from_client != viewer_is_client;
+        const char *name = db_text(res, i, "display_name");
         const char *who = author == me  ? "You"
                           : from_client ? name
                                         : arena_printf(&req->arena, "%s (your therapist)", name);
         if (!viewer_is_client && !from_client && author != me)
             who = arena_printf(&req->arena, "%s (therapist)", name);
-        json_t *c =
-            json_pack("{s:I, s:s?, s:b, s:s, s:b, s:b, s:s, s:b}", "id",
-                      (json_int_t)atoll(PQgetvalue(res, i, 0)), "body", body, "unreadable",
-                      body == NULL, "author", who, "is_mine", author == me, "from_therapist",
-                      !from_client, "date", PQgetvalue(res, i, 5), "unread", unread);
+        json_t *c = json_pack(
+            "{s:I, s:s?, s:b, s:s, s:b, s:b, s:s, s:b}", "id", (json_int_t)db_int(res, i, "id"),
+            "body", body, "unreadable", body == NULL, "author", who, "is_mine", author == me,
+            "from_therapist", !from_client, "date", db_text(res, i, "created"), "unread", unread);
         if (body == NULL)
             json_object_set_new(c, "body", json_null());
         homework_secret_free(body);
@@ -156,17 +149,18 @@ static enum db_status read_tx(void *arg)
     enum db_status st = audit(c->req, "entry.viewed", "entry", e->id, e->client_id);
     if (st != DB_OK)
         return st;
-    char eid[24], cid[24];
-    idtxt(eid, e->id);
-    idtxt(cid, e->client_id);
     if (e->role == HW_THERAPIST && !e->therapist_read) {
-        const char *p[] = {eid};
-        if ((st = db_exec(STMT_HW_ENTRY_MARK_READ, 1, p, NULL)) != DB_OK)
+        struct db_args a = {0};
+        db_arg_int(&a, e->id);
+        if ((st = db_run(STMT_HW_ENTRY_MARK_READ, &a, NULL)) != DB_OK)
             return st;
     }
     if (e->role != HW_PARTNER) {
-        const char *p[] = {eid, cid, e->role == HW_OWNER ? "true" : "false"};
-        st = db_exec(STMT_HW_COMMENTS_MARK_READ, 3, p, NULL);
+        struct db_args a = {0};
+        db_arg_int(&a, e->id);
+        db_arg_int(&a, e->client_id);
+        db_arg_bool(&a, e->role == HW_OWNER);
+        st = db_run(STMT_HW_COMMENTS_MARK_READ, &a, NULL);
     }
     return st;
 }
@@ -246,20 +240,20 @@ static json_t *mutual_reveal(struct request *req, const struct hw_entry *e, cons
     if (e->role != HW_OWNER || e->a.couple_id <= 0 || e->a.partner_assignment_id <= 0 ||
         !form_has_pref_list(e->a.form))
         return NULL;
-    char aid[24];
-    idtxt(aid, e->a.id);
-    const char *p[] = {aid};
+    struct db_args a_mine = {0};
+    db_arg_int(&a_mine, e->a.id);
     PGresult *res = NULL;
-    if (db_exec(STMT_HW_PARTNER_LATEST, 1, p, &res) != DB_OK) {
+    if (db_run(STMT_HW_PARTNER_LATEST, &a_mine, &res) != DB_OK) {
         *failed = true;
         return NULL;
     }
     json_t *theirs = NULL;
     long long their_entry = 0, their_client = 0;
     if (PQntuples(res) == 1) {
-        their_entry = atoll(PQgetvalue(res, 0, 0));
-        their_client = atoll(PQgetvalue(res, 0, 3));
-        theirs = homework_open_answers(res, 0, 1, their_client, atoll(PQgetvalue(res, 0, 2)));
+        their_entry = db_int(res, 0, "entry_id");
+        their_client = db_int(res, 0, "client_id");
+        theirs = homework_open_answers(res, 0, db_col(res, "answers_enc"), their_client,
+                                       db_int(res, 0, "assignment_id"));
     }
     PQclear(res);
     /* What is shown of the partner's entry (the shared items) is a read of
@@ -410,13 +404,12 @@ void h_entry(struct request *req)
  * and can sign in: "your therapist will see it" is said only then. */
 static enum db_status therapist_sees(const struct hw_entry *e, bool *sees)
 {
-    char cid[24], tid[24];
-    idtxt(cid, e->client_id);
-    idtxt(tid, e->a.therapist_id);
-    const char *p[] = {cid, tid};
+    struct db_args a = {0};
+    db_arg_int(&a, e->client_id);
+    db_arg_int(&a, e->a.therapist_id);
     PGresult *res = NULL;
     *sees = false;
-    enum db_status st = db_exec(STMT_THERAPIST_ACTIVE_FOR, 2, p, &res);
+    enum db_status st = db_run(STMT_THERAPIST_ACTIVE_FOR, &a, &res);
     if (st == DB_OK) {
         *sees = PQntuples(res) == 1;
         PQclear(res);
@@ -434,12 +427,12 @@ void h_entry_submitted(struct request *req)
         homework_not_found(req);
         return;
     }
-    char eid[24];
-    idtxt(eid, e.id);
-    const char *p[] = {eid};
+    struct db_args a_entry = {0};
+    db_arg_int(&a_entry, e.id);
     PGresult *res = NULL;
     bool sees = false, risk = false;
-    if (therapist_sees(&e, &sees) != DB_OK || db_exec(STMT_ATTN_ENTRY_RISK, 1, p, &res) != DB_OK) {
+    if (therapist_sees(&e, &sees) != DB_OK ||
+        db_run(STMT_ATTN_ENTRY_RISK, &a_entry, &res) != DB_OK) {
         homework_entry_free(&e);
         view_unavailable(req);
         return;
@@ -482,27 +475,30 @@ struct comment_ctx {
 static enum db_status comment_tx(void *arg)
 {
     struct comment_ctx *c = arg;
-    char eid[24], uid[24];
-    idtxt(eid, c->e->id);
-    idtxt(uid, c->req->session->user->id);
-    const char *params[] = {eid, uid, c->sealed, c->key};
+    struct db_args a = {0};
+    db_arg_int(&a, c->e->id);
+    db_arg_int(&a, c->req->session->user->id);
+    db_arg_text(&a, c->sealed);
+    db_arg_text(&a, c->key);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_HW_COMMENT_INSERT, 4, params, &res);
+    enum db_status st = db_run(STMT_HW_COMMENT_INSERT, &a, &res);
     if (st != DB_OK)
         return st;
-    c->comment_id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    c->comment_id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
     PQclear(res);
     if (c->comment_id > 0) {
         c->entry_id = c->e->id;
         return audit(c->req, "comment.created", "comment", c->comment_id, c->e->client_id);
     }
     /* The same form again: answer as the first time. */
-    const char *by_key[] = {uid, c->key};
-    if ((st = db_exec(STMT_HW_COMMENT_BY_KEY, 2, by_key, &res)) != DB_OK)
+    struct db_args by_key = {0};
+    db_arg_int(&by_key, c->req->session->user->id);
+    db_arg_text(&by_key, c->key);
+    if ((st = db_run(STMT_HW_COMMENT_BY_KEY, &by_key, &res)) != DB_OK)
         return st;
     if (PQntuples(res) == 1) {
-        c->comment_id = atoll(PQgetvalue(res, 0, 0));
-        c->entry_id = atoll(PQgetvalue(res, 0, 1));
+        c->comment_id = db_int(res, 0, "id");
+        c->entry_id = db_int(res, 0, "entry_id");
     }
     PQclear(res);
     return DB_OK;
@@ -612,18 +608,18 @@ void h_entry_share(struct request *req)
                           : "This homework is not shared with a partner.");
         return;
     }
-    char eid[24], uid[24];
-    idtxt(eid, e.id);
-    idtxt(uid, e.client_id);
     long long id = e.id, client = e.client_id;
     homework_entry_free(&e);
-    const char *params[] = {eid, uid, value};
+    struct db_args a = {0};
+    db_arg_int(&a, id);
+    db_arg_int(&a, client);
+    db_arg_text(&a, value); /* "true", "false" or NULL (toggle) */
     PGresult *res = NULL;
-    if (db_exec(STMT_HW_ENTRY_SET_SHARED, 3, params, &res) != DB_OK) {
+    if (db_run(STMT_HW_ENTRY_SET_SHARED, &a, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
-    bool shared = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    bool shared = PQntuples(res) == 1 && db_bool(res, 0, "shared_with_partner");
     PQclear(res);
     if (audit(req, shared ? "entry.shared" : "entry.unshared", "entry", id, client) != DB_OK) {
         view_unavailable(req);
@@ -644,10 +640,9 @@ void h_entry_reviewed(struct request *req)
         homework_not_found(req);
         return;
     }
-    char eid[24];
-    idtxt(eid, id);
-    const char *params[] = {eid};
-    if (db_exec(STMT_HW_ENTRY_REVIEWED, 1, params, NULL) != DB_OK ||
+    struct db_args a = {0};
+    db_arg_int(&a, id);
+    if (db_run(STMT_HW_ENTRY_REVIEWED, &a, NULL) != DB_OK ||
         audit(req, "entry.reviewed", "entry", id, client) != DB_OK) {
         view_unavailable(req);
         return;

@@ -45,37 +45,42 @@ void h_library(struct request *req)
         view_error(req, 400, "bad_request", "Choose exercises, intake forms or questionnaires.");
         return;
     }
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", u->id);
-    const char *params[] = {uid, text, category, tag, kind};
+    struct db_args a = {0};
+    db_arg_int(&a, u->id);
+    db_arg_text(&a, text);
+    db_arg_text(&a, category);
+    db_arg_text(&a, tag);
+    db_arg_text(&a, kind);
     PGresult *res = NULL;
-    if (db_exec(STMT_LIBRARY_LIST, 5, params, &res) != DB_OK) {
+    if (db_run(STMT_LIBRARY_LIST, &a, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
     json_t *items = json_array();
     for (int i = 0; i < PQntuples(res); i++) {
-        const char *k = PQgetvalue(res, i, 1);
+        const char *k = db_text(res, i, "kind");
         json_array_append_new(
             items, json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-                             PQgetvalue(res, i, 0), "kind", k, "kind_label", kind_label(k),
-                             "custom", strcmp(PQgetvalue(res, i, 2), "custom") == 0, "title",
-                             PQgetvalue(res, i, 3), "category", PQgetvalue(res, i, 4), "summary",
-                             PQgetvalue(res, i, 5), "tags", PQgetvalue(res, i, 6), "duration",
-                             PQgetvalue(res, i, 7), "audience", PQgetvalue(res, i, 8)));
+                             db_text(res, i, "id"), "kind", k, "kind_label", kind_label(k),
+                             "custom", strcmp(db_text(res, i, "source"), "custom") == 0, "title",
+                             db_text(res, i, "title"), "category", db_text(res, i, "category"),
+                             "summary", db_text(res, i, "summary"), "tags", db_text(res, i, "tags"),
+                             "duration", db_text(res, i, "duration_minutes"), "audience",
+                             db_text(res, i, "audience")));
     }
     PQclear(res);
 
-    const char *p_uid[] = {uid};
-    if (db_exec(STMT_LIBRARY_FACETS, 1, p_uid, &res) != DB_OK) {
+    struct db_args a_uid = {0};
+    db_arg_int(&a_uid, u->id);
+    if (db_run(STMT_LIBRARY_FACETS, &a_uid, &res) != DB_OK) {
         json_decref(items);
         view_unavailable(req);
         return;
     }
     json_t *categories = json_array(), *tags = json_array();
     for (int i = 0; i < PQntuples(res); i++) {
-        const char *value = PQgetvalue(res, i, 1);
-        bool is_cat = strcmp(PQgetvalue(res, i, 0), "category") == 0;
+        const char *value = db_text(res, i, "value");
+        bool is_cat = strcmp(db_text(res, i, "facet"), "category") == 0;
         json_array_append_new(is_cat ? categories : tags,
                               json_pack("{s:s, s:b}", "value", value, "selected",
                                         strcmp(value, is_cat ? category : tag) == 0));
@@ -107,12 +112,11 @@ struct activity {
 
 static bool load_activity(struct request *req, struct activity *a)
 {
-    char id[24], uid[24];
-    snprintf(id, sizeof(id), "%lld", req->ids[0]);
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    const char *params[] = {id, uid};
+    struct db_args args = {0};
+    db_arg_int(&args, req->ids[0]);
+    db_arg_int(&args, req->session->user->id);
     PGresult *res = NULL;
-    if (db_exec(STMT_ACTIVITY_GET, 2, params, &res) != DB_OK) {
+    if (db_run(STMT_ACTIVITY_GET, &args, &res) != DB_OK) {
         view_unavailable(req);
         return false;
     }
@@ -121,13 +125,13 @@ static bool load_activity(struct request *req, struct activity *a)
         view_error(req, 404, "not_found", "There is no such item in your library.");
         return false;
     }
-    snprintf(a->kind, sizeof(a->kind), "%s", PQgetvalue(res, 0, 1));
-    a->custom = strcmp(PQgetvalue(res, 0, 2), "custom") == 0;
-    a->archived = PQgetvalue(res, 0, 4)[0] == 't';
-    a->version_id = atoll(PQgetvalue(res, 0, 5));
-    a->version = atoi(PQgetvalue(res, 0, 6));
-    a->content = activity_version_content(a->version_id, PQgetvalue(res, 0, 7));
-    a->copied_from = atoll(PQgetvalue(res, 0, 9));
+    snprintf(a->kind, sizeof(a->kind), "%s", db_text(res, 0, "kind"));
+    a->custom = strcmp(db_text(res, 0, "source"), "custom") == 0;
+    a->archived = db_bool(res, 0, "archived");
+    a->version_id = db_int(res, 0, "version_id");
+    a->version = (int)db_int(res, 0, "version");
+    a->content = activity_version_content(a->version_id, db_text(res, 0, "content"));
+    a->copied_from = db_int(res, 0, "copied_from");
     PQclear(res);
     if (a->content == NULL) {
         view_error(req, 500, "internal", "This item could not be read.");
@@ -142,20 +146,20 @@ void h_activity(struct request *req)
     if (!load_activity(req, &a))
         return;
     const json_t *def = activity_form(a.kind, a.content);
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", req->ids[0]);
-    const char *p_id[] = {id};
+    const char *id = arena_printf(&req->arena, "%lld", req->ids[0]);
+    struct db_args a_id = {0};
+    db_arg_int(&a_id, req->ids[0]);
     PGresult *res = NULL;
-    if (db_exec(STMT_ACTIVITY_VERSIONS, 1, p_id, &res) != DB_OK) {
+    if (db_run(STMT_ACTIVITY_VERSIONS, &a_id, &res) != DB_OK) {
         json_decref(a.content);
         view_unavailable(req);
         return;
     }
     json_t *versions = json_array();
     for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(versions,
-                              json_pack("{s:s, s:s, s:s}", "version", PQgetvalue(res, i, 1), "date",
-                                        PQgetvalue(res, i, 2), "title", PQgetvalue(res, i, 3)));
+        json_array_append_new(
+            versions, json_pack("{s:s, s:s, s:s}", "version", db_text(res, i, "version"), "date",
+                                db_text(res, i, "created_on"), "title", db_text(res, i, "title")));
     PQclear(res);
 
     json_t *data = json_pack(

@@ -11,6 +11,7 @@
 
 #include "app/library.h"
 #include "db/db.h"
+#include "db/query.h"
 #include "forms/form.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -136,7 +137,7 @@ static int read_folder(const char *dir, const char *sub, const char *kind, struc
 static int row_of(const PGresult *res, const char *slug)
 {
     for (int r = 0; r < PQntuples(res); r++)
-        if (strcmp(PQgetvalue(res, r, 0), slug) == 0)
+        if (strcmp(db_text(res, r, "slug"), slug) == 0)
             return r;
     return -1;
 }
@@ -148,12 +149,13 @@ static enum db_status sync_items(struct load_ctx *ctx, bool write)
     enum db_status st;
     ctx->added = ctx->updated = 0;
     PGresult *latest = NULL;
-    if ((st = db_exec(STMT_LIBRARY_LATEST_HASHES, 0, NULL, &latest)) != DB_OK)
+    const struct db_args none = {0};
+    if ((st = db_run(STMT_LIBRARY_LATEST_HASHES, &none, &latest)) != DB_OK)
         return st;
     for (size_t i = 0; i < ctx->n && st == DB_OK; i++) {
         struct item *it = &ctx->items[i];
         int r = row_of(latest, it->slug);
-        if (r >= 0 && strcmp(PQgetvalue(latest, r, 3), it->hash) == 0)
+        if (r >= 0 && strcmp(db_text(latest, r, "content_hash"), it->hash) == 0)
             continue;
         if (r < 0)
             ctx->added++;
@@ -161,21 +163,31 @@ static enum db_status sync_items(struct load_ctx *ctx, bool write)
             ctx->updated++;
         if (!write)
             continue;
-        char activity[24] = "", version[16] = "1";
+        long long activity = 0, version = 1;
         if (r >= 0) {
-            snprintf(activity, sizeof(activity), "%s", PQgetvalue(latest, r, 1));
-            snprintf(version, sizeof(version), "%d", atoi(PQgetvalue(latest, r, 2)) + 1);
+            activity = db_int(latest, r, "id");
+            version = db_int(latest, r, "version") + 1;
         } else {
-            const char *p_new[] = {it->kind, "library", it->slug, NULL, NULL};
+            struct db_args a_new = {0};
+            db_arg_text(&a_new, it->kind);
+            db_arg_text(&a_new, "library");
+            db_arg_text(&a_new, it->slug);
+            db_arg_null(&a_new); /* no owner */
+            db_arg_null(&a_new); /* copied from nothing */
             PGresult *res = NULL;
-            if ((st = db_exec(STMT_ACTIVITY_CREATE, 5, p_new, &res)) != DB_OK)
+            if ((st = db_run(STMT_ACTIVITY_CREATE, &a_new, &res)) != DB_OK)
                 break;
-            snprintf(activity, sizeof(activity), "%s", PQgetvalue(res, 0, 0));
+            activity = db_int(res, 0, "id");
             PQclear(res);
         }
         char *content = json_dumps(it->content, JSON_COMPACT);
-        const char *p_ver[] = {activity, version, content, it->hash, NULL};
-        st = db_exec(STMT_VERSION_CREATE, 5, p_ver, NULL);
+        struct db_args a_ver = {0};
+        db_arg_int(&a_ver, activity);
+        db_arg_int(&a_ver, version);
+        db_arg_text(&a_ver, content);
+        db_arg_text(&a_ver, it->hash);
+        db_arg_null(&a_ver); /* created by nobody: shipped */
+        st = db_run(STMT_VERSION_CREATE, &a_ver, NULL);
         free(content);
     }
     PQclear(latest);
@@ -186,7 +198,8 @@ static enum db_status load_tx(void *arg)
 {
     /* Two processes starting together load the library once: the second
      * waits here, then finds nothing left to store. */
-    enum db_status st = db_exec(STMT_LIBRARY_LOCK, 0, NULL, NULL);
+    const struct db_args none = {0};
+    enum db_status st = db_run(STMT_LIBRARY_LOCK, &none, NULL);
     return st != DB_OK ? st : sync_items(arg, true);
 }
 

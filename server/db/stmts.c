@@ -189,33 +189,35 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                    .cols = ""},
 
     /* admin pages */
-    [STMT_ADMIN_USERS_LIST] = {.name = "admin_users_list",
-                               .sql = "SELECT id, display_name, email, role, disabled_at IS NOT "
-                                      "NULL, to_char(created_at AT TIME ZONE 'UTC', "
-                                      "'YYYY-MM-DD') FROM users ORDER BY created_at DESC, id DESC",
-                               .nparams = 0,
-                               .cols = "id display_name email role ?column? to_char"},
+    [STMT_ADMIN_USERS_LIST] =
+        {.name = "admin_users_list",
+         .sql = "SELECT id, display_name, email, role, disabled_at IS NOT "
+                "NULL AS disabled, to_char(created_at AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD') AS created_on FROM users ORDER BY created_at DESC, id DESC",
+         .nparams = 0,
+         .cols = "id display_name email role disabled created_on"},
     /* Pending therapist invitations; the last column says whether $1 made
      * it (only the inviter may revoke: invites.c). */
-    [STMT_ADMIN_INVITES_PENDING] = {.name = "admin_invites_pending",
-                                    .sql = "SELECT i.id, coalesce(i.display_name, ''), "
-                                           "coalesce(i.email, ''), to_char(i.created_at AT TIME "
-                                           "ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), to_char("
-                                           "i.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD "
-                                           "HH24:MI'), coalesce(u.display_name, ''), "
-                                           "i.created_by IS NOT DISTINCT FROM $1::bigint FROM "
-                                           "invites i LEFT JOIN users u ON u.id = i.created_by "
-                                           "WHERE i.kind = 'therapist' AND i.used_at IS NULL AND "
-                                           "i.revoked_at IS NULL AND i.expires_at > now() ORDER "
-                                           "BY i.created_at DESC, i.id DESC",
-                                    .nparams = 1,
-                                    .cols =
-                                        "id coalesce coalesce to_char to_char coalesce ?column?"},
-    [STMT_ADMIN_USER_GET] = {.name = "admin_user_get",
-                             .sql = "SELECT disabled_at IS NOT NULL, display_name, email, role "
-                                    "FROM users WHERE id = $1",
-                             .nparams = 1,
-                             .cols = "?column? display_name email role"},
+    [STMT_ADMIN_INVITES_PENDING] =
+        {.name = "admin_invites_pending",
+         .sql = "SELECT i.id, coalesce(i.display_name, '') AS display_name, "
+                "coalesce(i.email, '') AS email, to_char(i.created_at AT TIME "
+                "ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS created, to_char("
+                "i.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD "
+                "HH24:MI') AS expires, coalesce(u.display_name, '') AS invited_by, "
+                "i.created_by IS NOT DISTINCT FROM $1::bigint AS mine FROM "
+                "invites i LEFT JOIN users u ON u.id = i.created_by "
+                "WHERE i.kind = 'therapist' AND i.used_at IS NULL AND "
+                "i.revoked_at IS NULL AND i.expires_at > now() ORDER "
+                "BY i.created_at DESC, i.id DESC",
+         .nparams = 1,
+         .cols = "id display_name email created expires invited_by mine"},
+    [STMT_ADMIN_USER_GET] =
+        {.name = "admin_user_get",
+         .sql = "SELECT disabled_at IS NOT NULL AS disabled, display_name, email, role "
+                "FROM users WHERE id = $1",
+         .nparams = 1,
+         .cols = "disabled display_name email role"},
     /* Keeps the first disabled_at when repeated; no row: unknown id. */
     [STMT_ADMIN_USER_DISABLE] = {.name = "admin_user_disable",
                                  .sql = "UPDATE users SET disabled_at = coalesce(disabled_at, "
@@ -237,26 +239,28 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     /* $1 e-mail of a person (actor, subject, or the account acted upon),
      * $2 and $3 first and last day (UTC, inclusive), each NULL for no
      * filter; $4 LIMIT, $5 OFFSET. Never any free text but the action. */
-    [STMT_ADMIN_AUDIT_LIST] = {.name = "admin_audit_list",
-                               .sql = "SELECT to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD "
-                                      "HH24:MI:SS'), coalesce(ac.display_name, ''), "
-                                      "coalesce(ac.email, ''), a.action, coalesce(a.object_type, "
-                                      "''), coalesce(a.object_id::text, ''), "
-                                      "coalesce(su.display_name, ''), coalesce(su.email, ''), "
-                                      "coalesce(a.ip, ''), coalesce(a.token_id::text, '') FROM "
-                                      "audit_log a LEFT JOIN users ac ON "
-                                      "ac.id = a.actor_id LEFT JOIN users su ON su.id = "
-                                      "a.subject_id WHERE ($1::text IS NULL OR EXISTS (SELECT 1 "
-                                      "FROM users p WHERE lower(p.email) = lower($1::text) AND "
-                                      "(p.id = a.actor_id OR p.id = a.subject_id OR "
-                                      "(a.object_type = 'user' AND a.object_id = p.id)))) AND "
-                                      "($2::date IS NULL OR a.at >= $2::date::timestamp AT TIME "
-                                      "ZONE 'UTC') AND ($3::date IS NULL OR a.at < ($3::date + "
-                                      "1)::timestamp AT TIME ZONE 'UTC') ORDER BY a.at DESC, a.id "
-                                      "DESC LIMIT $4::int OFFSET $5::int",
-                               .nparams = 5,
-                               .cols = "to_char coalesce coalesce action coalesce coalesce "
-                                       "coalesce coalesce coalesce coalesce"},
+    [STMT_ADMIN_AUDIT_LIST] =
+        {.name = "admin_audit_list",
+         .sql = "SELECT to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD "
+                "HH24:MI:SS') AS at, coalesce(ac.display_name, '') AS actor_name, "
+                "coalesce(ac.email, '') AS actor_email, a.action, coalesce(a.object_type, "
+                "'') AS object_type, coalesce(a.object_id::text, '') AS object_id, "
+                "coalesce(su.display_name, '') AS subject_name, coalesce(su.email, '') AS "
+                "subject_email, "
+                "coalesce(a.ip, '') AS ip, coalesce(a.token_id::text, '') AS token_id FROM "
+                "audit_log a LEFT JOIN users ac ON "
+                "ac.id = a.actor_id LEFT JOIN users su ON su.id = "
+                "a.subject_id WHERE ($1::text IS NULL OR EXISTS (SELECT 1 "
+                "FROM users p WHERE lower(p.email) = lower($1::text) AND "
+                "(p.id = a.actor_id OR p.id = a.subject_id OR "
+                "(a.object_type = 'user' AND a.object_id = p.id)))) AND "
+                "($2::date IS NULL OR a.at >= $2::date::timestamp AT TIME "
+                "ZONE 'UTC') AND ($3::date IS NULL OR a.at < ($3::date + "
+                "1)::timestamp AT TIME ZONE 'UTC') ORDER BY a.at DESC, a.id "
+                "DESC LIMIT $4::int OFFSET $5::int",
+         .nparams = 5,
+         .cols = "at actor_name actor_email action object_type object_id subject_name "
+                 "subject_email ip token_id"},
 
     /* password reset links */
     /* A usable reset link and its account (never a disabled one). */
@@ -417,9 +421,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 
     /* the library */
     [STMT_LIBRARY_LOCK] = {.name = "library_lock",
-                           .sql = "SELECT pg_advisory_xact_lock(7283710001)",
+                           .sql = "SELECT pg_advisory_xact_lock(7283710001) AS locked",
                            .nparams = 0,
-                           .cols = "pg_advisory_xact_lock"},
+                           .cols = "locked"},
     /* Every library activity's latest version: one statement at start. */
     [STMT_LIBRARY_LATEST_HASHES] = {.name = "library_latest_hashes",
                                     .sql = "SELECT DISTINCT ON (a.slug) a.slug, a.id, v.version, "
@@ -448,38 +452,41 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     [STMT_LIBRARY_LIST] =
         {.name = "library_list",
          .sql = "SELECT id, kind, source, title, category, summary, "
-                "array_to_string(tags, ', '), coalesce(content->>'duration_minutes', "
-                "''), coalesce(content->>'audience', '') FROM activity_latest "
+                "array_to_string(tags, ', ') AS tags, coalesce(content->>'duration_minutes', "
+                "'') AS duration_minutes, coalesce(content->>'audience', '') AS audience FROM "
+                "activity_latest "
                 "WHERE archived_at IS NULL AND (source = 'library' OR owner_id = "
                 "$1) AND ($2 = '' OR search @@ websearch_to_tsquery('english', $2) "
                 "OR title ILIKE '%' || $2 || '%') AND ($3 = '' OR category = $3) "
                 "AND ($4 = '' OR $4 = ANY (tags)) AND ($5 = '' OR kind = $5) "
                 "ORDER BY kind, lower(title) LIMIT 500",
          .nparams = 5,
-         .cols = "id kind source title category summary array_to_string coalesce coalesce"},
-    [STMT_LIBRARY_FACETS] = {.name = "library_facets",
-                             .sql = "SELECT 'category', category FROM activity_latest WHERE "
-                                    "archived_at IS NULL AND category <> '' AND (source = "
-                                    "'library' OR owner_id = $1) UNION SELECT 'tag', unnest(tags) "
-                                    "FROM activity_latest WHERE archived_at IS NULL AND (source = "
-                                    "'library' OR owner_id = $1) ORDER BY 1, 2",
-                             .nparams = 1,
-                             .cols = "?column? category"},
+         .cols = "id kind source title category summary tags duration_minutes audience"},
+    [STMT_LIBRARY_FACETS] =
+        {.name = "library_facets",
+         .sql = "SELECT 'category' AS facet, category AS value FROM activity_latest WHERE "
+                "archived_at IS NULL AND category <> '' AND (source = "
+                "'library' OR owner_id = $1) UNION SELECT 'tag', unnest(tags) "
+                "FROM activity_latest WHERE archived_at IS NULL AND (source = "
+                "'library' OR owner_id = $1) ORDER BY 1, 2",
+         .nparams = 1,
+         .cols = "facet value"},
     /* $1 activity, $2 therapist: library items and one's own only. */
     [STMT_ACTIVITY_GET] =
         {.name = "activity_get",
-         .sql = "SELECT id, kind, source, coalesce(owner_id, 0), archived_at IS "
-                "NOT NULL, version_id, version, content::text, title, "
-                "coalesce(copied_from, 0) FROM activity_latest WHERE id = $1 AND "
+         .sql = "SELECT id, kind, source, coalesce(owner_id, 0) AS owner_id, archived_at IS "
+                "NOT NULL AS archived, version_id, version, content::text, title, "
+                "coalesce(copied_from, 0) AS copied_from FROM activity_latest WHERE id = $1 AND "
                 "(source = 'library' OR owner_id = $2)",
          .nparams = 2,
-         .cols = "id kind source coalesce ?column? version_id version content title coalesce"},
-    [STMT_ACTIVITY_VERSIONS] = {.name = "activity_versions",
-                                .sql = "SELECT id, version, to_char(created_at AT TIME ZONE 'UTC', "
-                                       "'YYYY-MM-DD'), title FROM activity_versions WHERE "
-                                       "activity_id = $1 ORDER BY version DESC",
-                                .nparams = 1,
-                                .cols = "id version to_char title"},
+         .cols = "id kind source owner_id archived version_id version content title copied_from"},
+    [STMT_ACTIVITY_VERSIONS] =
+        {.name = "activity_versions",
+         .sql = "SELECT id, version, to_char(created_at AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD') AS created_on, title FROM activity_versions WHERE "
+                "activity_id = $1 ORDER BY version DESC",
+         .nparams = 1,
+         .cols = "id version created_on title"},
     /* @library-sql */
 
     /* authoring: drafts and custom items. Every statement names the owner,
@@ -503,24 +510,28 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                          .cols = "id"},
     /* $1 draft, $2 owner. Locks the draft when run in a transaction, so two
      * builder actions on it are applied one after the other. */
-    [STMT_DRAFT_GET] = {.name = "draft_get",
-                        .sql = "SELECT d.id, coalesce(d.activity_id, 0), d.kind, d.content::text, "
-                               "coalesce(a.slug, ''), coalesce((SELECT max(v.version) FROM "
-                               "activity_versions v WHERE v.activity_id = d.activity_id), 0) FROM "
-                               "activity_drafts d LEFT JOIN activities a ON a.id = d.activity_id "
-                               "WHERE d.id = $1 AND d.owner_id = $2 FOR UPDATE OF d",
-                        .nparams = 2,
-                        .cols = "id coalesce kind content coalesce coalesce"},
+    [STMT_DRAFT_GET] =
+        {.name = "draft_get",
+         .sql =
+             "SELECT d.id, coalesce(d.activity_id, 0) AS activity_id, d.kind, d.content::text, "
+             "coalesce(a.slug, '') AS slug, coalesce((SELECT max(v.version) FROM "
+             "activity_versions v WHERE v.activity_id = d.activity_id), 0) AS latest_version FROM "
+             "activity_drafts d LEFT JOIN activities a ON a.id = d.activity_id "
+             "WHERE d.id = $1 AND d.owner_id = $2 FOR UPDATE OF d",
+         .nparams = 2,
+         .cols = "id activity_id kind content slug latest_version"},
     /* The same without the lock, to show the builder again after a failed
      * write (a read-only database refuses FOR UPDATE). */
-    [STMT_DRAFT_PEEK] = {.name = "draft_peek",
-                         .sql = "SELECT d.id, coalesce(d.activity_id, 0), d.kind, d.content::text, "
-                                "coalesce(a.slug, ''), coalesce((SELECT max(v.version) FROM "
-                                "activity_versions v WHERE v.activity_id = d.activity_id), 0) FROM "
-                                "activity_drafts d LEFT JOIN activities a ON a.id = d.activity_id "
-                                "WHERE d.id = $1 AND d.owner_id = $2",
-                         .nparams = 2,
-                         .cols = "id coalesce kind content coalesce coalesce"},
+    [STMT_DRAFT_PEEK] =
+        {.name = "draft_peek",
+         .sql =
+             "SELECT d.id, coalesce(d.activity_id, 0) AS activity_id, d.kind, d.content::text, "
+             "coalesce(a.slug, '') AS slug, coalesce((SELECT max(v.version) FROM "
+             "activity_versions v WHERE v.activity_id = d.activity_id), 0) AS latest_version FROM "
+             "activity_drafts d LEFT JOIN activities a ON a.id = d.activity_id "
+             "WHERE d.id = $1 AND d.owner_id = $2",
+         .nparams = 2,
+         .cols = "id activity_id kind content slug latest_version"},
     [STMT_DRAFT_UPDATE] = {.name = "draft_update",
                            .sql = "UPDATE activity_drafts SET content = $3::jsonb, updated_at = "
                                   "now() WHERE id = $1 AND owner_id = $2",
@@ -530,17 +541,20 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                            .sql = "DELETE FROM activity_drafts WHERE id = $1 AND owner_id = $2",
                            .nparams = 2,
                            .cols = ""},
-    [STMT_DRAFT_LIST] = {.name = "draft_list",
-                         .sql = "SELECT id, kind, coalesce(nullif(content->>'title', ''), "
-                                "'Untitled'), coalesce(activity_id, 0), to_char(updated_at AT TIME "
-                                "ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM activity_drafts WHERE "
-                                "owner_id = $1 ORDER BY updated_at DESC, id DESC LIMIT 200",
-                         .nparams = 1,
-                         .cols = "id kind coalesce coalesce to_char"},
+    [STMT_DRAFT_LIST] =
+        {.name = "draft_list",
+         .sql = "SELECT id, kind, coalesce(nullif(content->>'title', ''), "
+                "'Untitled') AS title, coalesce(activity_id, 0) AS activity_id, to_char(updated_at "
+                "AT TIME "
+                "ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS updated FROM activity_drafts WHERE "
+                "owner_id = $1 ORDER BY updated_at DESC, id DESC LIMIT 200",
+         .nparams = 1,
+         .cols = "id kind title activity_id updated"},
     [STMT_DRAFT_COUNT] = {.name = "draft_count",
-                          .sql = "SELECT count(*) FROM activity_drafts WHERE owner_id = $1",
+                          .sql =
+                              "SELECT count(*) AS drafts FROM activity_drafts WHERE owner_id = $1",
                           .nparams = 1,
-                          .cols = "count"},
+                          .cols = "drafts"},
     /* $1 activity, $2 owner: slug, newest version and its hash; locks the
      * activity so two publications cannot take the same version number. */
     [STMT_ACTIVITY_LATEST_OWN] = {.name = "activity_latest_own",
@@ -852,18 +866,19 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
      * other row (both rows must point at each other), shared or not: only
      * for the mutual reveal of preference lists (entries.c), which shows
      * nothing of it but the items both chose. */
-    [STMT_HW_PARTNER_LATEST] = {.name = "hw_partner_latest",
-                                .sql = "SELECT e.id, e.answers_enc, p.id, p.client_id "
-                                       "FROM assignments mine "
-                                       "JOIN assignments p ON p.id = mine.partner_assignment_id "
-                                       "AND p.partner_assignment_id = mine.id "
-                                       "AND p.couple_id = mine.couple_id "
-                                       "JOIN entries e ON e.assignment_id = p.id "
-                                       "AND e.client_id = p.client_id "
-                                       "WHERE mine.id = $1 AND e.status = 'submitted' "
-                                       "ORDER BY e.submitted_at DESC, e.id DESC LIMIT 1",
-                                .nparams = 1,
-                                .cols = "id answers_enc id client_id"},
+    [STMT_HW_PARTNER_LATEST] =
+        {.name = "hw_partner_latest",
+         .sql = "SELECT e.id AS entry_id, e.answers_enc, p.id AS assignment_id, p.client_id "
+                "FROM assignments mine "
+                "JOIN assignments p ON p.id = mine.partner_assignment_id "
+                "AND p.partner_assignment_id = mine.id "
+                "AND p.couple_id = mine.couple_id "
+                "JOIN entries e ON e.assignment_id = p.id "
+                "AND e.client_id = p.client_id "
+                "WHERE mine.id = $1 AND e.status = 'submitted' "
+                "ORDER BY e.submitted_at DESC, e.id DESC LIMIT 1",
+         .nparams = 1,
+         .cols = "entry_id answers_enc assignment_id client_id"},
     /* $1 assignment, $2 client. */
     [STMT_HW_DRAFT_GET] = {.name = "hw_draft_get",
                            .sql = "SELECT id, answers_enc, shared_with_partner, "
@@ -945,12 +960,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     /* $1 entry: the reply thread, oldest first. */
     [STMT_HW_COMMENTS] = {.name = "hw_comments",
                           .sql = "SELECT c.id, c.author_id, u.display_name, u.role, c.body_enc, "
-                                 "to_char(c.created_at, 'YYYY-MM-DD HH24:MI'), "
-                                 "c.read_at IS NULL FROM comments c "
+                                 "to_char(c.created_at, 'YYYY-MM-DD HH24:MI') AS created, "
+                                 "c.read_at IS NULL AS unread FROM comments c "
                                  "JOIN users u ON u.id = c.author_id WHERE c.entry_id = $1 "
                                  "ORDER BY c.created_at, c.id LIMIT 500",
                           .nparams = 1,
-                          .cols = "id author_id display_name role body_enc to_char ?column?"},
+                          .cols = "id author_id display_name role body_enc created unread"},
     /* $1 entry, $2 author, $3 body_enc, $4 key; no row when the key was used. */
     [STMT_HW_COMMENT_INSERT] = {.name = "hw_comment_insert",
                                 .sql = "INSERT INTO comments (entry_id, author_id, body_enc, "
@@ -1107,10 +1122,10 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                           .cols = "id"},
     /* $1 entry: did it raise a risk item? */
     [STMT_ATTN_ENTRY_RISK] = {.name = "attn_entry_risk",
-                              .sql = "SELECT 1 FROM attention_items WHERE entry_id = $1 "
+                              .sql = "SELECT 1 AS risk FROM attention_items WHERE entry_id = $1 "
                                      "AND kind = 'risk'",
                               .nparams = 1,
-                              .cols = "?column?"},
+                              .cols = "risk"},
     /* $1 client: the entries that raised items, with each kind (charts). */
     [STMT_ATTN_ENTRY_MARKS] = {.name = "attn_entry_marks",
                                .sql = "SELECT entry_id, kind FROM attention_items WHERE "
@@ -1120,9 +1135,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                .cols = "entry_id kind"},
     /* One node at a time runs the inactivity rule ("attentio" in ASCII). */
     [STMT_ATTN_LOCK] = {.name = "attn_lock",
-                        .sql = "SELECT pg_try_advisory_xact_lock(7022344157054756719)",
+                        .sql = "SELECT pg_try_advisory_xact_lock(7022344157054756719) AS locked",
                         .nparams = 0,
-                        .cols = "pg_try_advisory_xact_lock"},
+                        .cols = "locked"},
     /* The inactivity rule, for every therapist at once: an assignment under
      * way (started, not cancelled, not all done, its last day not more than
      * the therapist's inactive_days ago) whose last submission (or its
@@ -1159,30 +1174,32 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
          .nparams = 0,
          .cols = "id"},
     /* $1 client: open items and those acknowledged in the last 30 days. */
-    [STMT_ATTN_CLIENT_ITEMS] = {.name = "attn_client_items",
-                                .sql = "SELECT i.id, i.kind, to_char(i.raised_at, "
-                                       "'YYYY-MM-DD HH24:MI'), coalesce(i.entry_id, 0), "
-                                       "i.assignment_id, i.detail_enc, i.acknowledged_at IS NULL, "
-                                       "coalesce(to_char(i.acknowledged_at, 'YYYY-MM-DD HH24:MI'), "
-                                       "''), coalesce(u.display_name, ''), i.ack_note_enc, "
-                                       "v.title FROM attention_items i "
-                                       "LEFT JOIN users u ON u.id = i.acknowledged_by "
-                                       "JOIN assignments a ON a.id = i.assignment_id "
-                                       "JOIN activity_versions v ON v.id = a.version_id "
-                                       "WHERE i.client_id = $1 AND (i.acknowledged_at IS NULL OR "
-                                       "i.acknowledged_at > now() - interval '30 days') "
-                                       "ORDER BY i.acknowledged_at IS NULL DESC, "
-                                       "i.kind = 'risk' DESC, i.raised_at DESC, i.id DESC "
-                                       "LIMIT 200",
-                                .nparams = 1,
-                                .cols = "id kind to_char coalesce assignment_id detail_enc "
-                                        "?column? coalesce coalesce ack_note_enc title"},
+    [STMT_ATTN_CLIENT_ITEMS] =
+        {.name = "attn_client_items",
+         .sql = "SELECT i.id, i.kind, to_char(i.raised_at, "
+                "'YYYY-MM-DD HH24:MI') AS raised, coalesce(i.entry_id, 0) AS entry_id, "
+                "i.assignment_id, i.detail_enc, i.acknowledged_at IS NULL AS open, "
+                "coalesce(to_char(i.acknowledged_at, 'YYYY-MM-DD HH24:MI'), "
+                "'') AS acknowledged, coalesce(u.display_name, '') AS acknowledged_by, "
+                "i.ack_note_enc, "
+                "v.title FROM attention_items i "
+                "LEFT JOIN users u ON u.id = i.acknowledged_by "
+                "JOIN assignments a ON a.id = i.assignment_id "
+                "JOIN activity_versions v ON v.id = a.version_id "
+                "WHERE i.client_id = $1 AND (i.acknowledged_at IS NULL OR "
+                "i.acknowledged_at > now() - interval '30 days') "
+                "ORDER BY i.acknowledged_at IS NULL DESC, "
+                "i.kind = 'risk' DESC, i.raised_at DESC, i.id DESC "
+                "LIMIT 200",
+         .nparams = 1,
+         .cols = "id kind raised entry_id assignment_id detail_enc open acknowledged "
+                 "acknowledged_by ack_note_enc title"},
     /* $1 item, $2 client: is it open? (no row: not this client's item) */
     [STMT_ATTN_STATE] = {.name = "attn_state",
-                         .sql = "SELECT acknowledged_at IS NULL, kind FROM attention_items "
+                         .sql = "SELECT acknowledged_at IS NULL AS open, kind FROM attention_items "
                                 "WHERE id = $1 AND client_id = $2",
                          .nparams = 2,
-                         .cols = "?column? kind"},
+                         .cols = "open kind"},
     /* $1 item, $2 client, $3 the therapist, $4 sealed note or NULL. */
     [STMT_ATTN_ACK] = {.name = "attn_ack",
                        .sql = "UPDATE attention_items SET acknowledged_by = $3, "
@@ -1193,18 +1210,20 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                        .cols = "kind"},
     /* $1 client, $2 therapist: still on the care team and able to sign in
      * ("your therapist will see it" is said only then). */
-    [STMT_THERAPIST_ACTIVE_FOR] = {.name = "therapist_active_for",
-                                   .sql = "SELECT 1 FROM care_team ct JOIN users t ON t.id = "
-                                          "ct.therapist_id WHERE ct.client_id = $1 AND "
-                                          "ct.therapist_id = $2 AND t.disabled_at IS NULL",
-                                   .nparams = 2,
-                                   .cols = "?column?"},
+    [STMT_THERAPIST_ACTIVE_FOR] =
+        {.name = "therapist_active_for",
+         .sql = "SELECT 1 AS active FROM care_team ct JOIN users t ON t.id = "
+                "ct.therapist_id WHERE ct.client_id = $1 AND "
+                "ct.therapist_id = $2 AND t.disabled_at IS NULL",
+         .nparams = 2,
+         .cols = "active"},
     /* crisis contacts (app/admin.c; shown by app/attention.c) */
-    [STMT_CRISIS_LIST] = {.name = "crisis_list",
-                          .sql = "SELECT id, label, coalesce(phone, ''), coalesce(url, ''), "
-                                 "coalesce(note, '') FROM crisis_contacts ORDER BY id LIMIT 50",
-                          .nparams = 0,
-                          .cols = "id label coalesce coalesce coalesce"},
+    [STMT_CRISIS_LIST] =
+        {.name = "crisis_list",
+         .sql = "SELECT id, label, coalesce(phone, '') AS phone, coalesce(url, '') AS url, "
+                "coalesce(note, '') AS note FROM crisis_contacts ORDER BY id LIMIT 50",
+         .nparams = 0,
+         .cols = "id label phone url note"},
     [STMT_CRISIS_ADD] = {.name = "crisis_add",
                          .sql = "INSERT INTO crisis_contacts (label, phone, url, note) "
                                 "SELECT $1, $2, $3, $4 WHERE (SELECT count(*) FROM "
