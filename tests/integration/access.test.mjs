@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startServer, request, psql, ROOT } from '../lib/harness.mjs';
+import { startServer, request, ROOT, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson } from '../lib/client.mjs';
 
 const ACTORS = ['anon', 'A', 'B', 'T2', 'admin', 'T1']; // the owner (T1) goes last
@@ -143,9 +143,7 @@ const ids = {};
 const TOKEN_ACTORS = ['T2', 'admin', 'T1']; // clients cannot have tokens
 const tokens = {};
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 function invitedAs(kind, createdBy, email, name) {
     return invitedPerson(srv, { kind, createdBy, email, name });
