@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "app/app.h"
-#include "app/formview.h"
+#include "app/page_form.h"
 #include "auth/auth.h"
 
 #define INVITE_SECONDS (7 * 24 * 3600)

@@ -15,7 +15,7 @@
 #include "app/app.h"
 #include "app/attention.h"
 #include "app/charts.h"
-#include "app/formview.h"
+#include "app/page_form.h"
 #include "app/homework.h"
 #include "auth/auth.h"
 #include "crypto/box.h"

@@ -10,7 +10,7 @@
 
 #include "app/app.h"
 #include "app/builder.h"
-#include "app/formview.h"
+#include "app/page_form.h"
 #include "app/library.h"
 #include "auth/auth.h"
 #include "forms/form.h"

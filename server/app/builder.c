@@ -24,52 +24,23 @@
 #define MAX_NOTE 4000
 #define MAX_TAGS 20
 #define MAX_TAG 40
-/* The forms engine's caps (form.h): a field never gets past the builder
- * that form_check would refuse. */
-#define MAX_FIELDS 200
-#define MAX_OPTIONS 100
-#define MAX_LABEL 1000
-#define MAX_TEXT 4000
-#define MAX_VALUE 200
-#define MAX_SCALE_STEPS 101
-#define MAX_SCALE_ABS 1000000
+/* The base of a key the builder makes from a label is at most this long (bytes),
+ * well inside FORM_MAX_KEY, leaving room for a "q_" prefix and a "_2" suffix. */
 #define MAX_KEY_BASE 40
-#define MAX_ITEMS 200      /* a preference list's items (FORM_MAX_ITEMS) */
-#define MAX_ITEM_LABEL 200 /* an item's label or group, code points */
-#define NUMBER_MAX 1e15
 
-enum ftype {
-    T_SHORT_TEXT,
-    T_LONG_TEXT,
-    T_SCALE,
-    T_SINGLE_CHOICE,
-    T_MULTIPLE_CHOICE,
-    T_YES_NO,
-    T_DATE,
-    T_NUMBER,
-    T_CONSENT,
-    T_SECTION,
-    T_PREFERENCE_LIST,
-    T__MAX
-};
-
-static const struct {
-    const char *name;  /* as in the definition */
-    const char *label; /* in the builder */
-    const char *flag;  /* the view's is_<type> */
-} TYPES[T__MAX] = {
-    [T_SHORT_TEXT] = {"short_text", "Short text", "is_short_text"},
-    [T_LONG_TEXT] = {"long_text", "Long text", "is_long_text"},
-    [T_SCALE] = {"scale", "Scale with labelled ends", "is_scale"},
-    [T_SINGLE_CHOICE] = {"single_choice", "Single choice", "is_single_choice"},
-    [T_MULTIPLE_CHOICE] = {"multiple_choice", "Multiple choice", "is_multiple_choice"},
-    [T_YES_NO] = {"yes_no", "Yes or no", "is_yes_no"},
-    [T_DATE] = {"date", "Date", "is_date"},
-    [T_NUMBER] = {"number", "Number", "is_number"},
-    [T_CONSENT] = {"consent", "Consent checkbox", "is_consent"},
-    [T_SECTION] = {"section", "Section heading and text", "is_section"},
-    [T_PREFERENCE_LIST] = {"preference_list", "Preference list (yes, maybe or no per item)",
-                           "is_preference_list"},
+/* The field types (form.h) as the builder names them. */
+static const char *const TYPE_LABELS[FT__MAX] = {
+    [FT_SHORT_TEXT] = "Short text",
+    [FT_LONG_TEXT] = "Long text",
+    [FT_SCALE] = "Scale with labelled ends",
+    [FT_SINGLE_CHOICE] = "Single choice",
+    [FT_MULTIPLE_CHOICE] = "Multiple choice",
+    [FT_YES_NO] = "Yes or no",
+    [FT_DATE] = "Date",
+    [FT_NUMBER] = "Number",
+    [FT_CONSENT] = "Consent checkbox",
+    [FT_SECTION] = "Section heading and text",
+    [FT_PREFERENCE_LIST] = "Preference list (yes, maybe or no per item)",
 };
 
 static const char *const CATEGORIES[][2] = {
@@ -125,19 +96,6 @@ static bool is_exercise(const char *kind)
 bool builder_kind_ok(const char *kind)
 {
     return kind != NULL && (strcmp(kind, "exercise") == 0 || strcmp(kind, "intake") == 0);
-}
-
-static enum ftype type_named(const char *name)
-{
-    for (int t = 0; name != NULL && t < T__MAX; t++)
-        if (strcmp(TYPES[t].name, name) == 0)
-            return (enum ftype)t;
-    return T__MAX;
-}
-
-static enum ftype type_of(const json_t *field)
-{
-    return type_named(json_string_value(json_object_get(field, "type")));
 }
 
 static const char *key_of(const json_t *field)
@@ -378,7 +336,7 @@ static bool parse_num(const char *raw, double *out, bool *integral)
     }
     if (ok) {
         *out = strtod(s, NULL);
-        ok = isfinite(*out) && fabs(*out) <= NUMBER_MAX;
+        ok = isfinite(*out) && fabs(*out) <= FORM_DECIMAL_MAX;
         if (ok && !*integral && *out == floor(*out))
             *integral = true; /* "3.0" */
     }
@@ -746,10 +704,10 @@ json_t *builder_field_posted(const struct request *req)
 /* ---- alerts ---- */
 
 /* Can a field of type t raise a flag (an alert rule with values or min)? */
-static bool can_alert(enum ftype t)
+static bool can_alert(enum form_type t)
 {
-    return t == T_YES_NO || t == T_SINGLE_CHOICE || t == T_MULTIPLE_CHOICE || t == T_SCALE ||
-           t == T_NUMBER;
+    return t == FT_YES_NO || t == FT_SINGLE_CHOICE || t == FT_MULTIPLE_CHOICE || t == FT_SCALE ||
+           t == FT_NUMBER;
 }
 
 /* The definition that holds the fields and the alerts of a draft (created
@@ -835,10 +793,10 @@ static bool rule_has_option(const json_t *rule, const json_t *o)
  * "7". Caller frees. */
 static char *alert_on_text(const json_t *field, const json_t *rule)
 {
-    enum ftype t = type_of(field);
-    if (t == T_SCALE || t == T_NUMBER)
+    enum form_type t = form_field_type(field);
+    if (t == FT_SCALE || t == FT_NUMBER)
         return num_text(json_object_get(rule, "min"));
-    if (t == T_YES_NO) {
+    if (t == FT_YES_NO) {
         const json_t *v = json_array_get(json_object_get(rule, "values"), 0);
         return xstrdup(json_is_string(v) ? json_string_value(v) : "");
     }
@@ -860,7 +818,7 @@ static char *alert_on_text(const json_t *field, const json_t *rule)
  * reference, or NULL when all three are empty (no flag). False after
  * adding problems. Settings of f that failed their own checks (no options,
  * no scale range) are not checked against. */
-static bool alert_check(const json_t *f, enum ftype t, const json_t *in, const char *at,
+static bool alert_check(const json_t *f, enum form_type t, const json_t *in, const char *at,
                         json_t **rule, json_t *problems)
 {
     *rule = NULL;
@@ -881,18 +839,18 @@ static bool alert_check(const json_t *f, enum ftype t, const json_t *in, const c
         ok = fail(problems, at, "alert_message",
                   "Write what you want to be reminded of when this answer comes in.");
     else
-        ok &= text_ok(problems, at, "alert_message", msg, MAX_TEXT);
+        ok &= text_ok(problems, at, "alert_message", msg, FORM_MAX_TEXT);
     if (*cmsg == '\0')
         ok = fail(problems, at, "alert_client_message",
                   "Write what the client reads right after answering.");
     else
-        ok &= text_ok(problems, at, "alert_client_message", cmsg, MAX_TEXT);
+        ok &= text_ok(problems, at, "alert_client_message", cmsg, FORM_MAX_TEXT);
 
     if (*on == '\0') {
         ok = fail(problems, at, "alert_on",
-                  t == T_YES_NO ? "Choose the answer that raises the flag, or empty both "
-                                  "messages for no flag."
-                  : t == T_SCALE || t == T_NUMBER
+                  t == FT_YES_NO ? "Choose the answer that raises the flag, or empty both "
+                                   "messages for no flag."
+                  : t == FT_SCALE || t == FT_NUMBER
                       ? "Enter the number at or above which the flag is raised, or empty both "
                         "messages for no flag."
                       : "Write the options that raise the flag, or empty both messages for no "
@@ -900,14 +858,14 @@ static bool alert_check(const json_t *f, enum ftype t, const json_t *in, const c
         goto cleanup;
     }
     switch (t) {
-    case T_YES_NO:
+    case FT_YES_NO:
         if (strcasecmp(on, "yes") == 0 || strcasecmp(on, "no") == 0)
             cond = json_pack("{s:[s]}", "values", strcasecmp(on, "yes") == 0 ? "yes" : "no");
         else
             ok = fail(problems, at, "alert_on", "Choose Yes or No.");
         break;
-    case T_SINGLE_CHOICE:
-    case T_MULTIPLE_CHOICE: {
+    case FT_SINGLE_CHOICE:
+    case FT_MULTIPLE_CHOICE: {
         const json_t *opts = json_object_get(f, "options");
         if (!json_is_array(opts))
             break; /* the options' own problem comes first */
@@ -962,7 +920,7 @@ static bool alert_check(const json_t *f, enum ftype t, const json_t *in, const c
         free(chosen);
         break;
     }
-    case T_SCALE: {
+    case FT_SCALE: {
         const json_t *jlo = json_object_get(f, "min"), *jhi = json_object_get(f, "max");
         if (!json_is_integer(jlo) || !json_is_integer(jhi))
             break; /* the range's own problem comes first */
@@ -976,7 +934,7 @@ static bool alert_check(const json_t *f, enum ftype t, const json_t *in, const c
                       lo, hi);
         break;
     }
-    case T_NUMBER: {
+    case FT_NUMBER: {
         bool decimals = json_object_get(f, "step") != NULL, integral;
         const json_t *jlo = json_object_get(f, "min"), *jhi = json_object_get(f, "max");
         double d;
@@ -1025,13 +983,13 @@ cleanup:
  * "answers \"Often\" or \"Always\"", "answers of 7 or more". Caller frees. */
 static char *alert_summary(const json_t *field, const json_t *rule)
 {
-    enum ftype t = type_of(field);
+    enum form_type t = form_field_type(field);
     struct buf b = BUF_INIT;
-    if (t == T_SCALE || t == T_NUMBER) {
+    if (t == FT_SCALE || t == FT_NUMBER) {
         char *n = num_text(json_object_get(rule, "min"));
         buf_printf(&b, "answers of %s or more", n);
         free(n);
-    } else if (t == T_YES_NO) {
+    } else if (t == FT_YES_NO) {
         const char *v = json_string_value(json_array_get(json_object_get(rule, "values"), 0));
         buf_printf(&b, "answers \"%s\"", v != NULL && strcmp(v, "no") == 0 ? "No" : "Yes");
     } else {
@@ -1149,8 +1107,8 @@ static json_t *parse_options(const json_t *old, const char *text, const char *at
                       line);
             break;
         }
-        if (!text_ok(problems, at, "options", value, MAX_VALUE) ||
-            !text_ok(problems, at, "options", label, MAX_LABEL)) {
+        if (!text_ok(problems, at, "options", value, FORM_MAX_VALUE) ||
+            !text_ok(problems, at, "options", label, FORM_MAX_LABEL)) {
             ok = false;
             break;
         }
@@ -1179,8 +1137,8 @@ static json_t *parse_options(const json_t *old, const char *text, const char *at
     }
     if (ok && json_array_size(opts) < 2)
         ok = fail(problems, at, "options", "Give at least two options, one per line.");
-    if (ok && json_array_size(opts) > MAX_OPTIONS)
-        ok = fail(problems, at, "options", "Use at most %d options.", MAX_OPTIONS);
+    if (ok && json_array_size(opts) > FORM_MAX_OPTIONS)
+        ok = fail(problems, at, "options", "Use at most %d options.", FORM_MAX_OPTIONS);
     free(s);
     if (!ok) {
         json_decref(opts);
@@ -1261,11 +1219,11 @@ static json_t *parse_items(const char *text, const char *at, json_t *problems)
                       line);
             break;
         }
-        if (utf8_code_points(label) > MAX_ITEM_LABEL ||
-            (group != NULL && utf8_code_points(group) > MAX_ITEM_LABEL)) {
+        if (utf8_code_points(label) > FORM_MAX_ITEM_LABEL ||
+            (group != NULL && utf8_code_points(group) > FORM_MAX_ITEM_LABEL)) {
             ok = fail(problems, at, "items",
                       "Line %zu: an item's label and group can be at most %d characters each.",
-                      line, MAX_ITEM_LABEL);
+                      line, FORM_MAX_ITEM_LABEL);
             break;
         }
         size_t i;
@@ -1290,8 +1248,8 @@ static json_t *parse_items(const char *text, const char *at, json_t *problems)
         ok = fail(problems, at, "items",
                   "Write at least one item, one per line, like \"slow_touch | Slow touch | "
                   "Touch\".");
-    if (ok && json_array_size(items) > MAX_ITEMS)
-        ok = fail(problems, at, "items", "Use at most %d items.", MAX_ITEMS);
+    if (ok && json_array_size(items) > FORM_MAX_ITEMS)
+        ok = fail(problems, at, "items", "Use at most %d items.", FORM_MAX_ITEMS);
     free(s);
     if (!ok) {
         json_decref(items);
@@ -1310,14 +1268,14 @@ static json_t *show_if_value(const json_t *rf, const char *raw, char *msg, size_
     long long n, lo, hi;
     double d;
     bool integral;
-    switch (type_of(rf)) {
-    case T_YES_NO:
+    switch (form_field_type(rf)) {
+    case FT_YES_NO:
         if (strcasecmp(s, "yes") == 0 || strcasecmp(s, "no") == 0)
             v = json_string(strcasecmp(s, "yes") == 0 ? "yes" : "no");
         else
             snprintf(msg, msglen, "Enter yes or no.");
         break;
-    case T_SINGLE_CHOICE: {
+    case FT_SINGLE_CHOICE: {
         struct buf values = BUF_INIT;
         size_t i;
         const json_t *o;
@@ -1336,7 +1294,7 @@ static json_t *show_if_value(const json_t *rf, const char *raw, char *msg, size_
         buf_free(&values);
         break;
     }
-    case T_CONSENT:
+    case FT_CONSENT:
         if (strcasecmp(s, "true") == 0 || strcasecmp(s, "ticked") == 0)
             v = json_true();
         else if (strcasecmp(s, "false") == 0 || strcasecmp(s, "not ticked") == 0)
@@ -1344,7 +1302,7 @@ static json_t *show_if_value(const json_t *rf, const char *raw, char *msg, size_
         else
             snprintf(msg, msglen, "Enter true (ticked) or false (not ticked).");
         break;
-    case T_SCALE:
+    case FT_SCALE:
         lo = json_integer_value(json_object_get(rf, "min"));
         hi = json_integer_value(json_object_get(rf, "max"));
         if (parse_int(s, &n) && n >= lo && n <= hi)
@@ -1352,7 +1310,7 @@ static json_t *show_if_value(const json_t *rf, const char *raw, char *msg, size_
         else
             snprintf(msg, msglen, "Enter a whole number from %lld to %lld.", lo, hi);
         break;
-    case T_NUMBER: {
+    case FT_NUMBER: {
         const char *step = json_string_value(json_object_get(rf, "step"));
         bool decimals = step != NULL && strcmp(step, "any") == 0;
         if (parse_num(s, &d, &integral) && (decimals || integral))
@@ -1361,10 +1319,10 @@ static json_t *show_if_value(const json_t *rf, const char *raw, char *msg, size_
             snprintf(msg, msglen, decimals ? "Enter a number." : "Enter a whole number.");
         break;
     }
-    case T_SHORT_TEXT:
-    case T_LONG_TEXT:
-    case T_DATE:
-        if (*s != '\0' && utf8_code_points(s) <= MAX_VALUE && strchr(s, '\n') == NULL)
+    case FT_SHORT_TEXT:
+    case FT_LONG_TEXT:
+    case FT_DATE:
+        if (*s != '\0' && utf8_code_points(s) <= FORM_MAX_VALUE && strchr(s, '\n') == NULL)
             v = json_string(s);
         else
             snprintf(msg, msglen, "Enter the answer that shows this question (one line).");
@@ -1379,17 +1337,17 @@ static json_t *show_if_value(const json_t *rf, const char *raw, char *msg, size_
 }
 
 /* Which input a broken dependency is reported next to. */
-static const char *setting_input(enum ftype t)
+static const char *setting_input(enum form_type t)
 {
     switch (t) {
-    case T_SCALE:
+    case FT_SCALE:
         return "max";
-    case T_SINGLE_CHOICE:
-    case T_MULTIPLE_CHOICE:
+    case FT_SINGLE_CHOICE:
+    case FT_MULTIPLE_CHOICE:
         return "options";
-    case T_PREFERENCE_LIST:
+    case FT_PREFERENCE_LIST:
         return "items";
-    case T_NUMBER:
+    case FT_NUMBER:
         return "decimals";
     default:
         return "field";
@@ -1420,20 +1378,20 @@ static json_t *field_check(const json_t *fields, size_t index, const json_t *in,
     char at[24];
     snprintf(at, sizeof(at), "%zu", index);
     const json_t *old = json_array_get(fields, index);
-    enum ftype t = type_of(old);
+    enum form_type t = form_field_type(old);
     const char *key = key_of(old);
-    if (t == T__MAX || key == NULL) {
+    if (t == FT__MAX || key == NULL) {
         fail(problems, at, "field", "This field cannot be edited here: remove it.");
         return NULL;
     }
-    json_t *f = json_pack("{s:s, s:s}", "key", key, "type", TYPES[t].name);
+    json_t *f = json_pack("{s:s, s:s}", "key", key, "type", form_types[t].name);
     bool ok =
-        field_text(f, in, "label", MAX_LABEL, true,
-                   t == T_SECTION ? "Enter the heading." : "Enter the question.", at, problems);
-    if (t == T_SECTION) {
-        ok &= field_text(f, in, "text", MAX_TEXT, false, NULL, at, problems);
+        field_text(f, in, "label", FORM_MAX_LABEL, true,
+                   t == FT_SECTION ? "Enter the heading." : "Enter the question.", at, problems);
+    if (t == FT_SECTION) {
+        ok &= field_text(f, in, "text", FORM_MAX_TEXT, false, NULL, at, problems);
     } else {
-        ok &= field_text(f, in, "help", MAX_LABEL, false, NULL, at, problems);
+        ok &= field_text(f, in, "help", FORM_MAX_LABEL, false, NULL, at, problems);
         if (*in_get(in, "required") != '\0')
             json_object_set_new(f, "required", json_true());
     }
@@ -1442,7 +1400,7 @@ static json_t *field_check(const json_t *fields, size_t index, const json_t *in,
     double dlo = 0, dhi = 0;
     bool ilo, ihi;
     switch (t) {
-    case T_SCALE: {
+    case FT_SCALE: {
         bool have_lo = parse_int(in_get(in, "min"), &lo);
         bool have_hi = parse_int(in_get(in, "max"), &hi);
         if (!have_lo)
@@ -1453,22 +1411,23 @@ static json_t *field_check(const json_t *fields, size_t index, const json_t *in,
             if (lo >= hi)
                 ok = fail(problems, at, "max",
                           "The highest value must be more than the lowest (%lld).", lo);
-            else if (lo < -MAX_SCALE_ABS || hi > MAX_SCALE_ABS || hi - lo + 1 > MAX_SCALE_STEPS)
+            else if (lo < -FORM_MAX_SCALE_ABS || hi > FORM_MAX_SCALE_ABS ||
+                     hi - lo + 1 > FORM_MAX_SCALE_STEPS)
                 ok = fail(problems, at, "max", "A scale can have at most %d points.",
-                          MAX_SCALE_STEPS);
+                          FORM_MAX_SCALE_STEPS);
             else {
                 json_object_set_new(f, "min", json_integer(lo));
                 json_object_set_new(f, "max", json_integer(hi));
             }
         }
-        ok &= field_text(f, in, "min_label", MAX_LABEL, true,
+        ok &= field_text(f, in, "min_label", FORM_MAX_LABEL, true,
                          "Label the lowest end, like \"Not at all\".", at, problems);
-        ok &= field_text(f, in, "max_label", MAX_LABEL, true,
+        ok &= field_text(f, in, "max_label", FORM_MAX_LABEL, true,
                          "Label the highest end, like \"Completely\".", at, problems);
         /* min and max come before the labels in the shipped files. */
         break;
     }
-    case T_NUMBER: {
+    case FT_NUMBER: {
         char *smin = clean(in_get(in, "min")), *smax = clean(in_get(in, "max"));
         bool have_lo = false, have_hi = false;
         if (*smin != '\0' && !(have_lo = parse_num(smin, &dlo, &ilo)))
@@ -1487,8 +1446,8 @@ static json_t *field_check(const json_t *fields, size_t index, const json_t *in,
         free(smax);
         break;
     }
-    case T_SINGLE_CHOICE:
-    case T_MULTIPLE_CHOICE: {
+    case FT_SINGLE_CHOICE:
+    case FT_MULTIPLE_CHOICE: {
         json_t *opts = parse_options(old, in_get(in, "options"), at, problems);
         if (opts == NULL)
             ok = false;
@@ -1496,7 +1455,7 @@ static json_t *field_check(const json_t *fields, size_t index, const json_t *in,
             json_object_set_new(f, "options", opts);
         break;
     }
-    case T_PREFERENCE_LIST: {
+    case FT_PREFERENCE_LIST: {
         json_t *items = parse_items(in_get(in, "items"), at, problems);
         if (items == NULL)
             ok = false;
@@ -1525,8 +1484,8 @@ static json_t *field_check(const json_t *fields, size_t index, const json_t *in,
             ok = fail(problems, at, "show_if_field",
                       "Choose a question that comes before this one: a question can only depend "
                       "on an earlier answer.");
-        else if (type_of(rf) == T_SECTION || type_of(rf) == T_MULTIPLE_CHOICE ||
-                 type_of(rf) == T_PREFERENCE_LIST)
+        else if (form_field_type(rf) == FT_SECTION || form_field_type(rf) == FT_MULTIPLE_CHOICE ||
+                 form_field_type(rf) == FT_PREFERENCE_LIST)
             ok = fail(problems, at, "show_if_field",
                       "A question cannot depend on a section heading, a multiple choice "
                       "question or a preference list.");
@@ -1593,8 +1552,7 @@ bool builder_field_apply(json_t *content, const char *kind, size_t index, const 
      * the therapist's SUDS label, docs/CONTENT.md) survives an edit. */
     const json_t *was = json_array_get(fields, index);
     static const char *const KEPT[] = {"once_a_week", "therapist_label", NULL};
-    for (const char *const *k = KEPT;
-         *k != NULL && type_named(json_string_value(json_object_get(f, "type"))) != T_SECTION; k++)
+    for (const char *const *k = KEPT; *k != NULL && form_field_type(f) != FT_SECTION; k++)
         if (json_object_get(f, *k) == NULL && json_object_get(was, *k) != NULL)
             json_object_set(f, *k, json_object_get(was, *k));
     json_array_set_new(fields, index, f);
@@ -1605,22 +1563,23 @@ bool builder_field_add(json_t *content, const char *kind, const char *type, cons
                        size_t *index, json_t *problems)
 {
     json_t *fields = builder_fields(content, kind);
-    enum ftype t = type_named(type);
+    enum form_type t = form_type_named(type);
     bool ok = true;
-    if (t == T__MAX)
+    if (t == FT__MAX)
         ok = fail(problems, "add", "type", "Choose a type of field.");
     char *l = clean(label);
     if (*l == '\0')
         ok = fail(problems, "add", "label", "Enter the question (or, for a section, its heading).");
-    else if (!text_ok(problems, "add", "label", l, MAX_LABEL))
+    else if (!text_ok(problems, "add", "label", l, FORM_MAX_LABEL))
         ok = false;
-    if (json_array_size(fields) >= MAX_FIELDS)
-        ok = fail(problems, "add", "label", "A form can have at most %d fields.", MAX_FIELDS);
+    if (json_array_size(fields) >= FORM_MAX_FIELDS)
+        ok = fail(problems, "add", "label", "A form can have at most %d fields.", FORM_MAX_FIELDS);
     if (ok) {
         char key[64];
         make_key(fields, l, key);
-        json_t *f = json_pack("{s:s, s:s, s:s}", "key", key, "type", TYPES[t].name, "label", l);
-        if (t == T_SCALE) {
+        json_t *f =
+            json_pack("{s:s, s:s, s:s}", "key", key, "type", form_types[t].name, "label", l);
+        if (t == FT_SCALE) {
             /* The usual 0-10; the end labels are for the therapist to write. */
             json_object_set_new(f, "min", json_integer(0));
             json_object_set_new(f, "max", json_integer(10));
@@ -1753,18 +1712,18 @@ static json_t *meta_view(const json_t *in, const char *kind, const json_t *probl
 static void alert_view(json_t *v, const json_t *form, const json_t *field, const json_t *in,
                        bool typed)
 {
-    enum ftype t = type_of(field);
+    enum form_type t = form_field_type(field);
     json_object_set_new(v, "can_alert", json_boolean(can_alert(t)));
     const char *on = in_get(in, "alert_on");
     json_object_set_new(
         v, "alert_yes_no",
-        t != T_YES_NO ? json_null()
-                      : json_pack("[{s:s, s:s, s:b}, {s:s, s:s, s:b}, {s:s, s:s, s:b}]", "value",
-                                  "", "label", "No flag", "selected", *on == '\0', "value", "yes",
-                                  "label", "Yes", "selected", strcasecmp(on, "yes") == 0, "value",
-                                  "no", "label", "No", "selected", strcasecmp(on, "no") == 0));
+        t != FT_YES_NO ? json_null()
+                       : json_pack("[{s:s, s:s, s:b}, {s:s, s:s, s:b}, {s:s, s:s, s:b}]", "value",
+                                   "", "label", "No flag", "selected", *on == '\0', "value", "yes",
+                                   "label", "Yes", "selected", strcasecmp(on, "yes") == 0, "value",
+                                   "no", "label", "No", "selected", strcasecmp(on, "no") == 0));
     json_t *names = json_null();
-    if (t == T_SINGLE_CHOICE || t == T_MULTIPLE_CHOICE) {
+    if (t == FT_SINGLE_CHOICE || t == FT_MULTIPLE_CHOICE) {
         struct buf b = BUF_INIT;
         size_t k;
         const json_t *o;
@@ -1785,17 +1744,17 @@ static json_t *field_view(const json_t *form, const json_t *fields, size_t i, co
 {
     const json_t *field = json_array_get(fields, i);
     size_t n = json_array_size(fields);
-    enum ftype t = type_of(field);
+    enum form_type t = form_field_type(field);
     char at[24];
     snprintf(at, sizeof(at), "%zu", i);
     const char *key = key_of(field);
-    json_t *v = json_pack("{s:i, s:i, s:s, s:s, s:s, s:b, s:b, s:b}", "index", (int)i, "position",
-                          (int)(i + 1), "key", key != NULL ? key : "", "type",
-                          t < T__MAX ? TYPES[t].name : "", "type_label",
-                          t < T__MAX ? TYPES[t].label : "Unknown", "first", i == 0, "last",
-                          i + 1 == n, "is_choice", t == T_SINGLE_CHOICE || t == T_MULTIPLE_CHOICE);
-    for (int k = 0; k < T__MAX; k++)
-        json_object_set_new(v, TYPES[k].flag, json_boolean(k == (int)t));
+    json_t *v = json_pack(
+        "{s:i, s:i, s:s, s:s, s:s, s:b, s:b, s:b}", "index", (int)i, "position", (int)(i + 1),
+        "key", key != NULL ? key : "", "type", t < FT__MAX ? form_types[t].name : "", "type_label",
+        t < FT__MAX ? TYPE_LABELS[t] : "Unknown", "first", i == 0, "last", i + 1 == n, "is_choice",
+        t == FT_SINGLE_CHOICE || t == FT_MULTIPLE_CHOICE);
+    for (int k = 0; k < FT__MAX; k++)
+        json_object_set_new(v, form_types[k].flag, json_boolean(k == (int)t));
     for (const char *const *name = FIELD_INPUTS; *name != NULL; name++)
         if (strcmp(*name, "required") != 0 && strcmp(*name, "decimals") != 0)
             json_object_set_new(v, *name, json_string(in_get(in, *name)));
@@ -1820,10 +1779,10 @@ static json_t *field_view(const json_t *form, const json_t *fields, size_t i, co
     size_t dep_pos = 0;
     for (size_t j = 0; j < i; j++) {
         const json_t *g = json_array_get(fields, j);
-        enum ftype gt = type_of(g);
+        enum form_type gt = form_field_type(g);
         const char *gk = key_of(g);
-        if (gk == NULL || gt == T_SECTION || gt == T_MULTIPLE_CHOICE || gt == T_PREFERENCE_LIST ||
-            gt == T__MAX)
+        if (gk == NULL || gt == FT_SECTION || gt == FT_MULTIPLE_CHOICE ||
+            gt == FT_PREFERENCE_LIST || gt == FT__MAX)
             continue;
         bool sel = strcmp(gk, dep) == 0;
         if (sel) {
@@ -1922,10 +1881,10 @@ json_t *builder_view(const json_t *content, const char *kind, const json_t *prob
     bool typed_add = typed_at != NULL && strcmp(typed_at, "add") == 0;
     const char *add_type = typed_add ? in_get(typed, "type") : "";
     json_t *types = json_array();
-    for (int t = 0; t < T__MAX; t++)
-        json_array_append_new(types, json_pack("{s:s, s:s, s:b}", "value", TYPES[t].name, "label",
-                                               TYPES[t].label, "selected",
-                                               strcmp(TYPES[t].name, add_type) == 0));
+    for (int t = 0; t < FT__MAX; t++)
+        json_array_append_new(types, json_pack("{s:s, s:s, s:b}", "value", form_types[t].name,
+                                               "label", TYPE_LABELS[t], "selected",
+                                               strcmp(form_types[t].name, add_type) == 0));
     json_t *empty = json_object();
     json_object_set_new(data, "add",
                         json_pack("{s:o, s:o, s:o}", "label",

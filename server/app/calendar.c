@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "app/app.h"
-#include "app/formview.h"
+#include "app/page_form.h"
 #include "auth/auth.h"
 #include "mail/mail.h"
 #include "util/buf.h"

@@ -9,7 +9,7 @@
 
 #include "app/app.h"
 #include "app/attention.h"
-#include "app/formview.h"
+#include "app/page_form.h"
 #include "auth/auth.h"
 
 #define CLIENT_INVITE_SECONDS (7 * 24 * 3600)

@@ -21,58 +21,14 @@ static const char entry_title[] = "Entry";
 /* Longest reply or note, in code points. */
 #define COMMENT_MAX 5000
 
-/* A field's answer as text to read: option labels, "7 (of 0-10)", "Yes". */
-static json_t *answer_text(struct request *req, const json_t *f)
-{
-    size_t i;
-    const json_t *o;
-    if (json_is_true(json_object_get(f, "is_single_choice")) ||
-        json_is_true(json_object_get(f, "is_yes_no")) ||
-        json_is_true(json_object_get(f, "is_multiple_choice"))) {
-        const char *joined = NULL;
-        json_array_foreach(json_object_get(f, "options"), i, o)
-        {
-            if (!json_is_true(json_object_get(o, "checked")))
-                continue;
-            const char *label = json_string_value(json_object_get(o, "label"));
-            if (label == NULL)
-                continue;
-            joined = joined == NULL ? label : arena_printf(&req->arena, "%s; %s", joined, label);
-        }
-        return joined ? json_string(joined) : json_null();
-    }
-    if (json_is_true(json_object_get(f, "is_scale"))) {
-        const char *v = json_string_value(json_object_get(f, "value"));
-        if (v == NULL)
-            return json_null();
-        /* "7 of 10", or "7 (0 calm – 10 very anxious)" when the ends have labels,
-         * so the number means the same to every reader. */
-        long long lo = json_integer_value(json_object_get(f, "min"));
-        long long hi = json_integer_value(json_object_get(f, "max"));
-        const char *lo_label = json_string_value(json_object_get(f, "min_label"));
-        const char *hi_label = json_string_value(json_object_get(f, "max_label"));
-        if (lo_label != NULL && hi_label != NULL)
-            return json_string(arena_printf(&req->arena, "%s (%lld %s \u2013 %lld %s)", v, lo,
-                                            lo_label, hi, hi_label));
-        return json_string(arena_printf(&req->arena, "%s (from %lld to %lld)", v, lo, hi));
-    }
-    if (json_is_true(json_object_get(f, "is_preference_list"))) {
-        const json_t *sum = json_object_get(f, "pref_summary");
-        return json_is_string(sum) ? json_string(json_string_value(sum)) : json_null();
-    }
-    if (json_is_true(json_object_get(f, "is_consent")))
-        return json_is_true(json_object_get(f, "checked")) ? json_string("Yes") : json_null();
-    const json_t *v = json_object_get(f, "value");
-    return json_is_string(v) ? json_string(json_string_value(v)) : json_null();
-}
-
-/* The answers as a list to read: [{label, answer|null, is_section}], fields
- * hidden by show_if left out. A partner reading a shared entry never reads
- * a preference list: only the mutual reveal shows anything of it. */
-static json_t *answers_list(struct request *req, const json_t *def, const json_t *answers,
-                            bool therapist, bool partner)
+/* The answers as a list to read: [{label, answer|null (form_answer_text),
+ * is_section}], fields hidden by show_if left out. A partner reading a
+ * shared entry never reads a preference list: only the mutual reveal shows
+ * anything of it. */
+static json_t *answers_list(const json_t *def, const json_t *answers, bool therapist, bool partner)
 {
     json_t *view = form_view(def, answers, NULL);
+    const json_t *fields = json_object_get(def, "fields");
     json_t *list = json_array();
     size_t i;
     const json_t *f;
@@ -83,7 +39,13 @@ static json_t *answers_list(struct request *req, const json_t *def, const json_t
         bool section = json_is_true(json_object_get(f, "is_section"));
         if (partner && json_is_true(json_object_get(f, "is_preference_list")))
             continue;
-        json_t *answer = section ? json_null() : answer_text(req, f);
+        /* The view has one object per field of def, in order. */
+        const char *key = json_string_value(json_object_get(f, "key"));
+        char *text = section ? NULL
+                             : form_answer_text(json_array_get(fields, i),
+                                                key != NULL ? json_object_get(answers, key) : NULL);
+        json_t *answer = text != NULL ? json_string(text) : json_null();
+        free(text);
         /* A therapist reads the clinical name where the field has one. */
         const json_t *label = json_object_get(f, "label");
         if (therapist && json_is_string(json_object_get(f, "therapist_label")))
@@ -327,7 +289,7 @@ static void entry_page(struct request *req, struct hw_entry *e, int status, cons
     json_object_set_new(data, "is_therapist", json_boolean(therapist));
     json_object_set_new(data, "is_partner", json_boolean(e->role == HW_PARTNER));
     json_object_set_new(data, "answers",
-                        answers_list(req, def, answers, therapist, e->role == HW_PARTNER));
+                        answers_list(def, answers, therapist, e->role == HW_PARTNER));
     json_object_set_new(
         data, "back_href",
         owner ? json_string(arena_printf(&req->arena, "/homework/%lld", e->a.id))

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "app/app.h"
-#include "app/formview.h"
+#include "app/page_form.h"
 #include "auth/auth.h"
 
 static const char accept_title[] = "Create your account";

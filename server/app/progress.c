@@ -107,74 +107,6 @@ static json_t *entry_answers(PGresult *res, int r, long long client_id, json_t *
 
 /* ---- formatting answers (the intake summary) ---- */
 
-static const json_t *option_of(const json_t *field, const char *value)
-{
-    size_t i;
-    const json_t *o;
-    json_array_foreach(json_object_get(field, "options"), i, o)
-    {
-        const char *v = json_string_value(json_object_get(o, "value"));
-        if (v != NULL && value != NULL && strcmp(v, value) == 0)
-            return o;
-    }
-    return NULL;
-}
-
-/* The answer to field as a sentence fragment, appended to out. */
-static void answer_text(const json_t *field, const json_t *value, struct buf *out)
-{
-    const char *type = json_string_value(json_object_get(field, "type"));
-    if (type == NULL)
-        return;
-    if (strcmp(type, "single_choice") == 0) {
-        const json_t *o = option_of(field, json_string_value(value));
-        const char *label = json_string_value(json_object_get(o, "label"));
-        buf_puts(out, label ? label : json_string_value(value) ? json_string_value(value) : "");
-    } else if (strcmp(type, "multiple_choice") == 0) {
-        size_t i;
-        const json_t *v;
-        json_array_foreach(value, i, v)
-        {
-            const json_t *o = option_of(field, json_string_value(v));
-            const char *label = json_string_value(json_object_get(o, "label"));
-            if (i > 0)
-                buf_puts(out, "; ");
-            buf_puts(out, label ? label : json_string_value(v) ? json_string_value(v) : "");
-        }
-    } else if (strcmp(type, "yes_no") == 0) {
-        const char *v = json_string_value(value);
-        buf_puts(out, v != NULL && strcmp(v, "yes") == 0 ? "Yes" : "No");
-    } else if (strcmp(type, "consent") == 0) {
-        buf_puts(out, json_is_true(value) ? "Agreed" : "Not agreed");
-    } else if (strcmp(type, "preference_list") == 0) {
-        /* "Holding hands: yes; Music: no (note: ...)", in the list's order */
-        size_t i, n = 0;
-        const json_t *it;
-        json_array_foreach(json_object_get(field, "items"), i, it)
-        {
-            const json_t *a = json_object_get(value, json_string_value(json_object_get(it, "key")));
-            const char *c = json_string_value(json_object_get(a, "choice"));
-            const char *note = json_string_value(json_object_get(a, "note"));
-            const char *label = json_string_value(json_object_get(it, "label"));
-            if (c == NULL || label == NULL)
-                continue;
-            buf_printf(out, "%s%s: %s", n++ > 0 ? "; " : "", label, c);
-            if (note != NULL && *note != '\0')
-                buf_printf(out, " (note: %s)", note);
-        }
-    } else if (strcmp(type, "scale") == 0) {
-        buf_printf(out, "%lld on a scale of %lld to %lld", (long long)json_integer_value(value),
-                   (long long)json_integer_value(json_object_get(field, "min")),
-                   (long long)json_integer_value(json_object_get(field, "max")));
-    } else if (json_is_number(value)) {
-        char t[32];
-        chart_format_value(json_number_value(value), t, sizeof(t));
-        buf_puts(out, t);
-    } else if (json_is_string(value)) {
-        buf_puts(out, json_string_value(value));
-    }
-}
-
 static json_t *intake_view(const struct vdef *v, const json_t *answers, PGresult *res, int r)
 {
     json_t *items = json_array();
@@ -186,12 +118,11 @@ static json_t *intake_view(const struct vdef *v, const json_t *answers, PGresult
         const json_t *value = key ? json_object_get(answers, key) : NULL;
         if (value == NULL)
             continue;
-        struct buf t = BUF_INIT;
-        answer_text(f, value, &t);
+        char *t = form_answer_text(f, value);
         const char *label = json_string_value(json_object_get(f, "label"));
         json_array_append_new(
-            items, json_pack("{s:s, s:s}", "label", label ? label : key, "answer", buf_cstr(&t)));
-        buf_free(&t);
+            items, json_pack("{s:s, s:s}", "label", label ? label : key, "answer", t ? t : ""));
+        free(t);
     }
     char href[48];
     snprintf(href, sizeof(href), "/entries/%s", db_text(res, r, "id"));

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "app/app.h"
-#include "app/formview.h"
+#include "app/page_form.h"
 #include "auth/auth.h"
 #include "util/utf8.h"
 

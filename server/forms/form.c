@@ -14,7 +14,7 @@
 
 #include "util/xalloc.h"
 
-const struct ftype_info form_types[FT__MAX] = {
+const struct form_type_info form_types[FT__MAX] = {
     [FT_SHORT_TEXT] = {.name = "short_text", .flag = "is_short_text"},
     [FT_LONG_TEXT] = {.name = "long_text", .flag = "is_long_text"},
     [FT_SCALE] = {.name = "scale", .flag = "is_scale"},
@@ -47,16 +47,19 @@ static const char MSG_PREF_CHOICE[] = "Choose yes, maybe or no for each item.";
 static const char MSG_PREF_NOTE_ONLY[] = "Choose yes, maybe or no for each item with a note.";
 static const char MSG_PREF_NOTE[] = "Please shorten each note to 500 characters or fewer.";
 
-enum ftype form_field_type(const json_t *field)
+enum form_type form_type_named(const char *name)
 {
-    const char *t = json_string_value(json_object_get(field, "type"));
-
-    if (t == NULL)
+    if (name == NULL)
         return FT__MAX;
     for (int i = 0; i < FT__MAX; i++)
-        if (strcmp(t, form_types[i].name) == 0)
-            return (enum ftype)i;
+        if (strcmp(name, form_types[i].name) == 0)
+            return (enum form_type)i;
     return FT__MAX;
+}
+
+enum form_type form_field_type(const json_t *field)
+{
+    return form_type_named(json_string_value(json_object_get(field, "type")));
 }
 
 const json_t *form_fields(const json_t *def)
@@ -768,7 +771,7 @@ void form_resolve_free(struct fres *r, size_t n)
 
 /* ------------------------------------------------------------- validation */
 
-static const char *required_message(enum ftype t)
+static const char *required_message(enum form_type t)
 {
     if (t == FT_CONSENT)
         return MSG_REQUIRED_CONSENT;

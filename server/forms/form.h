@@ -36,6 +36,56 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* ---- The vocabulary: field types and caps, shared by the engine, the
+ * builder (server/app/builder.c) and every page that reads answers. ---- */
+
+/* The field types, in the order the builder offers them. */
+enum form_type {
+    FT_SHORT_TEXT,
+    FT_LONG_TEXT,
+    FT_SCALE,
+    FT_SINGLE_CHOICE,
+    FT_MULTIPLE_CHOICE,
+    FT_YES_NO,
+    FT_DATE,
+    FT_NUMBER,
+    FT_CONSENT,
+    FT_SECTION,
+    FT_PREFERENCE_LIST,
+    FT__MAX
+};
+
+/* Per type: its name in a definition ("short_text") and the view's flag
+ * ("is_short_text", see form_view). */
+struct form_type_info {
+    const char *name;
+    const char *flag;
+};
+extern const struct form_type_info form_types[FT__MAX];
+
+/* The type named name ("scale"), or FT__MAX when NULL or unknown. */
+enum form_type form_type_named(const char *name);
+/* The type of a field object, or FT__MAX when missing or unknown. */
+enum form_type form_field_type(const json_t *field);
+
+/* Caps (docs/CONTENT.md): form_check refuses a definition past them, and
+ * the builder never makes one. */
+#define FORM_MAX_FIELDS 200
+#define FORM_MAX_OPTIONS 100 /* options of a choice, or bands of scoring */
+#define FORM_MAX_LABEL 1000  /* code points: label, help, min/max_label, option label */
+#define FORM_MAX_TEXT 4000   /* code points: a section's text, an alert's message */
+#define FORM_MAX_KEY 64      /* bytes */
+#define FORM_MAX_VALUE 200   /* code points: an option value */
+#define FORM_MAX_SCALE_STEPS 101
+#define FORM_MAX_SCALE_ABS 1000000
+#define FORM_SHORT_TEXT_MAX 500
+#define FORM_LONG_TEXT_MAX 20000
+#define FORM_INT_MAX 2147483647LL /* FHIR integer is 32-bit signed */
+#define FORM_DECIMAL_MAX 1e15
+#define FORM_MAX_ITEMS 200      /* items of a preference_list */
+#define FORM_MAX_ITEM_LABEL 200 /* code points: an item's label or group */
+#define FORM_PREF_NOTE_MAX 500  /* code points: a note on one item */
+
 /* Checks a definition's structure with the rules of
  * tests/content/check_content.mjs: known types, unique snake_case keys,
  * labels, no unknown field/option properties, scale integer min < max with
@@ -162,6 +212,25 @@ json_t *form_fhir_questionnaire(const json_t *def, const char *id, const char *t
                                 const char *version);
 json_t *form_fhir_response(const json_t *def, const json_t *answers, const char *questionnaire_ref,
                            const char *status, const char *authored_iso);
+
+/* One stored answer (what form_validate stores for field) as a person
+ * reads it, the same on every page (entries, progress):
+ *   short_text, long_text, date  the string ("2026-03-14")
+ *   single_choice, multiple_choice  the option labels, joined by "; " (a
+ *                                value no longer among the options reads as
+ *                                the value itself)
+ *   yes_no                       "Yes" or "No"
+ *   consent                      "Agreed" (true) or "Not agreed"
+ *   scale                        "7 (0 calm – 10 very anxious)": the answer
+ *                                and the two ends with their labels, or
+ *                                "7 (from 0 to 10)" without labels
+ *   number                       as typed ("3", "2.5": form_fmt_number)
+ *   preference_list              "Yes: A (note: slowly); B. Maybe: C. No: D."
+ *                                (the view's pref_summary)
+ * Returns a new string (caller frees), or NULL when there is nothing to
+ * read: a NULL or JSON null answer, a section, an unknown type, an answer
+ * of the wrong JSON kind, an empty preference list. */
+char *form_answer_text(const json_t *field, const json_t *answer);
 
 /* Mutual reveal for a couple (docs/CONTENT.md, docs/SECURITY.md): for each
  * preference_list field of def, the items that BOTH mine and theirs (two

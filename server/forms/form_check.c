@@ -218,7 +218,7 @@ static const char *check_show_if(struct chk *c, const json_t *fields, size_t i, 
     return NULL;
 }
 
-static const char *check_bounds(struct chk *c, const json_t *f, enum ftype t, const char *at)
+static const char *check_bounds(struct chk *c, const json_t *f, enum form_type t, const char *at)
 {
     const json_t *mn = json_object_get(f, "min"), *mx = json_object_get(f, "max");
     const json_t *step = json_object_get(f, "step");
@@ -276,7 +276,7 @@ static const char *check_field(struct chk *c, const json_t *fields, size_t i)
                    FORM_MAX_KEY);
     if (earlier(fields, i, json_string_value(key)) != NULL)
         return bad(c, "%s: the key \"%s\" is used twice.", at, json_string_value(key));
-    enum ftype t = form_field_type(f);
+    enum form_type t = form_field_type(f);
     if (t == FT__MAX)
         return bad(c, "%s: unknown type \"%s\".", at,
                    json_is_string(json_object_get(f, "type"))
@@ -488,7 +488,7 @@ static const char *check_alert(struct chk *c, size_t i, const json_t *a, const j
     if ((mw != NULL) + (vals != NULL) + (mn != NULL) != 1)
         return bad(c, "Alert #%zu (%s) needs exactly one condition: min_weight, values or min.",
                    i + 1, item);
-    enum ftype t = form_field_type(f);
+    enum form_type t = form_field_type(f);
     if (mw != NULL) {
         if (t != FT_SINGLE_CHOICE || !is_finite_number(mw))
             return bad(c, "Alert #%zu (%s): min_weight needs a number and a single_choice field.",

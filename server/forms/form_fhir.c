@@ -201,7 +201,7 @@ static void add_bounds(json_t *item, const json_t *field, bool is_decimal)
     }
 }
 
-static const char *fhir_type(enum ftype t, const json_t *field)
+static const char *fhir_type(enum form_type t, const json_t *field)
 {
     switch (t) {
     case FT_SHORT_TEXT:
@@ -287,7 +287,7 @@ static void add_items(json_t *items, const json_t *fields, size_t i)
     const json_t *f = json_array_get(fields, i);
     const char *key = json_string_value(json_object_get(f, "key"));
     const char *help = json_string_value(json_object_get(f, "help"));
-    enum ftype t = form_field_type(f);
+    enum form_type t = form_field_type(f);
     json_t *item = json_pack("{s:s, s:O, s:s}", "linkId", key, "text", json_object_get(f, "label"),
                              "type", fhir_type(t, f));
 

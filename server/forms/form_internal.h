@@ -1,5 +1,5 @@
 /* form_internal.h: what the forms engine's files share (not for callers:
- * they use form.h). One table of field types, and the "resolve" pass that
+ * they use form.h, which also holds the field types and caps). The "resolve" pass that
  * every operation runs: each field's visibility (show_if) and its typed
  * answer, computed the same way for validation, the view, scoring and FHIR,
  * so that they can never disagree about what is shown or stored. */
@@ -10,46 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum ftype {
-    FT_SHORT_TEXT,
-    FT_LONG_TEXT,
-    FT_SCALE,
-    FT_SINGLE_CHOICE,
-    FT_MULTIPLE_CHOICE,
-    FT_YES_NO,
-    FT_DATE,
-    FT_NUMBER,
-    FT_CONSENT,
-    FT_SECTION,
-    FT_PREFERENCE_LIST,
-    FT__MAX
-};
-
-/* Caps (see form.h and docs/CONTENT.md). */
-#define FORM_MAX_FIELDS 200
-#define FORM_MAX_OPTIONS 100
-#define FORM_MAX_LABEL 1000 /* code points: label, help, min/max_label, option label */
-#define FORM_MAX_TEXT 4000  /* code points: a section's text */
-#define FORM_MAX_KEY 64     /* bytes */
-#define FORM_MAX_VALUE 200  /* code points: an option value */
-#define FORM_MAX_SCALE_STEPS 101
-#define FORM_MAX_SCALE_ABS 1000000
-#define FORM_SHORT_TEXT_MAX 500
-#define FORM_LONG_TEXT_MAX 20000
-#define FORM_INT_MAX 2147483647LL /* FHIR integer is 32-bit signed */
-#define FORM_DECIMAL_MAX 1e15
-#define FORM_MAX_ITEMS 200      /* items of a preference_list */
-#define FORM_MAX_ITEM_LABEL 200 /* code points: an item's label or group */
-#define FORM_PREF_NOTE_MAX 500  /* code points: a note on one item */
-
-struct ftype_info {
-    const char *name; /* as in the definition */
-    const char *flag; /* the view's is_<type> flag */
-};
-extern const struct ftype_info form_types[FT__MAX];
-
-/* The type of a field object, or FT__MAX when missing or unknown. */
-enum ftype form_field_type(const json_t *field);
+#include "forms/form.h"
 
 /* The "fields" array of a definition, or NULL. */
 const json_t *form_fields(const json_t *def);
@@ -58,7 +19,7 @@ const json_t *form_fields(const json_t *def);
 struct fres {
     const json_t *field; /* borrowed from def */
     const char *key;     /* NULL when the field has no string key */
-    enum ftype type;
+    enum form_type type;
     bool visible;    /* show_if is true (or absent) */
     bool answered;   /* a valid answer was given: typed is set */
     json_t *typed;   /* owned: the typed answer, or NULL */

@@ -164,12 +164,51 @@ static json_t *group_for(json_t *groups, const char *g)
     return x;
 }
 
+static const char *const PREF_CHOICES[] = {"yes", "maybe", "no"};
+
+/* The therapist's text of a preference_list answer (typed: the stored
+ * object, or NULL), appended to out: "Yes: A (note: ...); B. Maybe: C.
+ * No: D.", items in the list's order; nothing when no item is answered. */
+static void pref_summary(const json_t *field, const json_t *typed, struct buf *out)
+{
+    struct buf sum[3] = {BUF_INIT, BUF_INIT, BUF_INIT};
+    size_t i;
+    const json_t *it;
+
+    json_array_foreach(json_object_get(field, "items"), i, it)
+    {
+        const char *ik = json_string_value(json_object_get(it, "key"));
+        const char *label = json_string_value(json_object_get(it, "label"));
+        const json_t *a = ik != NULL ? json_object_get(typed, ik) : NULL;
+        const char *choice = json_string_value(json_object_get(a, "choice"));
+        const char *note = json_string_value(json_object_get(a, "note"));
+        if (label == NULL || choice == NULL)
+            continue;
+        for (int c = 0; c < 3; c++) {
+            if (strcmp(choice, PREF_CHOICES[c]) != 0)
+                continue;
+            struct buf *b = &sum[c];
+            buf_puts(b, b->len > 0 ? "; " : "");
+            buf_puts(b, label);
+            if (note != NULL && form_has_text(note))
+                buf_printf(b, " (note: %s)", note);
+        }
+    }
+    bool first = true;
+    for (int c = 0; c < 3; c++) {
+        if (sum[c].len > 0) {
+            buf_printf(out, "%s%s: %s.", first ? "" : " ", form_pref_choice_label(PREF_CHOICES[c]),
+                       buf_cstr(&sum[c]));
+            first = false;
+        }
+        buf_free(&sum[c]);
+    }
+}
+
 static void add_prefs(json_t *v, const struct fres *e, const char *id, const json_t *answers)
 {
-    static const char *const CHOICES[] = {"yes", "maybe", "no"};
     const char *key = e->key != NULL ? e->key : "";
     json_t *groups = json_array();
-    struct buf sum[3] = {{0}, {0}, {0}};
     size_t i;
     const json_t *it;
     char iid[FORM_MAX_KEY + 32], cid[FORM_MAX_KEY + 40], name[2 * FORM_MAX_KEY + 16],
@@ -189,18 +228,12 @@ static void add_prefs(json_t *v, const struct fres *e, const char *id, const jso
         snprintf(note_name, sizeof(note_name), "%s.note", name);
         json_t *choices = json_array();
         for (int c = 0; c < 3; c++) {
-            bool on = choice != NULL && strcmp(choice, CHOICES[c]) == 0;
-            snprintf(cid, sizeof(cid), "%s-%s", iid, CHOICES[c]);
-            json_array_append_new(
-                choices, json_pack("{s:s, s:s, s:s, s:b}", "id", cid, "value", CHOICES[c], "label",
-                                   form_pref_choice_label(CHOICES[c]), "checked", on));
-            if (on && e->answered) {
-                struct buf *b = &sum[c];
-                buf_puts(b, b->len > 0 ? "; " : "");
-                buf_puts(b, label);
-                if (note != NULL && form_has_text(note))
-                    buf_printf(b, " (note: %s)", note);
-            }
+            bool on = choice != NULL && strcmp(choice, PREF_CHOICES[c]) == 0;
+            snprintf(cid, sizeof(cid), "%s-%s", iid, PREF_CHOICES[c]);
+            json_array_append_new(choices, json_pack("{s:s, s:s, s:s, s:b}", "id", cid, "value",
+                                                     PREF_CHOICES[c], "label",
+                                                     form_pref_choice_label(PREF_CHOICES[c]),
+                                                     "checked", on));
         }
         json_t *item = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", iid, "key", ik,
                                  "label", label, "name", name, "note_name", note_name, "note_id",
@@ -209,13 +242,10 @@ static void add_prefs(json_t *v, const struct fres *e, const char *id, const jso
         json_array_append_new(json_object_get(group_for(groups, g), "items"), item);
     }
     json_object_set_new(v, "groups", groups);
-    struct buf all = {0};
-    for (int c = 0; c < 3; c++) {
-        if (sum[c].len > 0)
-            buf_printf(&all, "%s%s: %s.", all.len > 0 ? " " : "",
-                       form_pref_choice_label(CHOICES[c]), buf_cstr(&sum[c]));
-        buf_free(&sum[c]);
-    }
+    /* The summary of a valid answer only: the typed one. */
+    struct buf all = BUF_INIT;
+    if (e->answered)
+        pref_summary(e->field, e->typed, &all);
     json_object_set_new(v, "pref_summary", all.len > 0 ? json_string(buf_cstr(&all)) : json_null());
     buf_free(&all);
 }
@@ -268,7 +298,7 @@ static json_t *view_field(const struct fres *e, const json_t *answers, const jso
         v, "required",
         json_boolean(e->type != FT_SECTION && json_is_true(json_object_get(f, "required"))));
     for (int t = 0; t < FT__MAX; t++)
-        json_object_set_new(v, form_types[t].flag, json_boolean(e->type == (enum ftype)t));
+        json_object_set_new(v, form_types[t].flag, json_boolean(e->type == (enum form_type)t));
     json_object_set_new(v, "hidden", json_boolean(!e->visible));
     json_object_set_new(v, "value",
                         single && json_array_size(disp) > 0 ? json_incref(json_array_get(disp, 0))
@@ -386,4 +416,95 @@ bool form_has_pref_list(const json_t *def)
             return true;
     }
     return false;
+}
+
+/* ---- one answer as a person reads it ---- */
+
+/* The label of the option of field whose value is v, else v itself. */
+static const char *option_label(const json_t *field, const char *v)
+{
+    const char *label = json_string_value(json_object_get(form_option(field, v), "label"));
+    return label != NULL ? label : v;
+}
+
+static void scale_text(const json_t *field, long long v, struct buf *out)
+{
+    long long lo = 0, hi = 0;
+    const char *lo_label = json_string_value(json_object_get(field, "min_label"));
+    const char *hi_label = json_string_value(json_object_get(field, "max_label"));
+
+    form_json_int(json_object_get(field, "min"), &lo);
+    form_json_int(json_object_get(field, "max"), &hi);
+    /* "7 (0 calm – 10 very anxious)": the number means the same to every reader. */
+    if (lo_label != NULL && hi_label != NULL)
+        buf_printf(out, "%lld (%lld %s \u2013 %lld %s)", v, lo, lo_label, hi, hi_label);
+    else
+        buf_printf(out, "%lld (from %lld to %lld)", v, lo, hi);
+}
+
+char *form_answer_text(const json_t *field, const json_t *answer)
+{
+    struct buf out = BUF_INIT;
+    long long n;
+    char num[48];
+    size_t i;
+    const json_t *v;
+
+    if (answer == NULL || json_is_null(answer))
+        return NULL;
+    switch (form_field_type(field)) {
+    case FT_SHORT_TEXT:
+    case FT_LONG_TEXT:
+    case FT_DATE:
+        if (json_is_string(answer))
+            buf_puts(&out, json_string_value(answer));
+        break;
+    case FT_SINGLE_CHOICE:
+        if (json_is_string(answer))
+            buf_puts(&out, option_label(field, json_string_value(answer)));
+        break;
+    case FT_MULTIPLE_CHOICE:
+        json_array_foreach(answer, i, v)
+        {
+            if (!json_is_string(v))
+                continue;
+            buf_puts(&out, out.len > 0 ? "; " : "");
+            buf_puts(&out, option_label(field, json_string_value(v)));
+        }
+        break;
+    case FT_YES_NO: {
+        const char *s = json_string_value(answer);
+        if (s != NULL && strcmp(s, "yes") == 0)
+            buf_puts(&out, "Yes");
+        else if (s != NULL && strcmp(s, "no") == 0)
+            buf_puts(&out, "No");
+        break;
+    }
+    case FT_CONSENT:
+        if (json_is_boolean(answer))
+            buf_puts(&out, json_is_true(answer) ? "Agreed" : "Not agreed");
+        break;
+    case FT_SCALE:
+        if (form_json_int(answer, &n))
+            scale_text(field, n, &out);
+        break;
+    case FT_NUMBER:
+        if (json_is_number(answer)) {
+            form_fmt_number(json_number_value(answer), num, sizeof(num));
+            buf_puts(&out, num);
+        }
+        break;
+    case FT_PREFERENCE_LIST:
+        if (json_is_object(answer))
+            pref_summary(field, answer, &out);
+        break;
+    case FT_SECTION:
+    case FT__MAX:
+        break;
+    }
+    if (out.len == 0) {
+        buf_free(&out);
+        return NULL;
+    }
+    return buf_steal(&out, NULL);
 }

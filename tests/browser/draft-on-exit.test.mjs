@@ -5,7 +5,7 @@
 // phone finds the sign-in page, and the text is there once signed in again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, psql } from '../lib/harness.mjs';
+import { startServer, query } from '../lib/harness.mjs';
 import { Client, createAdmin, acceptInvite, PASSWORD } from '../lib/client.mjs';
 import { launch } from './lib/browser.mjs';
 
@@ -13,9 +13,7 @@ let srv;
 let browser;
 let assignment;
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 before(async () => {
     srv = await startServer();

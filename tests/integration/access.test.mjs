@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startServer, request, psql, ROOT } from '../lib/harness.mjs';
+import { startServer, request, ROOT, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson } from '../lib/client.mjs';
 
 const ACTORS = ['anon', 'A', 'B', 'T2', 'admin', 'T1']; // the owner (T1) goes last
@@ -143,9 +143,7 @@ const ids = {};
 const TOKEN_ACTORS = ['T2', 'admin', 'T1']; // clients cannot have tokens
 const tokens = {};
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 function invitedAs(kind, createdBy, email, name) {
     return invitedPerson(srv, { kind, createdBy, email, name });
@@ -325,7 +323,9 @@ test('access matrix: HTML and the JSON twin', async () => {
 });
 
 // withAudit false: leaves out the audit log (requests with a token that
-// are refused still write their audit row).
+// are refused still write their audit row). Assignments, entries (drafts
+// and submitted ones) and activity drafts count with every column of every
+// row: the test below shows that a change to any of them is seen.
 function fingerprint(withAudit = true) {
     return q(`SELECT md5(concat_ws('|',
         (SELECT string_agg(concat_ws(',', id, email, role, password_hash, disabled_at), ';' ORDER BY id) FROM users),
@@ -334,16 +334,44 @@ function fingerprint(withAudit = true) {
         (SELECT string_agg(concat_ws(',', id, partner_a, partner_b), ';' ORDER BY id) FROM couples),
         (SELECT string_agg(concat_ws(',', id, revoked_at), ';' ORDER BY id) FROM api_tokens),
         (SELECT string_agg(concat_ws(',', id, archived_at), ';' ORDER BY id) FROM activities),
-        (SELECT string_agg(concat_ws(',', id, cancelled_at, updated_at), ';' ORDER BY id) FROM assignments),
-        (SELECT string_agg(concat_ws(',', id, shared_with_partner, reviewed_at), ';' ORDER BY id) FROM entries),
+        (SELECT string_agg(md5(a::text), ';' ORDER BY a.id) FROM assignments a),
+        (SELECT string_agg(md5(e::text), ';' ORDER BY e.id) FROM entries e),
         (SELECT count(*) FROM comments),
-        (SELECT count(*) FROM activity_drafts),
+        (SELECT string_agg(md5(d::text), ';' ORDER BY d.id) FROM activity_drafts d),
         ${withAudit ? '(SELECT count(*) FROM audit_log)' : "''"},
         (SELECT count(*) FROM login_failures),
         (SELECT string_agg(concat_ws(',', id, user_id), ';' ORDER BY id) FROM sessions),
         (SELECT string_agg(concat_ws(',', id, acknowledged_at, acknowledged_by), ';' ORDER BY id) FROM attention_items),
         (SELECT string_agg(concat_ws(',', id, label), ';' ORDER BY id) FROM crisis_contacts)))`);
 }
+
+// The fingerprint proves nothing unless it can tell: one change in a
+// column it did not read before (an assignment's rhythm, an entry's read
+// mark, a new entry draft, an activity draft's content) changes it, and
+// undoing the change gives the same fingerprint back.
+test('the fingerprint sees a change to an assignment, an entry, an entry draft and an activity draft', () => {
+    const before = fingerprint();
+    const readAt = q(`SELECT coalesce(quote_literal(therapist_read_at), 'NULL') FROM entries WHERE id = ${ids.entry}`);
+    let draftEntry;
+    const changes = [
+        ['an assignment', () => q(`UPDATE assignments SET times_per_week = times_per_week + 1 WHERE id = ${ids.assignment}`),
+            () => q(`UPDATE assignments SET times_per_week = times_per_week - 1 WHERE id = ${ids.assignment}`)],
+        ['an entry', () => q(`UPDATE entries SET therapist_read_at = '2001-02-03 04:05:06+00' WHERE id = ${ids.entry}`),
+            () => q(`UPDATE entries SET therapist_read_at = ${readAt} WHERE id = ${ids.entry}`)],
+        ['an entry draft', () => {
+            draftEntry = q(`INSERT INTO entries (assignment_id, client_id, status, answers_enc, idempotency_key)
+                VALUES (${ids.assignEdit}, ${ids.A}, 'draft', '\\x00'::bytea, 'fingerprint-check-draft') RETURNING id`);
+        }, () => q(`DELETE FROM entries WHERE id = ${draftEntry}`)],
+        ['an activity draft', () => q(`UPDATE activity_drafts SET content = content || '{"fingerprint_check": true}' WHERE id = ${ids.draft}`),
+            () => q(`UPDATE activity_drafts SET content = content - 'fingerprint_check' WHERE id = ${ids.draft}`)],
+    ];
+    for (const [what, change, undo] of changes) {
+        change();
+        assert.notEqual(fingerprint(), before, `a change to ${what} is seen`);
+        undo();
+        assert.equal(fingerprint(), before, `undoing the change to ${what} gives the fingerprint back`);
+    }
+});
 
 // Unsafe routes whose path token is the only credential and that take no
 // session (RFC 8058: a mail provider posts the one-click stop without a

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startServer, psql } from '../lib/harness.mjs';
+import { startServer, query } from '../lib/harness.mjs';
 import { Client, createAdmin, acceptInvite, PASSWORD } from '../lib/client.mjs';
 
 const NEW_PASSWORD = 'amber lantern over still water';
@@ -14,9 +14,7 @@ let srv;
 let admin; // the signed-in administrator's client
 let adminId;
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 // An account with the test PASSWORD, made directly in the database (the
 // therapist and client pages are not under test here). Returns its id.

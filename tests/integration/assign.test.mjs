@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startServer, psql } from '../lib/harness.mjs';
+import { startServer, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson } from '../lib/client.mjs';
 
 let srv;
@@ -14,9 +14,7 @@ const people = {};
 const act = {};
 const NOTE = 'Kq9noteCanaryJuniper';
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 function invitedAs(kind, createdBy, name) {
     return invitedPerson(srv, { kind, createdBy, name });

@@ -8,7 +8,7 @@
 // the admin's crisis contacts, never the clinician's wording.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, psql } from '../lib/harness.mjs';
+import { startServer, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson } from '../lib/client.mjs';
 
 let srv;
@@ -16,9 +16,7 @@ const people = {};
 const CLINICIAN = /risk assessment/; // the PHQ-9 alert's clinician wording
 const CANARY = 'Zq7canaryHeron';
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 function invitedAs(kind, createdBy, name) {
     return invitedPerson(srv, { kind, createdBy, name });

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startServer, request, psql, ROOT } from '../lib/harness.mjs';
+import { startServer, request, psql, ROOT, query } from '../lib/harness.mjs';
 import { Client, createAdmin, PASSWORD } from '../lib/client.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -17,9 +17,7 @@ after(async () => {
     if (srv) assert.equal(await srv.stop(), 0);
 });
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 test('the first start logs a one-time setup link that works once', async () => {
     const fresh = await startServer();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, psql, ROOT } from '../lib/harness.mjs';
+import { startServer, psql, ROOT, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson } from '../lib/client.mjs';
 
 let srv;
@@ -19,9 +19,7 @@ let client;
 let admin;
 const ids = {};
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 function invited(kind, createdBy, email, name) {
     return invitedPerson(srv, { kind, createdBy, email, name });

@@ -7,7 +7,7 @@
 // themselves: tests/unit/test_builder.c.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, psql } from '../lib/harness.mjs';
+import { startServer, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson } from '../lib/client.mjs';
 
 let srv;
@@ -15,9 +15,7 @@ let t1;
 let client;
 const ids = {};
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 // POSTs a plain form and expects a 303; returns the Location.
 async function post303(c, url, fields) {

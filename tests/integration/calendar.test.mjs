@@ -8,13 +8,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { startServer, psql, request } from '../lib/harness.mjs';
+import { startServer, request, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson } from '../lib/client.mjs';
 
 let srv;
 let T;
 let C;
-const q = (sql) => psql(srv.dbUrl, sql).trim();
+const q = (sql) => query(srv, sql);
 
 before(async () => {
     srv = await startServer();

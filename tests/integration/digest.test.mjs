@@ -6,13 +6,13 @@
 // counts rows and never opens them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, psql } from '../lib/harness.mjs';
+import { startServer, query } from '../lib/harness.mjs';
 import { createAdmin, invitedPerson } from '../lib/client.mjs';
 import { startSmtp, FORBIDDEN } from '../lib/mail.mjs';
 
 let srv, smtp, adminId;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const q = (sql) => psql(srv.dbUrl, sql).trim();
+const q = (sql) => query(srv, sql);
 
 before(async () => {
     smtp = await startSmtp();

@@ -11,13 +11,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, psql, ROOT } from '../lib/harness.mjs';
+import { startServer, ROOT, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson } from '../lib/client.mjs';
 import { startSmtp, FORBIDDEN } from '../lib/mail.mjs';
 
 let srv, smtp, admin, T;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const q = (sql) => psql(srv.dbUrl, sql).trim();
+const q = (sql) => query(srv, sql);
 
 before(async () => {
     smtp = await startSmtp();

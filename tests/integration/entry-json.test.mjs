@@ -6,16 +6,14 @@
 // one transaction. The HTML page is unchanged.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, psql, request } from '../lib/harness.mjs';
+import { startServer, request, query } from '../lib/harness.mjs';
 import { createAdmin, invitedPerson } from '../lib/client.mjs';
 
 let srv;
 const people = {};
 const ids = {};
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 const keyOf = (body) => /name="idempotency_key" value="([^"]+)"/.exec(body)?.[1];
 

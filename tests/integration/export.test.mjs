@@ -10,7 +10,7 @@
 // audited; the file name says nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, request, psql } from '../lib/harness.mjs';
+import { startServer, request, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson } from '../lib/client.mjs';
 
 let srv;
@@ -20,7 +20,7 @@ const CANARY = 'Zq7canaryExport';
 const PARTNER_CANARY = 'Zq7canaryPartnerPrivate';
 const CLINICIAN = /risk assessment/; // the PHQ-9 alert's clinician wording
 
-const q = (sql) => psql(srv.dbUrl, sql).trim();
+const q = (sql) => query(srv, sql);
 const keyOf = (body) => /name="idempotency_key" value="([^"]+)"/.exec(body)?.[1];
 
 function assign(client, therapist, slug) {

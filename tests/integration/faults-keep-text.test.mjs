@@ -16,14 +16,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import crypto from 'node:crypto';
-import { startServer, psql, request, withDatabase, ROOT, DATA_KEY_ENV } from '../lib/harness.mjs';
+import { startServer, psql, request, withDatabase, ROOT, DATA_KEY_ENV, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson } from '../lib/client.mjs';
 
 const LOCK_MS = 1000;
 let srv, su, dbName, role;
 const people = {};
 
-const q = (sql) => psql(srv.dbUrl, sql).trim();
+const q = (sql) => query(srv, sql);
 const qs = (sql) => psql(su, sql).trim();
 const esc = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const keyOf = (body) => /name="idempotency_key" value="([^"]+)"/.exec(body)?.[1];

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startServer, psql, request } from '../lib/harness.mjs';
+import { startServer, request, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson } from '../lib/client.mjs';
 
 let srv;
@@ -15,9 +15,7 @@ const ids = {};
 const people = {};
 const CANARY = 'Zq7canaryWillow';
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 function invitedAs(kind, createdBy, name) {
     return invitedPerson(srv, { kind, createdBy, name });

@@ -4,7 +4,7 @@
 // revoked invitation cannot be sent again.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, psql } from '../lib/harness.mjs';
+import { startServer, query } from '../lib/harness.mjs';
 import { Client, createAdmin, acceptInvite, invitedPerson } from '../lib/client.mjs';
 import { startSmtp, linkIn } from '../lib/mail.mjs';
 
@@ -20,7 +20,7 @@ test('a new link replaces the old one, by page and by mail; only the sender; not
     stops.push(() => smtp.stop());
     const srv = await startServer({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'Notes <notes@example.org>', PRACTICE_NAME: 'Quiet Room', MAIL_RETRY_SECONDS: '1' } });
     stops.push(() => srv.stop('SIGTERM').catch(() => {}));
-    const q = (sql) => psql(srv.dbUrl, sql).trim();
+    const q = (sql) => query(srv, sql);
     createAdmin(srv);
     const adminId = q("SELECT id FROM users WHERE role = 'admin'");
     const t = await invitedPerson(srv, { kind: 'therapist', createdBy: adminId, name: 'Tara Sender' });

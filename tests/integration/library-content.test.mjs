@@ -6,15 +6,13 @@
 // SUDS label of a distress scale is the therapist's alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, psql } from '../lib/harness.mjs';
+import { startServer, query } from '../lib/harness.mjs';
 import { createAdmin, invitedPerson } from '../lib/client.mjs';
 
 let srv;
 const people = {};
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 function assign(client, therapist, { slug, start = 'current_date', tpw = 3, weeks = 2 }) {
     return q(`INSERT INTO assignments (activity_id, version_id, therapist_id, client_id, start_date, times_per_week, weeks)

@@ -5,16 +5,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, psql, ROOT } from '../lib/harness.mjs';
+import { startServer, psql, ROOT, query } from '../lib/harness.mjs';
 import { Client, createAdmin, acceptInvite } from '../lib/client.mjs';
 
 let srv;
 let therapist;
 const shipped = fs.readdirSync(path.join(ROOT, 'library', 'exercises')).filter((f) => f.endsWith('.json'));
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 before(async () => {
     srv = await startServer();

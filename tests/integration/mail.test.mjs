@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, psql, freePort, request, ROOT, DATA_KEY_ENV } from '../lib/harness.mjs';
+import { startServer, freePort, request, ROOT, DATA_KEY_ENV, query } from '../lib/harness.mjs';
 import { Client, createAdmin, acceptInvite, invitedPerson, PASSWORD } from '../lib/client.mjs';
 import { startSmtp, linkIn, FORBIDDEN } from '../lib/mail.mjs';
 
@@ -31,7 +31,7 @@ async function mailServer(smtp, extra = {}) {
     return srv;
 }
 
-const q = (srv, sql) => psql(srv.dbUrl, sql).trim();
+const q = query; // q(srv, sql)
 
 async function therapistOn(srv) {
     const admin = createAdmin(srv, `admin-${Date.now()}-${Math.random().toString(36).slice(2)}@example.org`);

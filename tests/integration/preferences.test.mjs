@@ -8,7 +8,7 @@
 // nothing submitted.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, psql } from '../lib/harness.mjs';
+import { startServer, query } from '../lib/harness.mjs';
 import { createAdmin, invitedPerson } from '../lib/client.mjs';
 
 let srv;
@@ -18,7 +18,7 @@ const entries = {};
 const NOTE_A = 'Aq7noteCanaryWillow';
 const NOTE_B = 'Bz4noteCanaryHeron';
 
-const q = (sql) => psql(srv.dbUrl, sql).trim();
+const q = (sql) => query(srv, sql);
 const day = (n = 0) => q(`SELECT to_char((now() AT TIME ZONE 'UTC')::date + ${n}, 'YYYY-MM-DD')`);
 const keyOf = (body) => /name="idempotency_key" value="([^"]+)"/.exec(body)?.[1];
 const reveal = (body) => /<section[^>]*id="reveal">([\s\S]*?)<\/section>/.exec(body)?.[1];

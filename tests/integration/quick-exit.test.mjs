@@ -7,7 +7,7 @@
 // is tests/browser/draft-on-exit.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, psql, request } from '../lib/harness.mjs';
+import { startServer, request, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson, PASSWORD } from '../lib/client.mjs';
 
 let srv;
@@ -23,9 +23,7 @@ after(async () => {
     if (srv) assert.equal(await srv.stop(), 0);
 });
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 // What navigator.sendBeacon sends: a POST with the page's cookies and a
 // urlencoded body, no custom headers.

@@ -8,16 +8,14 @@
 // assignment's dates (and its entries' submission times) back with psql.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, psql } from '../lib/harness.mjs';
+import { startServer, query } from '../lib/harness.mjs';
 import { createAdmin, invitedPerson } from '../lib/client.mjs';
 
 let srv;
 const people = {};
 const act = {};
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 // The service's today (TIMEZONE is UTC in the tests), shifted by n days.
 function day(n = 0) {

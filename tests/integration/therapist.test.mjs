@@ -2,7 +2,7 @@
 // revoke), the care team, couples and the client page, and who may not.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, psql } from '../lib/harness.mjs';
+import { startServer, query } from '../lib/harness.mjs';
 import { Client, createAdmin, acceptInvite, PASSWORD } from '../lib/client.mjs';
 
 let srv;
@@ -17,9 +17,7 @@ after(async () => {
     if (srv) assert.equal(await srv.stop(), 0);
 });
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 let seq = 0;
 function uniq(prefix) {

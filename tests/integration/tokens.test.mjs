@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startServer, request, psql } from '../lib/harness.mjs';
+import { startServer, request, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson, setTwoStepPolicy } from '../lib/client.mjs';
 
 let srv;
@@ -16,9 +16,7 @@ let T; // a therapist
 let C; // T's client
 let T2; // another therapist
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 // A request with "Authorization: <auth>" and nothing else (no cookie).
 async function withToken(auth, path, { method = 'GET', body, headers = {} } = {}) {

@@ -8,7 +8,7 @@
 // two-step-policy.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, psql } from '../lib/harness.mjs';
+import { startServer, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson, setTwoStepPolicy, PASSWORD } from '../lib/client.mjs';
 import { ENROL, assertKeptOut, code, enrol, midStep } from '../lib/twostep.mjs';
 
@@ -23,9 +23,7 @@ after(async () => {
     if (srv) assert.equal(await srv.stop(), 0);
 });
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 function policy(word) {
     setTwoStepPolicy(srv, word);

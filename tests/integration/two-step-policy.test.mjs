@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, psql, ROOT, DATA_KEY_ENV } from '../lib/harness.mjs';
+import { startServer, psql, ROOT, DATA_KEY_ENV, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson, setTwoStepPolicy, PASSWORD } from '../lib/client.mjs';
 import { ENROL, enrol } from '../lib/twostep.mjs';
 
@@ -26,9 +26,7 @@ after(async () => {
     if (srv) assert.equal(await srv.stop(), 0);
 });
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 function policy(word) {
     setTwoStepPolicy(srv, word);

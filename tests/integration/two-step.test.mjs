@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startServer, psql, ROOT, DATA_KEY_ENV } from '../lib/harness.mjs';
+import { startServer, ROOT, DATA_KEY_ENV, query } from '../lib/harness.mjs';
 import { Client, createAdmin, invitedPerson, PASSWORD } from '../lib/client.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -21,9 +21,7 @@ after(async () => {
     if (srv) assert.equal(await srv.stop(), 0);
 });
 
-function q(sql) {
-    return psql(srv.dbUrl, sql).trim();
-}
+const q = (sql) => query(srv, sql);
 
 // The code for `secret` at now + offset seconds, from oathtool.
 function code(secret, offset = 0) {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { DATA_KEY_ENV, psql, request, ROOT } from './harness.mjs';
+import { DATA_KEY_ENV, request, ROOT, query } from './harness.mjs';
 
 export const PASSWORD = 'quiet river morning light';
 
@@ -142,7 +142,7 @@ export async function invitedPerson(srv, { kind, createdBy, name, email }) {
     inviteSeq += 1;
     const token = `${kind}-${inviteSeq}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
     const address = email ?? `${token}@example.org`;
-    const q = (sql) => psql(srv.dbUrl, sql).trim();
+    const q = (sql) => query(srv, sql);
     q(`INSERT INTO invites (token_hash, kind, email, display_name, created_by, expires_at)
        VALUES (sha256('${token}'::bytea), '${kind}', '${address}', '${name}', ${createdBy}, now() + interval '1 day')`);
     const c = await acceptInvite(srv, `/invite/${token}`, { name });

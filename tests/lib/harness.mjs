@@ -81,6 +81,13 @@ export function psql(dbUrl, sql) {
     return out.replace(/\n$/, '');
 }
 
+// One SQL command against a started server's database (srv from
+// startServer): psql's output with surrounding white space removed, so a
+// single value reads as itself ("42", "t", ""). The q() of the tests.
+export function query(srv, sql) {
+    return psql(srv.dbUrl, sql).trim();
+}
+
 // A fresh, empty database on the throwaway cluster; returns its URL.
 export function createDatabase() {
     const name = `it_${process.pid}_${++dbCounter}_${crypto.randomBytes(3).toString('hex')}`;

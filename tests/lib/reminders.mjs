@@ -5,7 +5,7 @@
 // fixed-offset zone (Etc/GMT-N) in which now is that hour.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, psql } from './harness.mjs';
+import { startServer, query } from './harness.mjs';
 import { createAdmin, invitedPerson } from './client.mjs';
 import { startSmtp, FORBIDDEN } from './mail.mjs';
 
@@ -16,7 +16,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // helpers (w.srv, w.smtp and w.T are set once before() has run).
 export function reminderWorld() {
     const w = { sleep };
-    const q = (sql) => psql(w.srv.dbUrl, sql).trim();
+    const q = (sql) => query(w.srv, sql);
     w.q = q;
     before(async () => {
         w.smtp = await startSmtp();

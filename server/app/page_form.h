@@ -1,12 +1,14 @@
-/* formview.h: the data a form page is rendered from: what was typed, and a
+/* page_form.h: the data a form page is rendered from: what was typed, and a
  * message per field, summarised at the top with links to each field.
  *
  * Shape: {"fields": {"email": {"value": "...", "error": "..."}},
  *         "errors": [{"field": "email", "message": "..."}]}
  * Templates read {{fields.email.value}} and {{#fields.email.error}}; the
- * summary iterates {{#errors}} and links to #field-{{field}}. */
-#ifndef INTERLUDE_FORMVIEW_H
-#define INTERLUDE_FORMVIEW_H
+ * summary iterates {{#errors}} and links to #field-{{field}}.
+ * (A form definition's own view, for the forms engine's questions, is
+ * form_view in server/forms/form.h.) */
+#ifndef INTERLUDE_PAGE_FORM_H
+#define INTERLUDE_PAGE_FORM_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -1,5 +1,7 @@
-/* formview.c: per-field messages and kept values for form pages. */
-#include "app/formview.h"
+/* page_form.c: a form page's state: the values kept as typed and a
+ * message per field (see page_form.h). Not the forms engine's view of a
+ * form definition: that is server/forms/form_view.c. */
+#include "app/page_form.h"
 #include "auth/auth.h"
 
 #include <string.h>
