@@ -22,7 +22,7 @@ static char *policy_get(void)
     struct db_args none = {0};
     if (db_run(STMT_TWO_STEP_POLICY_GET, &none, &res) != DB_OK)
         return NULL;
-    const char *v = PQntuples(res) == 1 ? db_text(res, 0, "value") : NULL;
+    const char *v = PQntuples(res) == 1 ? db_text(res, 0, "two_step_policy") : NULL;
     char *out = strdup(two_step_policy_name(two_step_policy_roles(v)));
     PQclear(res);
     return out;

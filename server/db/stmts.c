@@ -1220,11 +1220,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     /* two-step sign-in. $1 user: the sealed secret (or NULL), whether it is
      * switched on, the last step accepted, and the e-mail address (for the
      * throttle). */
-    [STMT_TOTP_GET] = {.name = "totp_get",
-                       .sql = "SELECT totp_secret, totp_enabled_at IS NOT NULL, totp_last_step, "
-                              "email FROM users WHERE id = $1",
-                       .nparams = 1,
-                       .cols = "totp_secret ?column? totp_last_step email"},
+    [STMT_TOTP_GET] =
+        {.name = "totp_get",
+         .sql = "SELECT totp_secret, totp_enabled_at IS NOT NULL AS totp_enabled, totp_last_step, "
+                "email FROM users WHERE id = $1",
+         .nparams = 1,
+         .cols = "totp_secret totp_enabled totp_last_step email"},
     /* $1 user, $2 sealed secret: enrolment started (not while switched on). */
     [STMT_TOTP_SET_PENDING] = {.name = "totp_set_pending",
                                .sql = "UPDATE users SET totp_secret = $2 WHERE id = $1 AND "
@@ -1264,11 +1265,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "AND code_hash = $2 AND used_at IS NULL RETURNING id",
                            .nparams = 2,
                            .cols = "id"},
-    [STMT_RECOVERY_LEFT] = {.name = "recovery_left",
-                            .sql = "SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND "
-                                   "used_at IS NULL",
-                            .nparams = 1,
-                            .cols = "count"},
+    [STMT_RECOVERY_LEFT] =
+        {.name = "recovery_left",
+         .sql = "SELECT count(*) AS codes_left FROM recovery_codes WHERE user_id = $1 AND "
+                "used_at IS NULL",
+         .nparams = 1,
+         .cols = "codes_left"},
     /* $1 user, $2 session: one of one's own sessions ends. */
     [STMT_SESSION_END_ONE] = {.name = "session_end_one",
                               .sql = "DELETE FROM sessions WHERE user_id = $1 AND id = $2 "
@@ -1331,10 +1333,11 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                            .cols = "id revoked_now"},
     /* The stored policy word (migrations/0012_two_step_policy.sql). */
     [STMT_TWO_STEP_POLICY_GET] = {.name = "two_step_policy_get",
-                                  .sql = "SELECT value FROM app_meta WHERE key = "
-                                         "'two_step_required'",
+                                  .sql =
+                                      "SELECT value AS two_step_policy FROM app_meta WHERE key = "
+                                      "'two_step_required'",
                                   .nparams = 0,
-                                  .cols = "value"},
+                                  .cols = "two_step_policy"},
     /* $1 the new word; returns the word it replaced (NULL when none), as
      * the statement's snapshot saw it (no FOR UPDATE in the CTE: a row the
      * same statement updates is then skipped, and NULL comes back). */
@@ -1429,12 +1432,13 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   .cols = ""},
     /* reminders (app/reminders.c). $1 client: the choice (NULLs when
      * none) and the server's time zone (the form's default). */
-    [STMT_REMINDER_PREFS_GET] = {.name = "reminder_prefs_get",
-                                 .sql = "SELECT p.mode, p.weekdays, p.hour, p.time_zone, "
-                                        "current_setting('TimeZone') FROM (SELECT 1) x LEFT JOIN "
-                                        "reminder_prefs p ON p.client_id = $1",
-                                 .nparams = 1,
-                                 .cols = "mode weekdays hour time_zone current_setting"},
+    [STMT_REMINDER_PREFS_GET] =
+        {.name = "reminder_prefs_get",
+         .sql = "SELECT p.mode, p.weekdays, p.hour, p.time_zone, "
+                "current_setting('TimeZone') AS server_time_zone FROM (SELECT 1) x LEFT JOIN "
+                "reminder_prefs p ON p.client_id = $1",
+         .nparams = 1,
+         .cols = "mode weekdays hour time_zone server_time_zone"},
     /* $1 client, $2 mode, $3 weekdays, $4 hour, $5 time zone (checked).
      * The next window: the first after an hour ago, so that choosing the
      * current hour sends today's reminder within it. */
@@ -1451,9 +1455,10 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
          .cols = ""},
     /* $1: an IANA time zone name PostgreSQL knows. */
     [STMT_TIME_ZONE_VALID] = {.name = "time_zone_valid",
-                              .sql = "SELECT 1 FROM pg_timezone_names WHERE name = $1",
+                              .sql =
+                                  "SELECT 1 AS known_zone FROM pg_timezone_names WHERE name = $1",
                               .nparams = 1,
-                              .cols = "?column?"},
+                              .cols = "known_zone"},
     /* The scheduler, one statement for every client at once. $1 most
      * clients claimed. c: the clients whose next window has begun (locked;
      * another node skips them). w: those for whom now is inside today's
@@ -1550,11 +1555,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
              "CASE WHEN p.mode = 'due' THEN 127 ELSE p.weekdays END, now()) "
              "FROM c WHERE p.client_id = c.client_id RETURNING p.client_id "
              ") "
-             "SELECT x.client_id, x.email, x.kind, m.n FROM (SELECT count(*) AS n FROM moved) m "
+             "SELECT x.client_id, x.email, x.kind, m.n AS claimed FROM (SELECT count(*) AS n FROM "
+             "moved) m "
              "LEFT JOIN (SELECT sent.client_id, u.email, sent.kind FROM sent JOIN users u ON u.id "
              "= sent.client_id) x ON true",
          .nparams = 1,
-         .cols = "client_id email kind n"},
+         .cols = "client_id email kind claimed"},
     /* $1 token hash, $2 client: a stop link (one per message). */
     [STMT_REMINDER_STOP_ADD] = {.name = "reminder_stop_add",
                                 .sql = "INSERT INTO reminder_stops (token_hash, client_id) "
