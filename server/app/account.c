@@ -16,12 +16,11 @@
 json_t *account_data(struct request *req, json_t *form, enum db_status *st)
 {
     const struct user *u = req->session->user;
-    char uid[24], idle[16];
-    snprintf(uid, sizeof(uid), "%lld", u->id);
-    snprintf(idle, sizeof(idle), "%u", config_current->session_idle);
-    const char *params[] = {uid, idle};
+    struct db_args a = {0};
+    db_arg_int(&a, u->id);
+    db_arg_int(&a, config_current->session_idle);
     PGresult *res = NULL;
-    *st = db_exec(STMT_SESSION_LIST, 2, params, &res);
+    *st = db_run(STMT_SESSION_LIST, &a, &res);
     if (*st != DB_OK) {
         json_decref(form);
         return NULL;
@@ -30,27 +29,28 @@ json_t *account_data(struct request *req, json_t *form, enum db_status *st)
     for (int i = 0; i < PQntuples(res); i++) {
         /* A coarse name ("Firefox on Android"), never the stored string. */
         char agent[64];
-        agent_coarse(PQgetvalue(res, i, 4), agent, sizeof(agent));
-        json_array_append_new(sessions,
-                              json_pack("{s:I, s:b, s:s, s:s, s:s, s:s}", "id",
-                                        (json_int_t)atoll(PQgetvalue(res, i, 0)), "current",
-                                        atoll(PQgetvalue(res, i, 0)) == req->session->id, "started",
-                                        PQgetvalue(res, i, 1), "last_seen", PQgetvalue(res, i, 2),
-                                        "ip", PQgetvalue(res, i, 3), "agent", agent));
+        agent_coarse(db_text(res, i, "user_agent"), agent, sizeof(agent));
+        long long id = db_int(res, i, "id");
+        json_array_append_new(sessions, json_pack("{s:I, s:b, s:s, s:s, s:s, s:s}", "id",
+                                                  (json_int_t)id, "current", id == req->session->id,
+                                                  "started", db_text(res, i, "started"),
+                                                  "last_seen", db_text(res, i, "last_seen"), "ip",
+                                                  db_text(res, i, "ip"), "agent", agent));
     }
     PQclear(res);
     json_t *data = form != NULL ? form : form_new();
     if (u->role == ROLE_THERAPIST) {
         /* The caseload's setting: what was typed wins over what is stored. */
-        const char *p_uid[] = {uid};
-        if ((*st = db_exec(STMT_THERAPIST_SETTINGS, 1, p_uid, &res)) != DB_OK) {
+        struct db_args a_uid = {0};
+        db_arg_int(&a_uid, u->id);
+        if ((*st = db_run(STMT_THERAPIST_SETTINGS, &a_uid, &res)) != DB_OK) {
             json_decref(data);
             return NULL;
         }
         const json_t *typed = json_object_get(
             json_object_get(json_object_get(data, "fields"), "inactive_days"), "value");
         if (typed == NULL && PQntuples(res) == 1)
-            form_value(data, "inactive_days", PQgetvalue(res, 0, 0));
+            form_value(data, "inactive_days", db_text(res, 0, "inactive_days"));
         PQclear(res);
         json_object_set_new(data, "therapist_settings", json_true());
     }
@@ -128,29 +128,30 @@ void h_account_password(struct request *req)
     const char *pw = req_form(req, "new_password");
     const char *pw2 = req_form(req, "new_password_confirm");
     json_t *form = form_new();
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", u->id);
-    const char *p_uid[] = {uid};
+    struct db_args a_uid = {0};
+    db_arg_int(&a_uid, u->id);
     PGresult *res = NULL;
-    if (db_exec(STMT_USER_PASSWORD_HASH, 1, p_uid, &res) != DB_OK || PQntuples(res) != 1) {
+    if (db_run(STMT_USER_PASSWORD_HASH, &a_uid, &res) != DB_OK || PQntuples(res) != 1) {
         PQclear(res);
         json_decref(form);
         view_unavailable(req);
         return;
     }
-    char *stored = strdup(PQgetvalue(res, 0, 0));
+    char *stored = strdup(db_text(res, 0, "password_hash"));
     PQclear(res);
     /* Guessing here counts as guessing at the sign-in form: the same
      * per-account and per-address limits (login.c). */
-    const char *p_count[] = {u->email, req->client_ip};
-    if (db_exec(STMT_LOGIN_FAILURES_COUNT, 2, p_count, &res) != DB_OK) {
+    struct db_args a_count = {0};
+    db_arg_text(&a_count, u->email);
+    db_arg_text(&a_count, req->client_ip);
+    if (db_run(STMT_LOGIN_FAILURES_COUNT, &a_count, &res) != DB_OK) {
         free(stored);
         json_decref(form);
         view_unavailable(req);
         return;
     }
-    bool locked = atol(PQgetvalue(res, 0, 0)) >= ACCOUNT_MAX_FAILS ||
-                  atol(PQgetvalue(res, 0, 1)) >= ADDRESS_MAX_FAILS;
+    bool locked = db_int(res, 0, "by_account") >= ACCOUNT_MAX_FAILS ||
+                  db_int(res, 0, "by_address") >= ADDRESS_MAX_FAILS;
     PQclear(res);
     if (locked) {
         free(stored);
@@ -180,8 +181,7 @@ void h_account_password(struct request *req)
         return;
     }
     if (pr != PW_OK) {
-        const char *p_fail[] = {u->email, req->client_ip};
-        db_exec(STMT_LOGIN_FAILURE_ADD, 2, p_fail, NULL);
+        db_run(STMT_LOGIN_FAILURE_ADD, &a_count, NULL); /* the same email and address */
         audit(req, "account.password_failure", "user", u->id, 0);
         form_error(form, "current_password", "Your current password is not right.");
     }
@@ -207,8 +207,10 @@ void h_account_password(struct request *req)
         view_busy(req);
         return;
     }
-    const char *p_set[] = {uid, hash};
-    if (db_exec(STMT_USER_SET_PASSWORD, 2, p_set, NULL) != DB_OK ||
+    struct db_args a_set = {0};
+    db_arg_int(&a_set, u->id);
+    db_arg_text(&a_set, hash);
+    if (db_run(STMT_USER_SET_PASSWORD, &a_set, NULL) != DB_OK ||
         session_end_all(u->id, req->session->id) != DB_OK) {
         view_unavailable(req);
         return;
@@ -274,11 +276,10 @@ void h_account_settings(struct request *req)
         return;
     }
     json_decref(form);
-    char uid[24], val[16];
-    snprintf(uid, sizeof(uid), "%lld", u->id);
-    snprintf(val, sizeof(val), "%ld", n);
-    const char *params[] = {uid, val};
-    if (db_exec(STMT_THERAPIST_SET_INACTIVE_DAYS, 2, params, NULL) != DB_OK ||
+    struct db_args a = {0};
+    db_arg_int(&a, u->id);
+    db_arg_int(&a, n);
+    if (db_run(STMT_THERAPIST_SET_INACTIVE_DAYS, &a, NULL) != DB_OK ||
         (digest != NULL && digest_set(u->id, digest) != DB_OK) ||
         audit(req, "account.settings_changed", "user", u->id, 0) != DB_OK) {
         view_unavailable(req);

@@ -36,19 +36,19 @@ static void not_found(struct request *req)
     view_error(req, 404, "not_found", "There is no page at this address.");
 }
 
-/* Appends the rows of a result as objects: keys[i] names column i; a key
- * beginning with '#' is a number (the '#' is dropped). */
+/* Appends the rows of a result as objects: each key is the name of a
+ * column and of its member; a key beginning with '#' is a number (the '#'
+ * is dropped). */
 static json_t *rows_to_array(PGresult *res, const char *const *keys, int nkeys)
 {
     json_t *arr = json_array();
     for (int r = 0; r < PQntuples(res); r++) {
         json_t *o = json_object();
-        for (int c = 0; c < nkeys; c++) {
-            const char *v = PQgetvalue(res, r, c);
-            if (keys[c][0] == '#')
-                json_object_set_new(o, keys[c] + 1, json_integer(atoll(v)));
+        for (int k = 0; k < nkeys; k++) {
+            if (keys[k][0] == '#')
+                json_object_set_new(o, keys[k] + 1, json_integer(db_int(res, r, keys[k] + 1)));
             else
-                json_object_set_new(o, keys[c], json_string(v));
+                json_object_set_new(o, keys[k], json_string(db_text(res, r, keys[k])));
         }
         json_array_append_new(arr, o);
     }
@@ -94,13 +94,12 @@ static const char *assignment_notice(struct request *req, const json_t *data, co
 static json_t *clients_data(struct request *req, json_t *form, const char *sel_a, const char *sel_b,
                             enum db_status *st)
 {
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    const char *params[] = {uid};
+    struct db_args a = {0};
+    db_arg_int(&a, req->session->user->id);
     PGresult *res = NULL;
     json_t *clients = NULL, *couples = NULL, *invites = NULL;
 
-    if ((*st = db_exec(STMT_THERAPIST_CLIENTS, 1, params, &res)) != DB_OK)
+    if ((*st = db_run(STMT_THERAPIST_CLIENTS, &a, &res)) != DB_OK)
         goto fail;
     static const char *const client_keys[] = {"#id", "display_name", "email", "since"};
     clients = rows_to_array(res, client_keys, 4);
@@ -118,14 +117,14 @@ static json_t *clients_data(struct request *req, json_t *form, const char *sel_a
             json_object_set_new(c, "selected_b", json_true());
     }
 
-    if ((*st = db_exec(STMT_THERAPIST_COUPLES, 1, params, &res)) != DB_OK)
+    if ((*st = db_run(STMT_THERAPIST_COUPLES, &a, &res)) != DB_OK)
         goto fail;
     static const char *const couple_keys[] = {"#id", "name_a", "name_b", "#partner_a",
                                               "#partner_b"};
     couples = rows_to_array(res, couple_keys, 5);
     PQclear(res);
 
-    if ((*st = db_exec(STMT_THERAPIST_INVITES, 1, params, &res)) != DB_OK)
+    if ((*st = db_run(STMT_THERAPIST_INVITES, &a, &res)) != DB_OK)
         goto fail;
     static const char *const invite_keys[] = {"#id", "display_name", "email", "expires"};
     invites = rows_to_array(res, invite_keys, 4);
@@ -231,9 +230,10 @@ void h_client_invite(struct request *req)
     if ((problem = check_email(email)) != NULL) {
         form_error(form, "email", problem);
     } else {
-        const char *p_email[] = {email};
+        struct db_args a_email = {0};
+        db_arg_text(&a_email, email);
         PGresult *res = NULL;
-        if (db_exec(STMT_EMAIL_TAKEN, 1, p_email, &res) != DB_OK) {
+        if (db_run(STMT_EMAIL_TAKEN, &a_email, &res) != DB_OK) {
             json_decref(form);
             view_unavailable(req);
             return;
@@ -249,20 +249,25 @@ void h_client_invite(struct request *req)
     }
     json_decref(form);
 
-    char token[TOKEN_LEN + 1], hash[67], uid[24], secs[16];
+    char token[TOKEN_LEN + 1], hash[67];
     token_new(token);
     token_hash_param(token, hash);
-    snprintf(uid, sizeof(uid), "%lld", me->id);
-    snprintf(secs, sizeof(secs), "%d", CLIENT_INVITE_SECONDS);
-    const char *params[] = {hash, "client", email, name, uid, NULL, secs};
+    struct db_args a_inv = {0}; /* STMT_INVITE_CREATE's seven */
+    db_arg_text(&a_inv, hash);
+    db_arg_text(&a_inv, "client");
+    db_arg_text(&a_inv, email);
+    db_arg_text(&a_inv, name);
+    db_arg_int(&a_inv, me->id);
+    db_arg_null(&a_inv);
+    db_arg_int(&a_inv, CLIENT_INVITE_SECONDS);
     /* The token exists only here, in the page and in the sealed message:
      * it is never logged and only its hash is stored. */
     char *link = arena_printf(&req->arena, "%s/invite/%s", config_current->base_url, token);
     sodium_memzero(token, sizeof(token));
     long long invite_id = 0;
     enum mail_result mailed = MAIL_OFF;
-    if (invite_create_mailed(params, email, link, CLIENT_INVITE_SECONDS / 86400, &invite_id,
-                             &mailed) != DB_OK) {
+    if (invite_create_mailed_args(&a_inv, email, link, CLIENT_INVITE_SECONDS / 86400, &invite_id,
+                                  &mailed) != DB_OK) {
         invite_not_saved(req, name, email);
         return;
     }
@@ -309,15 +314,14 @@ void h_couple_create(struct request *req)
     }
 
     /* Stored once per pair, the smaller id first (the table checks it). */
-    char tid[24], lo[24], hi[24];
-    snprintf(tid, sizeof(tid), "%lld", req->session->user->id);
-    snprintf(lo, sizeof(lo), "%lld", a < b ? a : b);
-    snprintf(hi, sizeof(hi), "%lld", a < b ? b : a);
-    const char *params[] = {tid, lo, hi};
+    struct db_args args = {0};
+    db_arg_int(&args, req->session->user->id);
+    db_arg_int(&args, a < b ? a : b);
+    db_arg_int(&args, a < b ? b : a);
     PGresult *res = NULL;
-    if (db_exec(STMT_COUPLE_CREATE, 3, params, &res) != DB_OK)
+    if (db_run(STMT_COUPLE_CREATE, &args, &res) != DB_OK)
         goto unavailable;
-    long long couple_id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    long long couple_id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
     PQclear(res);
     if (couple_id == 0) {
         form_error(form, "partner_b", "These two people are already a couple.");
@@ -354,12 +358,11 @@ void client_page(struct request *req, long long client_id, int status, long long
         not_found(req);
         return;
     }
-    char tid[24], cid[24];
-    snprintf(tid, sizeof(tid), "%lld", req->session->user->id);
-    snprintf(cid, sizeof(cid), "%lld", client_id);
-    const char *params[] = {tid, cid};
+    struct db_args a = {0};
+    db_arg_int(&a, req->session->user->id);
+    db_arg_int(&a, client_id);
     PGresult *res = NULL;
-    if (db_exec(STMT_THERAPIST_CLIENT, 2, params, &res) != DB_OK) {
+    if (db_run(STMT_THERAPIST_CLIENT, &a, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
@@ -369,10 +372,10 @@ void client_page(struct request *req, long long client_id, int status, long long
         return;
     }
     json_t *client = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)client_id, "display_name",
-                               PQgetvalue(res, 0, 0), "email", PQgetvalue(res, 0, 1), "since",
-                               PQgetvalue(res, 0, 2));
+                               db_text(res, 0, "display_name"), "email", db_text(res, 0, "email"),
+                               "since", db_text(res, 0, "since"));
     PQclear(res);
-    if (db_exec(STMT_THERAPIST_CLIENT_COUPLES, 2, params, &res) != DB_OK) {
+    if (db_run(STMT_THERAPIST_CLIENT_COUPLES, &a, &res) != DB_OK) {
         json_decref(client);
         view_unavailable(req);
         return;

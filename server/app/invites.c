@@ -32,19 +32,20 @@ static enum db_status find_invite(struct request *req, struct invite *inv, bool 
     *found = false;
     char hash[67];
     token_hash_param(req->params[0], hash);
-    const char *params[] = {hash};
+    struct db_args a = {0};
+    db_arg_text(&a, hash);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_INVITE_BY_TOKEN, 1, params, &res);
+    enum db_status st = db_run(STMT_INVITE_BY_TOKEN, &a, &res);
     if (st != DB_OK)
         return st;
     if (PQntuples(res) == 1) {
-        const char *kind = PQgetvalue(res, 0, 1);
+        const char *kind = db_text(res, 0, "kind");
         if (strcmp(kind, "therapist") == 0 || strcmp(kind, "client") == 0) {
-            inv->id = atoll(PQgetvalue(res, 0, 0));
+            inv->id = db_int(res, 0, "id");
             inv->role = role_parse(kind);
-            inv->email = arena_strdup(&req->arena, PQgetvalue(res, 0, 2));
-            inv->display_name = arena_strdup(&req->arena, PQgetvalue(res, 0, 3));
-            inv->created_by = atoll(PQgetvalue(res, 0, 4));
+            inv->email = arena_strdup(&req->arena, db_text(res, 0, "email"));
+            inv->display_name = arena_strdup(&req->arena, db_text(res, 0, "display_name"));
+            inv->created_by = db_int(res, 0, "created_by");
             *found = true;
         }
     }
@@ -118,13 +119,12 @@ static enum db_status accept_tx(void *arg)
     struct accept_ctx *c = arg;
     PGresult *res = NULL;
     enum db_status st;
-    char iid[24], by[24], uid[24];
     c->outcome = ACCEPT_DONE;
     c->user_id = 0;
 
-    snprintf(iid, sizeof(iid), "%lld", c->inv->id);
-    const char *p_use[] = {iid};
-    if ((st = db_exec(STMT_INVITE_USE, 1, p_use, &res)) != DB_OK)
+    struct db_args a_use = {0};
+    db_arg_int(&a_use, c->inv->id);
+    if ((st = db_run(STMT_INVITE_USE, &a_use, &res)) != DB_OK)
         return st;
     bool used = PQntuples(res) == 1;
     PQclear(res);
@@ -133,10 +133,14 @@ static enum db_status accept_tx(void *arg)
         return DB_HARD;
     }
 
-    const char *p_user[] = {c->email, c->name, role_name(c->inv->role), c->hash};
-    if ((st = db_exec(STMT_USER_CREATE, 4, p_user, &res)) != DB_OK)
+    struct db_args a_user = {0};
+    db_arg_text(&a_user, c->email);
+    db_arg_text(&a_user, c->name);
+    db_arg_text(&a_user, role_name(c->inv->role));
+    db_arg_text(&a_user, c->hash);
+    if ((st = db_run(STMT_USER_CREATE, &a_user, &res)) != DB_OK)
         return st;
-    c->user_id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    c->user_id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
     PQclear(res);
     if (c->user_id == 0) {
         c->outcome = ACCEPT_EMAIL_TAKEN;
@@ -144,10 +148,10 @@ static enum db_status accept_tx(void *arg)
     }
 
     if (c->inv->role == ROLE_CLIENT) {
-        snprintf(by, sizeof(by), "%lld", c->inv->created_by);
-        snprintf(uid, sizeof(uid), "%lld", c->user_id);
-        const char *p_team[] = {by, uid};
-        if ((st = db_exec(STMT_CARE_TEAM_ADD, 2, p_team, &res)) != DB_OK)
+        struct db_args a_team = {0};
+        db_arg_int(&a_team, c->inv->created_by);
+        db_arg_int(&a_team, c->user_id);
+        if ((st = db_run(STMT_CARE_TEAM_ADD, &a_team, &res)) != DB_OK)
             return st;
         bool added = PQntuples(res) == 1;
         PQclear(res);
@@ -227,17 +231,16 @@ void h_invite_accept(struct request *req)
  * "renewed"): only its creator learns more than "no such page". */
 static void why_unchanged(struct request *req, long long invite_id, const char *done)
 {
-    char iid[24], uid[24];
-    snprintf(iid, sizeof(iid), "%lld", invite_id);
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    const char *params[] = {iid, uid};
+    struct db_args a = {0};
+    db_arg_int(&a, invite_id);
+    db_arg_int(&a, req->session->user->id);
     PGresult *res = NULL;
-    if (db_exec(STMT_INVITE_STATE_FOR_CREATOR, 2, params, &res) != DB_OK) {
+    if (db_run(STMT_INVITE_STATE_FOR_CREATOR, &a, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
     int n = PQntuples(res);
-    bool used = n == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    bool used = n == 1 && db_bool(res, 0, "used");
     PQclear(res);
     if (n != 1)
         view_error(req, 404, "not_found", "There is no page at this address.");
@@ -294,12 +297,11 @@ done:
 void h_invite_revoke(struct request *req)
 {
     const struct user *me = req->session->user;
-    char iid[24], uid[24];
-    snprintf(iid, sizeof(iid), "%lld", req->ids[0]);
-    snprintf(uid, sizeof(uid), "%lld", me->id);
-    const char *params[] = {iid, uid};
+    struct db_args a = {0};
+    db_arg_int(&a, req->ids[0]);
+    db_arg_int(&a, me->id);
     PGresult *res = NULL;
-    if (db_exec(STMT_INVITE_REVOKE, 2, params, &res) != DB_OK) {
+    if (db_run(STMT_INVITE_REVOKE, &a, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }

@@ -33,7 +33,7 @@ void mail_subject(char *out, size_t n)
 /* ---- invitations ---- */
 
 struct invite_tx_ctx {
-    const char *const *params; /* STMT_INVITE_CREATE's seven */
+    const struct db_args *args; /* STMT_INVITE_CREATE's seven */
     const char *email, *link;
     int valid_days;
     long long invite_id;
@@ -44,14 +44,14 @@ static enum db_status invite_tx(void *arg)
 {
     struct invite_tx_ctx *c = arg;
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_INVITE_CREATE, 7, c->params, &res);
+    enum db_status st = db_run(STMT_INVITE_CREATE, c->args, &res);
     if (st != DB_OK)
         return st;
     if (PQntuples(res) != 1) {
         PQclear(res);
         return DB_HARD;
     }
-    c->invite_id = atoll(PQgetvalue(res, 0, 0));
+    c->invite_id = db_int(res, 0, "id");
     PQclear(res);
     char subject[128];
     mail_subject(subject, sizeof(subject));
@@ -61,20 +61,29 @@ static enum db_status invite_tx(void *arg)
     return c->mailed == MAIL_DB ? DB_HARD : DB_OK;
 }
 
-enum db_status invite_create_mailed(const char *const params[7], const char *email,
-                                    const char *link, int valid_days, long long *invite_id,
-                                    enum mail_result *mailed)
+enum db_status invite_create_mailed_args(const struct db_args *args, const char *email,
+                                         const char *link, int valid_days, long long *invite_id,
+                                         enum mail_result *mailed)
 {
-    struct invite_tx_ctx c = {
-        .params = params, .email = email, .link = link, .valid_days = valid_days};
+    struct invite_tx_ctx c = {.args = args, .email = email, .link = link, .valid_days = valid_days};
     enum db_status st = db_tx(invite_tx, &c);
     *invite_id = c.invite_id;
     *mailed = c.mailed;
     return st;
 }
 
+enum db_status invite_create_mailed(const char *const params[7], const char *email,
+                                    const char *link, int valid_days, long long *invite_id,
+                                    enum mail_result *mailed)
+{
+    struct db_args a = {0};
+    for (int i = 0; i < 7; i++)
+        db_arg_text(&a, params[i]);
+    return invite_create_mailed_args(&a, email, link, valid_days, invite_id, mailed);
+}
+
 struct renew_ctx {
-    const char *const *params; /* STMT_INVITE_RENEW's four */
+    const struct db_args *args; /* STMT_INVITE_RENEW's four */
     const char *link;
     int valid_days;
     bool found;
@@ -86,7 +95,7 @@ static enum db_status renew_tx(void *arg)
 {
     struct renew_ctx *c = arg;
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_INVITE_RENEW, 4, c->params, &res);
+    enum db_status st = db_run(STMT_INVITE_RENEW, c->args, &res);
     if (st != DB_OK)
         return st;
     c->found = PQntuples(res) == 1;
@@ -94,9 +103,9 @@ static enum db_status renew_tx(void *arg)
         free(c->kind);
         free(c->email);
         free(c->name);
-        c->kind = xstrdup(PQgetvalue(res, 0, 0));
-        c->email = xstrdup(PQgetvalue(res, 0, 1));
-        c->name = xstrdup(PQgetvalue(res, 0, 2));
+        c->kind = xstrdup(db_text(res, 0, "kind"));
+        c->email = xstrdup(db_text(res, 0, "email"));
+        c->name = xstrdup(db_text(res, 0, "display_name"));
     }
     PQclear(res);
     if (!c->found || c->email[0] == '\0') {
@@ -115,12 +124,12 @@ enum db_status invite_renew_mailed(long long invite_id, long long creator_id, co
                                    const char *link, int valid_seconds, bool *found, char **kind,
                                    char **email, char **name, enum mail_result *mailed)
 {
-    char iid[24], uid[24], secs[16];
-    snprintf(iid, sizeof(iid), "%lld", invite_id);
-    snprintf(uid, sizeof(uid), "%lld", creator_id);
-    snprintf(secs, sizeof(secs), "%d", valid_seconds);
-    const char *params[] = {iid, uid, hash, secs};
-    struct renew_ctx c = {.params = params, .link = link, .valid_days = valid_seconds / 86400};
+    struct db_args a = {0};
+    db_arg_int(&a, invite_id);
+    db_arg_int(&a, creator_id);
+    db_arg_text(&a, hash);
+    db_arg_int(&a, valid_seconds);
+    struct renew_ctx c = {.args = &a, .link = link, .valid_days = valid_seconds / 86400};
     enum db_status st = db_tx(renew_tx, &c);
     *found = st == DB_OK && c.found;
     *mailed = c.mailed;
@@ -144,17 +153,17 @@ enum db_status mail_alert_care_team(long long client_id, int count)
 {
     if (!mail_enabled())
         return DB_OK;
-    char cid[24], subject[128];
-    snprintf(cid, sizeof(cid), "%lld", client_id);
+    char subject[128];
     mail_subject(subject, sizeof(subject));
-    const char *p[] = {cid};
+    struct db_args a = {0};
+    db_arg_int(&a, client_id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_CARE_TEAM_EMAILS, 1, p, &res);
+    enum db_status st = db_run(STMT_CARE_TEAM_EMAILS, &a, &res);
     if (st != DB_OK)
         return st;
     json_t *data = json_pack("{s:i}", "count", count);
     for (int i = 0; i < PQntuples(res) && st == DB_OK; i++)
-        if (mail_enqueue("alert", PQgetvalue(res, i, 0), subject, "alert", data) == MAIL_DB)
+        if (mail_enqueue("alert", db_text(res, i, "email"), subject, "alert", data) == MAIL_DB)
             st = DB_HARD;
     json_decref(data);
     PQclear(res);
@@ -190,15 +199,18 @@ struct forgot_ctx {
 /* Requests made with key in the last hour, and this one recorded. */
 static enum db_status count_and_record(const char *key, long *n)
 {
-    const char *p_count[] = {key, "3600"};
+    struct db_args a = {0};
+    db_arg_text(&a, key);
+    db_arg_int(&a, 3600);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_RESET_REQUEST_COUNT, 2, p_count, &res);
+    enum db_status st = db_run(STMT_RESET_REQUEST_COUNT, &a, &res);
     if (st != DB_OK)
         return st;
-    *n = atol(PQgetvalue(res, 0, 0));
+    *n = (long)db_int(res, 0, "requests");
     PQclear(res);
-    const char *p_add[] = {key};
-    return db_exec(STMT_RESET_REQUEST_ADD, 1, p_add, NULL);
+    struct db_args a_add = {0};
+    db_arg_text(&a_add, key);
+    return db_run(STMT_RESET_REQUEST_ADD, &a_add, NULL);
 }
 
 /* Throttles, finds the enabled account of the address and, when there is
@@ -234,25 +246,32 @@ static enum db_status forgot_tx(void *arg)
     if ((st = count_and_record(key, &n_addr)) != DB_OK)
         return st;
 
-    const char *p_email[] = {c->email};
+    struct db_args a_email = {0};
+    db_arg_text(&a_email, c->email);
     PGresult *res = NULL;
-    if ((st = db_exec(STMT_FORGOT_USER, 1, p_email, &res)) != DB_OK)
+    if ((st = db_run(STMT_FORGOT_USER, &a_email, &res)) != DB_OK)
         return st;
-    long long uid = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    long long uid = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
     PQclear(res);
     if (uid == 0 || n_addr >= FORGOT_PER_ADDRESS)
         return DB_OK;
 
-    char id[24], secs[16], hash[67];
-    snprintf(id, sizeof(id), "%lld", uid);
-    snprintf(secs, sizeof(secs), "%d", FORGOT_RESET_SECONDS);
-    const char *p_id[] = {id};
-    if ((st = db_exec(STMT_ADMIN_RESETS_REVOKE, 1, p_id, NULL)) != DB_OK)
+    char hash[67];
+    struct db_args a_id = {0};
+    db_arg_int(&a_id, uid);
+    if ((st = db_run(STMT_ADMIN_RESETS_REVOKE, &a_id, NULL)) != DB_OK)
         return st;
     token_new(c->token);
     token_hash_param(c->token, hash);
-    const char *p_inv[] = {hash, "reset", NULL, NULL, id, id, secs};
-    if ((st = db_exec(STMT_INVITE_CREATE, 7, p_inv, NULL)) != DB_OK)
+    struct db_args a_inv = {0};
+    db_arg_text(&a_inv, hash);
+    db_arg_text(&a_inv, "reset");
+    db_arg_null(&a_inv);
+    db_arg_null(&a_inv);
+    db_arg_int(&a_inv, uid);
+    db_arg_int(&a_inv, uid);
+    db_arg_int(&a_inv, FORGOT_RESET_SECONDS);
+    if ((st = db_run(STMT_INVITE_CREATE, &a_inv, NULL)) != DB_OK)
         return st;
     char link[512], subject[128];
     snprintf(link, sizeof(link), "%s/reset/%s", config_current->base_url, c->token);

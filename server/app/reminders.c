@@ -58,18 +58,18 @@ enum db_status reminders_account_data(struct request *req, json_t *data)
     /* Typed values (a form with errors) are already in data. */
     if (json_object_get(data, "reminders") != NULL)
         return DB_OK;
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    const char *p[] = {uid};
+    struct db_args a = {0};
+    db_arg_int(&a, req->session->user->id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_REMINDER_PREFS_GET, 1, p, &res);
+    enum db_status st = db_run(STMT_REMINDER_PREFS_GET, &a, &res);
     if (st != DB_OK)
         return st;
-    bool none = PQgetisnull(res, 0, 0);
-    reminder_form(data, none ? "off" : PQgetvalue(res, 0, 0),
-                  none ? 0 : atoi(PQgetvalue(res, 0, 1)),
-                  none ? DEFAULT_HOUR : atoi(PQgetvalue(res, 0, 2)));
-    form_value(data, "time_zone", none ? PQgetvalue(res, 0, 4) : PQgetvalue(res, 0, 3));
+    bool none = db_is_null(res, 0, "mode");
+    reminder_form(data, none ? "off" : db_text(res, 0, "mode"),
+                  none ? 0 : (int)db_int(res, 0, "weekdays"),
+                  none ? DEFAULT_HOUR : (int)db_int(res, 0, "hour"));
+    form_value(data, "time_zone",
+               none ? db_text(res, 0, "server_time_zone") : db_text(res, 0, "time_zone"));
     PQclear(res);
     return DB_OK;
 }
@@ -137,9 +137,10 @@ void h_account_reminders(struct request *req)
     if (tz != NULL && *tz == '\0' && mode_ok && strcmp(mode, "off") != 0)
         zone_ok = false;
     if (zone_ok) {
-        const char *p[] = {zone};
+        struct db_args a_zone = {0};
+        db_arg_text(&a_zone, zone);
         PGresult *res = NULL;
-        if (db_exec(STMT_TIME_ZONE_VALID, 1, p, &res) != DB_OK) {
+        if (db_run(STMT_TIME_ZONE_VALID, &a_zone, &res) != DB_OK) {
             json_decref(form);
             view_unavailable(req);
             return;
@@ -156,12 +157,13 @@ void h_account_reminders(struct request *req)
         return;
     }
     json_decref(form);
-    char uid[24], wd[16], hr[24];
-    snprintf(uid, sizeof(uid), "%lld", u->id);
-    snprintf(wd, sizeof(wd), "%d", weekdays);
-    snprintf(hr, sizeof(hr), "%ld", hour);
-    const char *p[] = {uid, mode, wd, hr, zone};
-    if (db_exec(STMT_REMINDER_PREFS_SET, 5, p, NULL) != DB_OK ||
+    struct db_args a = {0};
+    db_arg_int(&a, u->id);
+    db_arg_text(&a, mode);
+    db_arg_int(&a, weekdays);
+    db_arg_int(&a, hour);
+    db_arg_text(&a, zone);
+    if (db_run(STMT_REMINDER_PREFS_SET, &a, NULL) != DB_OK ||
         audit(req, "account.reminders_changed", "user", u->id, 0) != DB_OK) {
         view_unavailable(req);
         return;
@@ -182,13 +184,14 @@ static enum db_status stop_client(struct request *req, long long *client_id)
     *client_id = 0;
     char hash[67];
     token_hash_param(req->params[0], hash);
-    const char *p[] = {hash};
+    struct db_args a = {0};
+    db_arg_text(&a, hash);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_REMINDER_STOP_FIND, 1, p, &res);
+    enum db_status st = db_run(STMT_REMINDER_STOP_FIND, &a, &res);
     if (st != DB_OK)
         return st;
     if (PQntuples(res) == 1)
-        *client_id = atoll(PQgetvalue(res, 0, 0));
+        *client_id = db_int(res, 0, "client_id");
     PQclear(res);
     return DB_OK;
 }
@@ -229,10 +232,9 @@ void h_reminders_stop(struct request *req)
         stop_gone(req);
         return;
     }
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", cid);
-    const char *p[] = {id};
-    if (db_exec(STMT_REMINDER_STOP, 1, p, NULL) != DB_OK ||
+    struct db_args a = {0};
+    db_arg_int(&a, cid);
+    if (db_run(STMT_REMINDER_STOP, &a, NULL) != DB_OK ||
         audit_as(req, cid, "reminders.stopped", "user", cid, 0) != DB_OK) {
         view_unavailable(req);
         return;
@@ -256,31 +258,31 @@ static enum db_status reminders_tx(void *arg)
     struct run_ctx *c = arg;
     c->claimed = 0;
     c->queued = 0;
-    char batch[16];
-    snprintf(batch, sizeof(batch), "%d", RUN_BATCH);
-    const char *p[] = {batch};
+    struct db_args a = {0};
+    db_arg_int(&a, RUN_BATCH);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_REMINDERS_RUN, 1, p, &res);
+    enum db_status st = db_run(STMT_REMINDERS_RUN, &a, &res);
     if (st != DB_OK)
         return st;
     char subject[128];
     mail_subject(subject, sizeof(subject));
     for (int i = 0; i < PQntuples(res) && st == DB_OK; i++) {
-        c->claimed = atol(PQgetvalue(res, i, 3));
-        if (PQgetisnull(res, i, 0))
+        c->claimed = (long)db_int(res, i, "claimed");
+        if (db_is_null(res, i, "client_id"))
             continue; /* nothing to send: only windows moved on */
-        const char *cid = PQgetvalue(res, i, 0);
-        const char *kind = PQgetvalue(res, i, 2);
+        const char *kind = db_text(res, i, "kind");
         char token[TOKEN_LEN + 1], hash[67], stop[512];
         token_new(token);
         token_hash_param(token, hash);
-        const char *p_stop[] = {hash, cid};
-        if ((st = db_exec(STMT_REMINDER_STOP_ADD, 2, p_stop, NULL)) != DB_OK)
+        struct db_args a_stop = {0};
+        db_arg_text(&a_stop, hash);
+        db_arg_int(&a_stop, db_int(res, i, "client_id"));
+        if ((st = db_run(STMT_REMINDER_STOP_ADD, &a_stop, NULL)) != DB_OK)
             break;
         snprintf(stop, sizeof(stop), "%s/reminders/stop/%s", config_current->base_url, token);
         json_t *data = json_pack("{s:s}", "stop_link", stop);
         enum mail_result m =
-            mail_enqueue_list(kind, PQgetvalue(res, i, 1), subject, kind, data, stop);
+            mail_enqueue_list(kind, db_text(res, i, "email"), subject, kind, data, stop);
         json_decref(data);
         sodium_memzero(token, sizeof(token));
         sodium_memzero(stop, sizeof(stop));
@@ -326,15 +328,14 @@ enum db_status digest_account_data(struct request *req, json_t *data)
         return DB_OK;
     const json_t *typed =
         json_object_get(json_object_get(json_object_get(data, "fields"), "digest"), "value");
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", req->session->user->id);
-    const char *p[] = {uid};
+    struct db_args a = {0};
+    db_arg_int(&a, req->session->user->id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_DIGEST_GET, 1, p, &res);
+    enum db_status st = db_run(STMT_DIGEST_GET, &a, &res);
     if (st != DB_OK)
         return st;
     const char *cur = json_is_string(typed) ? json_string_value(typed)
-                      : PQntuples(res) == 1 ? PQgetvalue(res, 0, 0)
+                      : PQntuples(res) == 1 ? db_text(res, 0, "digest")
                                             : "off";
     json_t *opts = json_array();
     static const char *const labels[] = {"Never", "As soon as something is waiting",
@@ -359,29 +360,29 @@ bool digest_mode_valid(const char *s)
 
 enum db_status digest_set(long long therapist_id, const char *mode)
 {
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", therapist_id);
-    const char *p[] = {uid, mode};
-    return db_exec(STMT_DIGEST_SET, 2, p, NULL);
+    struct db_args a = {0};
+    db_arg_int(&a, therapist_id);
+    db_arg_text(&a, mode);
+    return db_run(STMT_DIGEST_SET, &a, NULL);
 }
 
 static enum db_status digest_tx(void *arg)
 {
     int *queued = arg;
     *queued = 0;
-    char batch[16];
-    snprintf(batch, sizeof(batch), "%d", RUN_BATCH);
-    const char *p[] = {batch};
+    struct db_args a = {0};
+    db_arg_int(&a, RUN_BATCH);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_DIGEST_RUN, 1, p, &res);
+    enum db_status st = db_run(STMT_DIGEST_RUN, &a, &res);
     if (st != DB_OK)
         return st;
     char subject[128];
     mail_subject(subject, sizeof(subject));
     for (int i = 0; i < PQntuples(res) && st == DB_OK; i++) {
-        json_t *data = json_pack("{s:I, s:I}", "entries", (json_int_t)atoll(PQgetvalue(res, i, 1)),
-                                 "replies", (json_int_t)atoll(PQgetvalue(res, i, 2)));
-        enum mail_result m = mail_enqueue("digest", PQgetvalue(res, i, 0), subject, "digest", data);
+        json_t *data = json_pack("{s:I, s:I}", "entries", (json_int_t)db_int(res, i, "entries"),
+                                 "replies", (json_int_t)db_int(res, i, "replies"));
+        enum mail_result m =
+            mail_enqueue("digest", db_text(res, i, "email"), subject, "digest", data);
         json_decref(data);
         if (m == MAIL_QUEUED)
             (*queued)++;

@@ -24,17 +24,18 @@ static bool find_reset(struct request *req, struct reset_link *l, enum db_status
 {
     char hash[67];
     token_hash_param(req->params[0], hash);
-    const char *params[] = {hash};
+    struct db_args a = {0};
+    db_arg_text(&a, hash);
     PGresult *res = NULL;
-    *st = db_exec(STMT_RESET_BY_TOKEN, 1, params, &res);
+    *st = db_run(STMT_RESET_BY_TOKEN, &a, &res);
     if (*st != DB_OK)
         return false;
     bool found = PQntuples(res) == 1;
     if (found) {
-        l->invite_id = atoll(PQgetvalue(res, 0, 0));
-        l->user_id = atoll(PQgetvalue(res, 0, 1));
-        l->email = arena_strdup(&req->arena, PQgetvalue(res, 0, 2));
-        l->name = arena_strdup(&req->arena, PQgetvalue(res, 0, 3));
+        l->invite_id = db_int(res, 0, "invite_id");
+        l->user_id = db_int(res, 0, "user_id");
+        l->email = arena_strdup(&req->arena, db_text(res, 0, "email"));
+        l->name = arena_strdup(&req->arena, db_text(res, 0, "display_name"));
     }
     PQclear(res);
     return found;
@@ -85,23 +86,24 @@ struct reset_ctx {
 static enum db_status reset_tx(void *arg)
 {
     struct reset_ctx *c = arg;
-    char invite[24], uid[24];
-    snprintf(invite, sizeof(invite), "%lld", c->link->invite_id);
-    snprintf(uid, sizeof(uid), "%lld", c->link->user_id);
-    const char *p_invite[] = {invite};
+    struct db_args a_invite = {0};
+    db_arg_int(&a_invite, c->link->invite_id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_INVITE_USE, 1, p_invite, &res);
+    enum db_status st = db_run(STMT_INVITE_USE, &a_invite, &res);
     if (st != DB_OK)
         return st;
     c->used = PQntuples(res) != 1;
     PQclear(res);
     if (c->used)
         return DB_OK;
-    const char *p_set[] = {uid, c->hash};
-    if ((st = db_exec(STMT_USER_SET_PASSWORD, 2, p_set, NULL)) != DB_OK)
+    struct db_args a_set = {0};
+    db_arg_int(&a_set, c->link->user_id);
+    db_arg_text(&a_set, c->hash);
+    if ((st = db_run(STMT_USER_SET_PASSWORD, &a_set, NULL)) != DB_OK)
         return st;
-    const char *p_uid[] = {uid};
-    if ((st = db_exec(STMT_ADMIN_RESETS_REVOKE, 1, p_uid, NULL)) != DB_OK)
+    struct db_args a_uid = {0};
+    db_arg_int(&a_uid, c->link->user_id);
+    if ((st = db_run(STMT_ADMIN_RESETS_REVOKE, &a_uid, NULL)) != DB_OK)
         return st;
     return session_end_all(c->link->user_id, 0);
 }

@@ -19,9 +19,10 @@ static const char security_title[] = "Security";
 static char *policy_get(void)
 {
     PGresult *res = NULL;
-    if (db_exec(STMT_TWO_STEP_POLICY_GET, 0, NULL, &res) != DB_OK)
+    struct db_args none = {0};
+    if (db_run(STMT_TWO_STEP_POLICY_GET, &none, &res) != DB_OK)
         return NULL;
-    const char *v = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : NULL;
+    const char *v = PQntuples(res) == 1 ? db_text(res, 0, "two_step_policy") : NULL;
     char *out = strdup(two_step_policy_name(two_step_policy_roles(v)));
     PQclear(res);
     return out;
@@ -70,12 +71,14 @@ struct policy_ctx {
 static enum db_status policy_tx(void *arg)
 {
     struct policy_ctx *c = arg;
-    const char *p[] = {c->word};
+    struct db_args a = {0};
+    db_arg_text(&a, c->word);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_TWO_STEP_POLICY_SET, 1, p, &res);
+    enum db_status st = db_run(STMT_TWO_STEP_POLICY_SET, &a, &res);
     if (st != DB_OK)
         return st;
-    c->changed = PQgetisnull(res, 0, 0) || strcmp(PQgetvalue(res, 0, 0), c->word) != 0;
+    const char *previous = db_text_or_null(res, 0, "previous_value");
+    c->changed = previous == NULL || strcmp(previous, c->word) != 0;
     PQclear(res);
     if (!c->changed)
         return DB_OK;

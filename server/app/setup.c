@@ -15,10 +15,11 @@
 static bool admin_exists(enum db_status *st)
 {
     PGresult *res = NULL;
-    *st = db_exec(STMT_ADMIN_EXISTS, 0, NULL, &res);
+    struct db_args none = {0};
+    *st = db_run(STMT_ADMIN_EXISTS, &none, &res);
     if (*st != DB_OK)
         return false;
-    bool exists = PQgetvalue(res, 0, 0)[0] == 't';
+    bool exists = db_bool(res, 0, "admin_exists");
     PQclear(res);
     return exists;
 }
@@ -29,14 +30,21 @@ int setup_announce(const char *base_url)
     if (admin_exists(&st) || st != DB_OK)
         return st == DB_OK ? 0 : -1;
     /* Only the newest link works: a restart makes the old one useless. */
-    if (db_exec(STMT_INVITES_REVOKE_SETUP, 0, NULL, NULL) != DB_OK)
+    struct db_args none = {0};
+    if (db_run(STMT_INVITES_REVOKE_SETUP, &none, NULL) != DB_OK)
         return -1;
-    char token[TOKEN_LEN + 1], hash[67], secs[16];
+    char token[TOKEN_LEN + 1], hash[67];
     token_new(token);
     token_hash_param(token, hash);
-    snprintf(secs, sizeof(secs), "%d", SETUP_LINK_SECONDS);
-    const char *params[] = {hash, "setup", NULL, NULL, NULL, NULL, secs};
-    if (db_exec(STMT_INVITE_CREATE, 7, params, NULL) != DB_OK)
+    struct db_args a = {0};
+    db_arg_text(&a, hash);
+    db_arg_text(&a, "setup");
+    db_arg_null(&a);
+    db_arg_null(&a);
+    db_arg_null(&a);
+    db_arg_null(&a);
+    db_arg_int(&a, SETUP_LINK_SECONDS);
+    if (db_run(STMT_INVITE_CREATE, &a, NULL) != DB_OK)
         return -1;
     /* The one secret ever logged, on purpose: it is how the first admin
      * gets in. It works once, for an hour, and only while no admin exists. */
@@ -54,14 +62,15 @@ static long long find_setup_invite(struct request *req, enum db_status *st)
 {
     char hash[67];
     token_hash_param(req->params[0], hash);
-    const char *params[] = {hash};
+    struct db_args a = {0};
+    db_arg_text(&a, hash);
     PGresult *res = NULL;
-    *st = db_exec(STMT_INVITE_BY_TOKEN, 1, params, &res);
+    *st = db_run(STMT_INVITE_BY_TOKEN, &a, &res);
     if (*st != DB_OK)
         return 0;
     long long id = 0;
-    if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 1), "setup") == 0)
-        id = atoll(PQgetvalue(res, 0, 0));
+    if (PQntuples(res) == 1 && strcmp(db_text(res, 0, "kind"), "setup") == 0)
+        id = db_int(res, 0, "id");
     PQclear(res);
     return id;
 }
@@ -107,10 +116,9 @@ static enum db_status create_admin_tx(void *arg)
     enum db_status st;
     c->conflict = false;
     if (c->invite_id > 0) {
-        char id[24];
-        snprintf(id, sizeof(id), "%lld", c->invite_id);
-        const char *p_use[] = {id};
-        if ((st = db_exec(STMT_INVITE_USE, 1, p_use, &res)) != DB_OK)
+        struct db_args a_use = {0};
+        db_arg_int(&a_use, c->invite_id);
+        if ((st = db_run(STMT_INVITE_USE, &a_use, &res)) != DB_OK)
             return st;
         bool used = PQntuples(res) == 1;
         PQclear(res);
@@ -123,10 +131,14 @@ static enum db_status create_admin_tx(void *arg)
             return st;
         }
     }
-    const char *p_user[] = {c->email, c->name, "admin", c->hash};
-    if ((st = db_exec(STMT_USER_CREATE, 4, p_user, &res)) != DB_OK)
+    struct db_args a_user = {0};
+    db_arg_text(&a_user, c->email);
+    db_arg_text(&a_user, c->name);
+    db_arg_text(&a_user, "admin");
+    db_arg_text(&a_user, c->hash);
+    if ((st = db_run(STMT_USER_CREATE, &a_user, &res)) != DB_OK)
         return st;
-    c->user_id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    c->user_id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
     PQclear(res);
     if (c->user_id == 0)
         c->conflict = true;

@@ -80,18 +80,18 @@ void h_admin_support(struct request *req)
 /* The contact and its audit row, in one transaction. */
 struct add_ctx {
     struct request *req;
-    const char *params[4];
-    long long id; /* out: 0 when there are already 20 */
+    struct db_args args; /* STMT_CRISIS_ADD's four, or STMT_CRISIS_DELETE's one */
+    long long id;        /* out: 0 when there are already 20 */
 };
 
 static enum db_status add_tx(void *arg)
 {
     struct add_ctx *c = arg;
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_CRISIS_ADD, 4, c->params, &res);
+    enum db_status st = db_run(STMT_CRISIS_ADD, &c->args, &res);
     if (st != DB_OK)
         return st;
-    c->id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    c->id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
     PQclear(res);
     if (c->id == 0)
         return DB_OK;
@@ -145,9 +145,11 @@ void h_admin_support_add(struct request *req)
         return;
     }
     json_decref(form);
-    struct add_ctx c = {.req = req,
-                        .params = {label, blank(phone) ? NULL : phone, blank(url) ? NULL : url,
-                                   blank(note) ? NULL : note}};
+    struct add_ctx c = {.req = req};
+    db_arg_text(&c.args, label);
+    db_arg_text(&c.args, blank(phone) ? NULL : phone);
+    db_arg_text(&c.args, blank(url) ? NULL : url);
+    db_arg_text(&c.args, blank(note) ? NULL : note);
     if (db_tx(add_tx, &c) != DB_OK) {
         contact_not_saved(req);
         return;
@@ -166,10 +168,10 @@ static enum db_status delete_tx(void *arg)
 {
     struct add_ctx *c = arg;
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_CRISIS_DELETE, 1, c->params, &res);
+    enum db_status st = db_run(STMT_CRISIS_DELETE, &c->args, &res);
     if (st != DB_OK)
         return st;
-    c->id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    c->id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
     PQclear(res);
     if (c->id == 0)
         return DB_OK;
@@ -178,9 +180,8 @@ static enum db_status delete_tx(void *arg)
 
 void h_admin_support_delete(struct request *req)
 {
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", req->ids[0]);
-    struct add_ctx c = {.req = req, .params = {id}};
+    struct add_ctx c = {.req = req};
+    db_arg_int(&c.args, req->ids[0]);
     if (db_tx(delete_tx, &c) != DB_OK) {
         view_unavailable(req);
         return;

@@ -22,22 +22,22 @@ enum db_status tokens_account_data(struct request *req, json_t *data)
     const struct user *u = req->session->user;
     if (u->role == ROLE_CLIENT)
         return DB_OK;
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", u->id);
-    const char *params[] = {uid};
+    struct db_args a = {0};
+    db_arg_int(&a, u->id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_TOKEN_LIST, 1, params, &res);
+    enum db_status st = db_run(STMT_TOKEN_LIST, &a, &res);
     if (st != DB_OK)
         return st;
     json_t *list = json_array();
     for (int i = 0; i < PQntuples(res); i++) {
-        const char *state = PQgetvalue(res, i, 6);
+        const char *state = db_text(res, i, "state");
         json_array_append_new(
-            list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "id",
-                            (json_int_t)atoll(PQgetvalue(res, i, 0)), "name", PQgetvalue(res, i, 1),
-                            "scope", PQgetvalue(res, i, 2), "created", PQgetvalue(res, i, 3),
-                            "expires", PQgetvalue(res, i, 4), "last_used", PQgetvalue(res, i, 5),
-                            "state", state, "active", strcmp(state, "active") == 0));
+            list,
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "id",
+                      (json_int_t)db_int(res, i, "id"), "name", db_text(res, i, "name"), "scope",
+                      db_text(res, i, "scope"), "created", db_text(res, i, "created"), "expires",
+                      db_text(res, i, "expires"), "last_used", db_text(res, i, "last_used"),
+                      "state", state, "active", strcmp(state, "active") == 0));
     }
     PQclear(res);
     /* The form's defaults, unless something was typed. */
@@ -57,7 +57,7 @@ enum db_status tokens_account_data(struct request *req, json_t *data)
 /* The account page again with form's errors (422). */
 struct create_ctx {
     struct request *req;
-    const char *const *params; /* STMT_TOKEN_CREATE's six */
+    struct db_args args; /* STMT_TOKEN_CREATE's six */
     char hash[67];
     long long id; /* 0: the person has too many tokens */
     char expires[32];
@@ -69,12 +69,12 @@ static enum db_status create_tx(void *arg)
     struct create_ctx *c = arg;
     c->id = 0;
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_TOKEN_CREATE, 6, c->params, &res);
+    enum db_status st = db_run(STMT_TOKEN_CREATE, &c->args, &res);
     if (st != DB_OK)
         return st;
     if (PQntuples(res) == 1) {
-        c->id = atoll(PQgetvalue(res, 0, 0));
-        snprintf(c->expires, sizeof(c->expires), "%s", PQgetvalue(res, 0, 1));
+        c->id = db_int(res, 0, "id");
+        snprintf(c->expires, sizeof(c->expires), "%s", db_text(res, 0, "expires"));
     }
     PQclear(res);
     return c->id > 0 ? audit(c->req, "token.created", "api_token", c->id, 0) : DB_OK;
@@ -116,15 +116,16 @@ void h_account_token_create(struct request *req)
         return;
     }
 
-    char token[API_TOKEN_LEN + 1], uid[24], ndays[16], max[16];
+    char token[API_TOKEN_LEN + 1];
     struct create_ctx c = {.req = req};
     api_token_new(token);
     token_hash_param(token, c.hash);
-    snprintf(uid, sizeof(uid), "%lld", u->id);
-    snprintf(ndays, sizeof(ndays), "%ld", n);
-    snprintf(max, sizeof(max), "%d", MAX_ACTIVE_TOKENS);
-    const char *params[] = {uid, name, scope, c.hash, ndays, max};
-    c.params = params;
+    db_arg_int(&c.args, u->id);
+    db_arg_text(&c.args, name);
+    db_arg_text(&c.args, scope);
+    db_arg_text(&c.args, c.hash);
+    db_arg_int(&c.args, n);
+    db_arg_int(&c.args, MAX_ACTIVE_TOKENS);
     enum db_status st = db_tx(create_tx, &c);
     json_t *made = NULL;
     if (st == DB_OK && c.id > 0)
@@ -161,7 +162,7 @@ void h_account_token_create(struct request *req)
 
 struct revoke_ctx {
     struct request *req;
-    const char *const *params; /* STMT_TOKEN_REVOKE's two */
+    struct db_args args; /* STMT_TOKEN_REVOKE's two */
     long long id;
     bool found;
 };
@@ -171,11 +172,11 @@ static enum db_status revoke_tx(void *arg)
 {
     struct revoke_ctx *c = arg;
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_TOKEN_REVOKE, 2, c->params, &res);
+    enum db_status st = db_run(STMT_TOKEN_REVOKE, &c->args, &res);
     if (st != DB_OK)
         return st;
     c->found = PQntuples(res) == 1;
-    bool now = c->found && PQgetvalue(res, 0, 1)[0] == 't';
+    bool now = c->found && db_bool(res, 0, "revoked_now");
     PQclear(res);
     return now ? audit(c->req, "token.revoked", "api_token", c->id, 0) : DB_OK;
 }
@@ -186,11 +187,9 @@ void h_account_token_revoke(struct request *req)
 {
     const struct user *u = req->session->user;
     long long id = req->ids[0];
-    char uid[24], tid[24];
-    snprintf(uid, sizeof(uid), "%lld", u->id);
-    snprintf(tid, sizeof(tid), "%lld", id);
-    const char *params[] = {uid, tid};
-    struct revoke_ctx c = {.req = req, .params = params, .id = id};
+    struct revoke_ctx c = {.req = req, .id = id};
+    db_arg_int(&c.args, u->id);
+    db_arg_int(&c.args, id);
     if (db_tx(revoke_tx, &c) != DB_OK) {
         view_unavailable(req);
         return;

@@ -45,20 +45,20 @@ static void aad_for(long long uid, char out[48])
  * none: the person enrols again) or the database's error. */
 static enum db_status totp_load(long long uid, struct totp_state *t)
 {
-    char id[24], aad[48];
-    snprintf(id, sizeof(id), "%lld", uid);
+    char aad[48];
     aad_for(uid, aad);
-    const char *params[] = {id};
+    struct db_args a = {0};
+    db_arg_int(&a, uid);
     PGresult *res = NULL;
     memset(t, 0, sizeof(*t));
-    enum db_status st = db_exec(STMT_TOTP_GET, 1, params, &res);
+    enum db_status st = db_run(STMT_TOTP_GET, &a, &res);
     if (st != DB_OK)
         return st;
     if (PQntuples(res) == 1) {
-        t->secret = box_open_pq(res, 0, 0, aad);
-        t->enabled = PQgetvalue(res, 0, 1)[0] == 't' && t->secret != NULL;
-        t->last_step = atoll(PQgetvalue(res, 0, 2));
-        t->email = strdup(PQgetvalue(res, 0, 3));
+        t->secret = box_open_pq(res, 0, db_col(res, "totp_secret"), aad);
+        t->enabled = db_bool(res, 0, "totp_enabled") && t->secret != NULL;
+        t->last_step = db_int(res, 0, "totp_last_step");
+        t->email = strdup(db_text(res, 0, "email"));
     }
     PQclear(res);
     return DB_OK;
@@ -67,21 +67,25 @@ static enum db_status totp_load(long long uid, struct totp_state *t)
 /* True when the account or the address has too many recent failures. */
 static enum db_status throttled(struct request *req, const char *email, bool *yes)
 {
-    const char *p[] = {email != NULL ? email : "", req->client_ip};
+    struct db_args a = {0};
+    db_arg_text(&a, email != NULL ? email : "");
+    db_arg_text(&a, req->client_ip);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_LOGIN_FAILURES_COUNT, 2, p, &res);
+    enum db_status st = db_run(STMT_LOGIN_FAILURES_COUNT, &a, &res);
     if (st != DB_OK)
         return st;
-    *yes = atol(PQgetvalue(res, 0, 0)) >= MAX_FAILS_PER_ACCOUNT ||
-           atol(PQgetvalue(res, 0, 1)) >= MAX_FAILS_PER_ADDRESS;
+    *yes = db_int(res, 0, "by_account") >= MAX_FAILS_PER_ACCOUNT ||
+           db_int(res, 0, "by_address") >= MAX_FAILS_PER_ADDRESS;
     PQclear(res);
     return DB_OK;
 }
 
 static void count_failure(struct request *req, const char *email)
 {
-    const char *p[] = {email != NULL ? email : "", req->client_ip};
-    db_exec(STMT_LOGIN_FAILURE_ADD, 2, p, NULL);
+    struct db_args a = {0};
+    db_arg_text(&a, email != NULL ? email : "");
+    db_arg_text(&a, req->client_ip);
+    db_run(STMT_LOGIN_FAILURE_ADD, &a, NULL);
 }
 
 /* A code as typed, without spaces (apps show "123 456"); NULL when absent
@@ -106,8 +110,6 @@ static const char *typed_code(struct request *req)
 static enum db_status use_code(long long uid, const struct totp_state *t, const char *code,
                                bool allow_recovery, bool *ok, bool *recovery)
 {
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", uid);
     PGresult *res = NULL;
     *ok = false;
     *recovery = false;
@@ -115,10 +117,10 @@ static enum db_status use_code(long long uid, const struct totp_state *t, const 
         return DB_OK;
     long long step = 0;
     if (totp_check(t->secret, code, t->last_step, &step) == 1) {
-        char s[24];
-        snprintf(s, sizeof(s), "%lld", step);
-        const char *p[] = {id, s};
-        enum db_status st = db_exec(STMT_TOTP_USE_STEP, 2, p, &res);
+        struct db_args a = {0};
+        db_arg_int(&a, uid);
+        db_arg_int(&a, step);
+        enum db_status st = db_run(STMT_TOTP_USE_STEP, &a, &res);
         if (st != DB_OK)
             return st;
         *ok = PQntuples(res) == 1;
@@ -127,8 +129,10 @@ static enum db_status use_code(long long uid, const struct totp_state *t, const 
     }
     char hash[67];
     if (allow_recovery && recovery_code_hash(code, hash)) {
-        const char *p[] = {id, hash};
-        enum db_status st = db_exec(STMT_RECOVERY_USE, 2, p, &res);
+        struct db_args a = {0};
+        db_arg_int(&a, uid);
+        db_arg_text(&a, hash);
+        enum db_status st = db_run(STMT_RECOVERY_USE, &a, &res);
         if (st != DB_OK)
             return st;
         *ok = *recovery = PQntuples(res) == 1;
@@ -139,14 +143,13 @@ static enum db_status use_code(long long uid, const struct totp_state *t, const 
 
 static enum db_status recovery_left(long long uid, long *left)
 {
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", uid);
-    const char *p[] = {id};
+    struct db_args a = {0};
+    db_arg_int(&a, uid);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_RECOVERY_LEFT, 1, p, &res);
+    enum db_status st = db_run(STMT_RECOVERY_LEFT, &a, &res);
     if (st != DB_OK)
         return st;
-    *left = atol(PQgetvalue(res, 0, 0));
+    *left = (long)db_int(res, 0, "codes_left");
     PQclear(res);
     return DB_OK;
 }
@@ -233,8 +236,9 @@ void h_login_code(struct request *req)
         view_form_errors(req, "login_code", "Enter your code", f);
         goto cleanup;
     }
-    const char *p_email[] = {t.email};
-    db_exec(STMT_LOGIN_FAILURES_CLEAR, 1, p_email, NULL);
+    struct db_args a_email = {0};
+    db_arg_text(&a_email, t.email);
+    db_run(STMT_LOGIN_FAILURES_CLEAR, &a_email, NULL);
     struct code_ctx c = {.req = req, .user_id = uid, .recovery = recovery};
     struct session *before = req->session;
     if (db_tx(code_tx, &c) != DB_OK) {
@@ -326,7 +330,7 @@ void h_two_step_start(struct request *req)
     const struct user *u = req->session->user;
     struct totp_state t;
     char *sealed = NULL;
-    char secret[TOTP_SECRET_B32_LEN + 1], aad[48], uid[24];
+    char secret[TOTP_SECRET_B32_LEN + 1], aad[48];
     if (totp_load(u->id, &t) != DB_OK) {
         view_unavailable(req);
         return;
@@ -337,15 +341,16 @@ void h_two_step_start(struct request *req)
     }
     totp_new_secret(secret);
     aad_for(u->id, aad);
-    snprintf(uid, sizeof(uid), "%lld", u->id);
     sealed = secret[0] != '\0' ? box_seal_hex(secret, aad) : NULL;
     if (sealed == NULL) {
         view_unavailable(req);
         goto cleanup;
     }
-    const char *params[] = {uid, sealed};
+    struct db_args a = {0};
+    db_arg_int(&a, u->id);
+    db_arg_text(&a, sealed);
     PGresult *res = NULL;
-    if (db_exec(STMT_TOTP_SET_PENDING, 2, params, &res) != DB_OK) {
+    if (db_run(STMT_TOTP_SET_PENDING, &a, &res) != DB_OK) {
         view_unavailable(req);
         goto cleanup;
     }
@@ -374,24 +379,26 @@ struct enable_ctx {
 static enum db_status enable_tx(void *arg)
 {
     struct enable_ctx *c = arg;
-    char uid[24], step[24];
-    snprintf(uid, sizeof(uid), "%lld", c->user_id);
-    snprintf(step, sizeof(step), "%lld", c->step);
-    const char *p_en[] = {uid, step};
+    struct db_args a_en = {0};
+    db_arg_int(&a_en, c->user_id);
+    db_arg_int(&a_en, c->step);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_TOTP_ENABLE, 2, p_en, &res);
+    enum db_status st = db_run(STMT_TOTP_ENABLE, &a_en, &res);
     if (st != DB_OK)
         return st;
     c->taken = PQntuples(res) != 1;
     PQclear(res);
     if (c->taken)
         return DB_OK;
-    const char *p_uid[] = {uid};
-    if ((st = db_exec(STMT_RECOVERY_DELETE, 1, p_uid, NULL)) != DB_OK)
+    struct db_args a_uid = {0};
+    db_arg_int(&a_uid, c->user_id);
+    if ((st = db_run(STMT_RECOVERY_DELETE, &a_uid, NULL)) != DB_OK)
         return st;
     for (int i = 0; i < RECOVERY_CODES; i++) {
-        const char *p_add[] = {uid, c->hashes[i]};
-        if ((st = db_exec(STMT_RECOVERY_ADD, 2, p_add, NULL)) != DB_OK)
+        struct db_args a_add = {0};
+        db_arg_int(&a_add, c->user_id);
+        db_arg_text(&a_add, c->hashes[i]);
+        if ((st = db_run(STMT_RECOVERY_ADD, &a_add, NULL)) != DB_OK)
             return st;
     }
     return audit(c->req, "account.two_step_enabled", "user", c->user_id, 0);
@@ -465,12 +472,11 @@ static enum db_status disable_tx(void *arg)
 {
     struct request *req = arg;
     long long id = req->session->user->id;
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", id);
-    const char *p[] = {uid};
-    enum db_status st = db_exec(STMT_TOTP_DISABLE, 1, p, NULL);
+    struct db_args a = {0};
+    db_arg_int(&a, id);
+    enum db_status st = db_run(STMT_TOTP_DISABLE, &a, NULL);
     if (st == DB_OK)
-        st = db_exec(STMT_RECOVERY_DELETE, 1, p, NULL);
+        st = db_run(STMT_RECOVERY_DELETE, &a, NULL);
     if (st == DB_OK)
         st = audit(req, "account.two_step_disabled", "user", id, 0);
     return st;
@@ -538,12 +544,11 @@ void h_account_session_end(struct request *req)
 {
     const struct user *u = req->session->user;
     long long sid = req->ids[0];
-    char uid[24], id[24];
-    snprintf(uid, sizeof(uid), "%lld", u->id);
-    snprintf(id, sizeof(id), "%lld", sid);
-    const char *params[] = {uid, id};
+    struct db_args a = {0};
+    db_arg_int(&a, u->id);
+    db_arg_int(&a, sid);
     PGresult *res = NULL;
-    if (db_exec(STMT_SESSION_END_ONE, 2, params, &res) != DB_OK) {
+    if (db_run(STMT_SESSION_END_ONE, &a, &res) != DB_OK) {
         view_unavailable(req);
         return;
     }
@@ -565,14 +570,13 @@ void h_account_session_end(struct request *req)
 
 enum db_status two_step_is_on(long long user_id, bool *on)
 {
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", user_id);
-    const char *p[] = {uid};
+    struct db_args a = {0};
+    db_arg_int(&a, user_id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_TOTP_GET, 1, p, &res);
+    enum db_status st = db_run(STMT_TOTP_GET, &a, &res);
     if (st != DB_OK)
         return st;
-    *on = PQntuples(res) == 1 && PQgetvalue(res, 0, 1)[0] == 't';
+    *on = PQntuples(res) == 1 && db_bool(res, 0, "totp_enabled");
     PQclear(res);
     return DB_OK;
 }
@@ -588,12 +592,11 @@ struct reset_ctx {
 static enum db_status reset_tx(void *arg)
 {
     struct reset_ctx *c = arg;
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", c->user_id);
-    const char *p[] = {uid};
-    enum db_status st = db_exec(STMT_TOTP_DISABLE, 1, p, NULL);
+    struct db_args a = {0};
+    db_arg_int(&a, c->user_id);
+    enum db_status st = db_run(STMT_TOTP_DISABLE, &a, NULL);
     if (st == DB_OK)
-        st = db_exec(STMT_RECOVERY_DELETE, 1, p, NULL);
+        st = db_run(STMT_RECOVERY_DELETE, &a, NULL);
     if (st == DB_OK)
         st = session_end_all(c->user_id, 0);
     if (st == DB_OK)
@@ -663,11 +666,11 @@ void h_client_two_step_reset(struct request *req)
 static enum db_status cli_enable_tx(void *arg)
 {
     struct enable_ctx *c = arg;
-    char uid[24];
-    snprintf(uid, sizeof(uid), "%lld", c->user_id);
-    const char *p_en[] = {uid, "0"};
+    struct db_args a_en = {0};
+    db_arg_int(&a_en, c->user_id);
+    db_arg_int(&a_en, 0);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_TOTP_ENABLE, 2, p_en, &res);
+    enum db_status st = db_run(STMT_TOTP_ENABLE, &a_en, &res);
     if (st != DB_OK)
         return st;
     c->taken = PQntuples(res) != 1;
@@ -675,8 +678,10 @@ static enum db_status cli_enable_tx(void *arg)
     if (c->taken)
         return DB_OK;
     for (int i = 0; i < RECOVERY_CODES; i++) {
-        const char *p_add[] = {uid, c->hashes[i]};
-        if ((st = db_exec(STMT_RECOVERY_ADD, 2, p_add, NULL)) != DB_OK)
+        struct db_args a_add = {0};
+        db_arg_int(&a_add, c->user_id);
+        db_arg_text(&a_add, c->hashes[i]);
+        if ((st = db_run(STMT_RECOVERY_ADD, &a_add, NULL)) != DB_OK)
             return st;
     }
     return audit_as(NULL, c->user_id, "account.two_step_enabled", "user", c->user_id, 0);
@@ -684,19 +689,20 @@ static enum db_status cli_enable_tx(void *arg)
 
 int two_step_enrol_cli(long long user_id, const char *email, FILE *out)
 {
-    char secret[TOTP_SECRET_B32_LEN + 1], aad[48], uid[24];
+    char secret[TOTP_SECRET_B32_LEN + 1], aad[48];
     char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1];
     struct enable_ctx c = {.req = NULL, .user_id = user_id};
     int rc = 1;
     totp_new_secret(secret);
     aad_for(user_id, aad);
-    snprintf(uid, sizeof(uid), "%lld", user_id);
     char *sealed = secret[0] != '\0' ? box_seal_hex(secret, aad) : NULL;
     if (sealed == NULL)
         goto cleanup;
-    const char *params[] = {uid, sealed};
+    struct db_args a_set = {0};
+    db_arg_int(&a_set, user_id);
+    db_arg_text(&a_set, sealed);
     PGresult *res = NULL;
-    if (db_exec(STMT_TOTP_SET_PENDING, 2, params, &res) != DB_OK)
+    if (db_run(STMT_TOTP_SET_PENDING, &a_set, &res) != DB_OK)
         goto cleanup;
     PQclear(res);
     for (int i = 0; i < RECOVERY_CODES; i++) {

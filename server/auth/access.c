@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "db/query.h"
 
 static const char *const role_names[] = {"admin", "therapist", "client"};
 
@@ -39,12 +40,11 @@ enum db_status access_is_my_client(struct request *req, long long client_id, boo
     const struct user *u = req->session ? req->session->user : NULL;
     if (u == NULL || u->role != ROLE_THERAPIST || client_id <= 0)
         return DB_OK;
-    char tid[24], cid[24];
-    snprintf(tid, sizeof(tid), "%lld", u->id);
-    snprintf(cid, sizeof(cid), "%lld", client_id);
-    const char *params[] = {tid, cid};
+    struct db_args a = {0};
+    db_arg_int(&a, u->id);
+    db_arg_int(&a, client_id);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_ACCESS_CARE_TEAM, 2, params, &res);
+    enum db_status st = db_run(STMT_ACCESS_CARE_TEAM, &a, &res);
     if (st != DB_OK)
         return st;
     *allowed = PQntuples(res) == 1;
@@ -73,12 +73,12 @@ enum db_status access_form_version(struct request *req, long long version_id, PG
     const struct user *u = req->session ? req->session->user : NULL;
     if (u == NULL || version_id <= 0 || (u->role != ROLE_THERAPIST && u->role != ROLE_CLIENT))
         return DB_OK;
-    char vid[24], uid[24];
-    snprintf(vid, sizeof(vid), "%lld", version_id);
-    snprintf(uid, sizeof(uid), "%lld", u->id);
-    const char *params[] = {vid, uid, role_name(u->role)};
+    struct db_args a = {0};
+    db_arg_int(&a, version_id);
+    db_arg_int(&a, u->id);
+    db_arg_text(&a, role_name(u->role));
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_ACCESS_FORM_VERSION, 3, params, &res);
+    enum db_status st = db_run(STMT_ACCESS_FORM_VERSION, &a, &res);
     if (st != DB_OK)
         return st;
     if (PQntuples(res) == 1)

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "auth/auth.h"
+#include "db/query.h"
 
 /* The header's value after the scheme, or NULL when the scheme is not
  * Bearer. RFC 6750: "Bearer" 1*SP token; the scheme is case-insensitive. */
@@ -59,36 +60,37 @@ enum db_status bearer_load(struct request *req, enum bearer_result *out)
         return DB_OK; /* nothing to look up: malformed */
     char hash[67];
     token_hash_param(v, hash);
-    const char *params[] = {hash};
+    struct db_args a = {0};
+    db_arg_text(&a, hash);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_TOKEN_LOAD, 1, params, &res);
+    enum db_status st = db_run(STMT_TOKEN_LOAD, &a, &res);
     if (st != DB_OK)
         return st;
     if (PQntuples(res) != 1) {
         PQclear(res);
         /* Known but expired, revoked, or its owner disabled: someone still
          * holds it, which the owner's audit trail should show. */
-        if ((st = db_exec(STMT_TOKEN_PEEK, 1, params, &res)) != DB_OK)
+        if ((st = db_run(STMT_TOKEN_PEEK, &a, &res)) != DB_OK)
             return st;
         if (PQntuples(res) == 1)
-            st = audit_as(req, atoll(PQgetvalue(res, 0, 1)), "token.refused", "api_token",
-                          atoll(PQgetvalue(res, 0, 0)), 0);
+            st = audit_as(req, db_int(res, 0, "user_id"), "token.refused", "api_token",
+                          db_int(res, 0, "id"), 0);
         PQclear(res);
         return st;
     }
     struct session *s = arena_alloc(&req->arena, sizeof(*s));
-    s->token_id = atoll(PQgetvalue(res, 0, 0));
-    s->token_read_only = strcmp(PQgetvalue(res, 0, 1), "read") == 0;
+    s->token_id = db_int(res, 0, "token_id");
+    s->token_read_only = strcmp(db_text(res, 0, "scope"), "read") == 0;
     struct user *u = arena_alloc(&req->arena, sizeof(*u));
-    u->id = atoll(PQgetvalue(res, 0, 2));
-    u->role = role_parse(PQgetvalue(res, 0, 3));
-    u->email = arena_strdup(&req->arena, PQgetvalue(res, 0, 4));
-    u->display_name = arena_strdup(&req->arena, PQgetvalue(res, 0, 5));
+    u->id = db_int(res, 0, "user_id");
+    u->role = role_parse(db_text(res, 0, "role"));
+    u->email = arena_strdup(&req->arena, db_text(res, 0, "email"));
+    u->display_name = arena_strdup(&req->arena, db_text(res, 0, "display_name"));
     s->user = u;
     /* A token made before the two-step policy applied to its owner stops
      * with the owner's sessions until they enrol (guard.c). */
-    bool enrolled = PQgetvalue(res, 0, 6)[0] == 't';
-    const char *policy = PQgetisnull(res, 0, 7) ? NULL : PQgetvalue(res, 0, 7);
+    bool enrolled = db_bool(res, 0, "two_step_enrolled");
+    const char *policy = db_text_or_null(res, 0, "two_step_policy");
     s->two_step_required = (two_step_policy_roles(policy) & u->role) != 0;
     s->enrolment_required = s->two_step_required && !enrolled;
     PQclear(res);

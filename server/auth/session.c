@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "db/query.h"
 #include "util/log.h"
 #include "util/utf8.h"
 
@@ -42,45 +43,45 @@ enum db_status session_load(struct request *req)
     const char *token = req_cookie(req, session_cookie_name());
     if (!token_shaped(token))
         return DB_OK;
-    char hash[67], idle[16], touch[16];
+    char hash[67];
     token_hash_param(token, hash);
     unsigned idle_s = config_current->session_idle;
-    snprintf(idle, sizeof(idle), "%u", idle_s);
+    struct db_args a = {0};
+    db_arg_text(&a, hash);
+    db_arg_int(&a, idle_s);
     /* Refresh last_seen at most every minute (or a quarter of a short idle
      * limit), not on every request. */
-    snprintf(touch, sizeof(touch), "%u", idle_s / 4 < 60 ? idle_s / 4 : 60);
-    const char *params[] = {hash, idle, touch};
+    db_arg_int(&a, idle_s / 4 < 60 ? idle_s / 4 : 60);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_SESSION_LOAD, 3, params, &res);
+    enum db_status st = db_run(STMT_SESSION_LOAD, &a, &res);
     if (st != DB_OK)
         return st;
     if (PQntuples(res) == 1) {
         struct session *s = arena_alloc(&req->arena, sizeof(*s));
-        s->id = atoll(PQgetvalue(res, 0, 0));
-        snprintf(s->csrf, sizeof(s->csrf), "%s", PQgetvalue(res, 0, 1));
-        if (!PQgetisnull(res, 0, 2)) {
+        s->id = db_int(res, 0, "id");
+        snprintf(s->csrf, sizeof(s->csrf), "%s", db_text(res, 0, "csrf_token"));
+        if (!db_is_null(res, 0, "user_id")) {
             struct user *u = arena_alloc(&req->arena, sizeof(*u));
-            u->id = atoll(PQgetvalue(res, 0, 2));
-            u->role = role_parse(PQgetvalue(res, 0, 3));
-            u->email = arena_strdup(&req->arena, PQgetvalue(res, 0, 4));
-            u->display_name = arena_strdup(&req->arena, PQgetvalue(res, 0, 5));
+            u->id = db_int(res, 0, "user_id");
+            u->role = role_parse(db_text(res, 0, "role"));
+            u->email = arena_strdup(&req->arena, db_text(res, 0, "email"));
+            u->display_name = arena_strdup(&req->arena, db_text(res, 0, "display_name"));
             s->user = u;
         }
-        bool stale = PQgetvalue(res, 0, 6)[0] == 't';
-        s->second_factor_pending = PQgetvalue(res, 0, 7)[0] == 't';
+        bool stale = db_bool(res, 0, "stale");
+        s->second_factor_pending = db_bool(res, 0, "second_factor_pending");
         if (s->user != NULL) {
             /* The policy, decided here for every request (policy.c). */
-            bool enrolled = PQgetvalue(res, 0, 8)[0] == 't';
-            const char *policy = PQgetisnull(res, 0, 9) ? NULL : PQgetvalue(res, 0, 9);
+            bool enrolled = db_bool(res, 0, "two_step_enrolled");
+            const char *policy = db_text_or_null(res, 0, "two_step_policy");
             s->two_step_required = (two_step_policy_roles(policy) & s->user->role) != 0;
             s->enrolment_required = s->two_step_required && !enrolled;
         }
         req->session = s;
         if (stale) {
-            char id[24];
-            snprintf(id, sizeof(id), "%lld", s->id);
-            const char *p1[] = {id};
-            db_exec(STMT_SESSION_TOUCH, 1, p1, NULL);
+            struct db_args a_id = {0};
+            db_arg_int(&a_id, s->id);
+            db_run(STMT_SESSION_TOUCH, &a_id, NULL);
         }
     }
     PQclear(res);
@@ -93,13 +94,11 @@ enum db_status session_load(struct request *req)
 
 static enum db_status session_create(struct request *req, long long user_id, bool pending)
 {
-    char token[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1], hash[67], uid[24], minutes[16];
+    char token[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1], hash[67];
     token_new(token);
     token_new(csrf);
     token_hash_param(token, hash);
-    snprintf(uid, sizeof(uid), "%lld", user_id);
-    snprintf(minutes, sizeof(minutes), "%u",
-             pending ? PENDING_MINUTES : config_current->session_max_hours * 60);
+    unsigned minutes = pending ? PENDING_MINUTES : config_current->session_max_hours * 60;
     /* The agent string helps a person recognise their sessions; keep 120
      * bytes of it, cut at a character boundary, and only if it is text. */
     const char *ua = req_header(req, "User-Agent");
@@ -112,14 +111,20 @@ static enum db_status session_create(struct request *req, long long user_id, boo
             n--;
     }
     const char *ua_short = arena_strndup(&req->arena, ua, n);
-    const char *params[] = {hash,     user_id > 0 ? uid : NULL, csrf, minutes, req->client_ip,
-                            ua_short, pending ? "t" : "f"};
+    struct db_args a = {0};
+    db_arg_text(&a, hash);
+    db_arg_id_or_null(&a, user_id);
+    db_arg_text(&a, csrf);
+    db_arg_int(&a, minutes);
+    db_arg_text(&a, req->client_ip);
+    db_arg_text(&a, ua_short);
+    db_arg_bool(&a, pending);
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_SESSION_CREATE, 7, params, &res);
+    enum db_status st = db_run(STMT_SESSION_CREATE, &a, &res);
     if (st != DB_OK)
         return st;
     struct session *s = arena_alloc(&req->arena, sizeof(*s));
-    s->id = atoll(PQgetvalue(res, 0, 0));
+    s->id = db_int(res, 0, "id");
     PQclear(res);
     snprintf(s->csrf, sizeof(s->csrf), "%s", csrf);
     s->second_factor_pending = pending;
@@ -134,7 +139,8 @@ static enum db_status anonymous_tx(void *arg)
     struct request *req = arg;
     req->session = NULL;
     req->set_cookie = NULL;
-    enum db_status st = db_exec(STMT_SESSION_ASYNC_COMMIT, 0, NULL, NULL);
+    struct db_args none = {0};
+    enum db_status st = db_run(STMT_SESSION_ASYNC_COMMIT, &none, NULL);
     return st != DB_OK ? st : session_create(req, 0, false);
 }
 
@@ -158,10 +164,9 @@ static enum db_status delete_current(struct request *req)
 {
     if (req->session == NULL)
         return DB_OK;
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", req->session->id);
-    const char *params[] = {id};
-    enum db_status st = db_exec(STMT_SESSION_DELETE, 1, params, NULL);
+    struct db_args a = {0};
+    db_arg_int(&a, req->session->id);
+    enum db_status st = db_run(STMT_SESSION_DELETE, &a, NULL);
     req->session = NULL;
     return st;
 }
@@ -188,11 +193,10 @@ enum db_status session_logout(struct request *req)
 
 enum db_status session_end_all(long long user_id, long long except_id)
 {
-    char uid[24], ex[24];
-    snprintf(uid, sizeof(uid), "%lld", user_id);
-    snprintf(ex, sizeof(ex), "%lld", except_id);
-    const char *params[] = {uid, ex};
-    return db_exec(STMT_SESSION_DELETE_USER, 2, params, NULL);
+    struct db_args a = {0};
+    db_arg_int(&a, user_id);
+    db_arg_int(&a, except_id);
+    return db_run(STMT_SESSION_DELETE_USER, &a, NULL);
 }
 
 bool csrf_valid(const struct request *req)

@@ -10,6 +10,7 @@
 
 #include "crypto/box.h"
 #include "db/db.h"
+#include "db/query.h"
 #include "util/log.h"
 
 /* What a check value holds once opened: any key but its own fails the
@@ -54,8 +55,10 @@ static enum db_status register_current(void)
     char *lit = box_seal_hex(check_plain, aad);
     if (lit == NULL)
         return DB_HARD;
-    const char *p[] = {kid, lit};
-    enum db_status st = db_exec(STMT_DATA_KEY_REGISTER, 2, p, NULL);
+    struct db_args a = {0};
+    db_arg_text(&a, kid);
+    db_arg_text(&a, lit);
+    enum db_status st = db_run(STMT_DATA_KEY_REGISTER, &a, NULL);
     free(lit);
     return st;
 }
@@ -67,14 +70,15 @@ enum keycheck_status keycheck_run(char *why, size_t whylen)
     if (kid[0] == '\0')
         return remember(KEYCHECK_BAD, "no data key is loaded", why, whylen);
     PGresult *res = NULL;
-    if (db_exec(STMT_DATA_KEYS_LIST, 0, NULL, &res) != DB_OK)
+    struct db_args none = {0};
+    if (db_run(STMT_DATA_KEYS_LIST, &none, &res) != DB_OK)
         return remember(KEYCHECK_UNKNOWN, "the data keys could not be checked: database error", why,
                         whylen);
     char reason[200] = "";
     bool current_checked = false;
     int missing = 0;
     for (int r = 0; r < PQntuples(res); r++) {
-        const char *id = PQgetvalue(res, r, 0);
+        const char *id = db_text(res, r, "key_id");
         if (!box_has_key_id(id)) {
             /* Name the first missing key; count the others. */
             if (missing++ == 0)
@@ -84,11 +88,11 @@ enum keycheck_status keycheck_run(char *why, size_t whylen)
                          id);
             continue;
         }
-        if (PQgetisnull(res, r, 1))
+        if (db_is_null(res, r, "check_value"))
             continue;
         char aad[48];
         check_aad(id, aad, sizeof(aad));
-        char *plain = box_open_pq(res, r, 1, aad);
+        char *plain = box_open_pq(res, r, db_col(res, "check_value"), aad);
         bool opens = plain != NULL && strcmp(plain, check_plain) == 0;
         if (plain != NULL) {
             sodium_memzero(plain, strlen(plain));

@@ -29,17 +29,17 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     [STMT_SESSION_LOAD] = {.name = "session_load",
                            .sql = "SELECT s.id, s.csrf_token, s.user_id, u.role, u.email, "
                                   "u.display_name, "
-                                  "s.last_seen_at < now() - $3::int * interval '1 second', "
-                                  "s.second_factor_pending, u.totp_enabled_at IS NOT NULL, "
-                                  "(SELECT value FROM app_meta WHERE key = "
-                                  "'two_step_required') "
-                                  "FROM sessions s LEFT JOIN users u ON u.id = s.user_id "
+                                  "s.last_seen_at < now() - $3::int * interval '1 second' AS "
+                                  "stale, s.second_factor_pending, u.totp_enabled_at IS NOT NULL "
+                                  "AS two_step_enrolled, (SELECT value FROM app_meta WHERE key = "
+                                  "'two_step_required') AS two_step_policy FROM sessions s LEFT "
+                                  "JOIN users u ON u.id = s.user_id "
                                   "WHERE s.token_hash = $1 AND s.expires_at > now() "
                                   "AND s.last_seen_at > now() - $2::int * interval '1 second' "
                                   "AND (s.user_id IS NULL OR u.disabled_at IS NULL)",
                            .nparams = 3,
-                           .cols = "id csrf_token user_id role email display_name ?column? "
-                                   "second_factor_pending ?column? value"},
+                           .cols = "id csrf_token user_id role email display_name stale "
+                                   "second_factor_pending two_step_enrolled two_step_policy"},
     [STMT_SESSION_TOUCH] = {.name = "session_touch",
                             .sql = "UPDATE sessions SET last_seen_at = now() WHERE id = $1",
                             .nparams = 1,
@@ -70,15 +70,16 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                    "last_seen_at < now() - $1::int * interval '1 second'",
                             .nparams = 1,
                             .cols = ""},
-    [STMT_SESSION_LIST] = {.name = "session_list",
-                           .sql = "SELECT id, to_char(created_at AT TIME ZONE 'UTC', "
-                                  "'YYYY-MM-DD HH24:MI'), to_char(last_seen_at AT TIME ZONE "
-                                  "'UTC', 'YYYY-MM-DD HH24:MI'), coalesce(ip, ''), "
-                                  "coalesce(user_agent, '') FROM sessions WHERE user_id = $1 "
-                                  "AND expires_at > now() AND last_seen_at > now() - $2::int * "
-                                  "interval '1 second' ORDER BY last_seen_at DESC LIMIT 50",
-                           .nparams = 2,
-                           .cols = "id to_char to_char coalesce coalesce"},
+    [STMT_SESSION_LIST] =
+        {.name = "session_list",
+         .sql = "SELECT id, to_char(created_at AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD HH24:MI') AS started, to_char(last_seen_at AT TIME ZONE "
+                "'UTC', 'YYYY-MM-DD HH24:MI') AS last_seen, coalesce(ip, '') AS ip, "
+                "coalesce(user_agent, '') AS user_agent FROM sessions WHERE user_id = $1 "
+                "AND expires_at > now() AND last_seen_at > now() - $2::int * "
+                "interval '1 second' ORDER BY last_seen_at DESC LIMIT 50",
+         .nparams = 2,
+         .cols = "id started last_seen ip user_agent"},
 
     /* audit */
     /* $7: the API token the request was authenticated by (NULL: a session). */
@@ -90,12 +91,13 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                            .cols = ""},
 
     /* access */
-    [STMT_ACCESS_CARE_TEAM] = {.name = "access_care_team",
-                               .sql = "SELECT 1 FROM care_team ct JOIN users c ON c.id = "
-                                      "ct.client_id WHERE ct.therapist_id = $1 AND "
-                                      "ct.client_id = $2 AND c.role = 'client'",
-                               .nparams = 2,
-                               .cols = "?column?"},
+    [STMT_ACCESS_CARE_TEAM] =
+        {.name = "access_care_team",
+         .sql = "SELECT 1 AS on_care_team FROM care_team ct JOIN users c ON c.id = "
+                "ct.client_id WHERE ct.therapist_id = $1 AND "
+                "ct.client_id = $2 AND c.role = 'client'",
+         .nparams = 2,
+         .cols = "on_care_team"},
     /* $1 activity version, $2 user, $3 their role: the version's form, when
      * a therapist may see its activity (the library's, their own) or it was
      * given to a client on their care team, or it was given to the client
@@ -136,10 +138,11 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                  .sql = "SELECT password_hash FROM users WHERE id = $1",
                                  .nparams = 1,
                                  .cols = "password_hash"},
-    [STMT_ADMIN_EXISTS] = {.name = "admin_exists",
-                           .sql = "SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')",
-                           .nparams = 0,
-                           .cols = "exists"},
+    [STMT_ADMIN_EXISTS] =
+        {.name = "admin_exists",
+         .sql = "SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin') AS admin_exists",
+         .nparams = 0,
+         .cols = "admin_exists"},
     [STMT_LOGIN_FAILURES_COUNT] = {.name = "login_failures_count",
                                    .sql = "SELECT (SELECT count(*) FROM login_failures WHERE "
                                           "email_norm = lower($1) AND at > now() - interval "
@@ -169,13 +172,14 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                    "$6, now() + $7::int * interval '1 second') RETURNING id",
                             .nparams = 7,
                             .cols = "id"},
-    [STMT_INVITE_BY_TOKEN] = {.name = "invite_by_token",
-                              .sql = "SELECT id, kind, coalesce(email, ''), "
-                                     "coalesce(display_name, ''), created_by, user_id FROM "
-                                     "invites WHERE token_hash = $1 AND used_at IS NULL AND "
-                                     "revoked_at IS NULL AND expires_at > now()",
-                              .nparams = 1,
-                              .cols = "id kind coalesce coalesce created_by user_id"},
+    [STMT_INVITE_BY_TOKEN] =
+        {.name = "invite_by_token",
+         .sql = "SELECT id, kind, coalesce(email, '') AS email, coalesce(display_name, '') AS "
+                "display_name, created_by, user_id FROM "
+                "invites WHERE token_hash = $1 AND used_at IS NULL AND "
+                "revoked_at IS NULL AND expires_at > now()",
+         .nparams = 1,
+         .cols = "id kind email display_name created_by user_id"},
     [STMT_INVITE_USE] = {.name = "invite_use",
                          .sql = "UPDATE invites SET used_at = now() WHERE id = $1 AND used_at "
                                 "IS NULL AND revoked_at IS NULL AND expires_at > now() "
@@ -264,13 +268,14 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 
     /* password reset links */
     /* A usable reset link and its account (never a disabled one). */
-    [STMT_RESET_BY_TOKEN] = {.name = "reset_by_token",
-                             .sql = "SELECT i.id, u.id, u.email, u.display_name FROM invites i "
-                                    "JOIN users u ON u.id = i.user_id WHERE i.token_hash = $1 "
-                                    "AND i.kind = 'reset' AND i.used_at IS NULL AND i.revoked_at "
-                                    "IS NULL AND i.expires_at > now() AND u.disabled_at IS NULL",
-                             .nparams = 1,
-                             .cols = "id id email display_name"},
+    [STMT_RESET_BY_TOKEN] =
+        {.name = "reset_by_token",
+         .sql = "SELECT i.id AS invite_id, u.id AS user_id, u.email, u.display_name FROM invites i "
+                "JOIN users u ON u.id = i.user_id WHERE i.token_hash = $1 "
+                "AND i.kind = 'reset' AND i.used_at IS NULL AND i.revoked_at "
+                "IS NULL AND i.expires_at > now() AND u.disabled_at IS NULL",
+         .nparams = 1,
+         .cols = "invite_id user_id email display_name"},
 
     /* therapist pages */
     /* $1 the therapist. Lists are capped: a caseload is never this long. */
@@ -295,35 +300,38 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                        "BY lower(a.display_name), c.id LIMIT 1000",
                                 .nparams = 1,
                                 .cols = "id name_a name_b partner_a partner_b"},
-    [STMT_THERAPIST_INVITES] = {.name = "therapist_invites",
-                                .sql = "SELECT id, coalesce(display_name, ''), coalesce(email, "
-                                       "''), to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD "
-                                       "HH24:MI') FROM invites WHERE created_by = $1 AND kind = "
-                                       "'client' AND used_at IS NULL AND revoked_at IS NULL AND "
-                                       "expires_at > now() ORDER BY created_at DESC, id DESC "
-                                       "LIMIT 1000",
-                                .nparams = 1,
-                                .cols = "id coalesce coalesce to_char"},
+    [STMT_THERAPIST_INVITES] =
+        {.name = "therapist_invites",
+         .sql = "SELECT id, coalesce(display_name, '') AS display_name, coalesce(email, '') AS "
+                "email, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS expires "
+                "FROM invites WHERE created_by = $1 AND kind = "
+                "'client' AND used_at IS NULL AND revoked_at IS NULL AND "
+                "expires_at > now() ORDER BY created_at DESC, id DESC "
+                "LIMIT 1000",
+         .nparams = 1,
+         .cols = "id display_name email expires"},
     /* $1 the therapist, $2 a client on their care team (else no row). */
     [STMT_THERAPIST_CLIENT] = {.name = "therapist_client",
-                               .sql = "SELECT u.display_name, u.email, to_char(ct.created_at AT "
-                                      "TIME ZONE 'UTC', 'YYYY-MM-DD') FROM care_team ct JOIN "
-                                      "users u ON u.id = ct.client_id WHERE ct.therapist_id = $1 "
-                                      "AND ct.client_id = $2 AND u.role = 'client'",
+                               .sql =
+                                   "SELECT u.display_name, u.email, to_char(ct.created_at AT "
+                                   "TIME ZONE 'UTC', 'YYYY-MM-DD') AS since FROM care_team ct JOIN "
+                                   "users u ON u.id = ct.client_id WHERE ct.therapist_id = $1 "
+                                   "AND ct.client_id = $2 AND u.role = 'client'",
                                .nparams = 2,
-                               .cols = "display_name email to_char"},
+                               .cols = "display_name email since"},
     /* $2's couples whose other partner is on $1's care team too: a partner
      * who is not $1's client is not shown, not even by name. */
-    [STMT_THERAPIST_CLIENT_COUPLES] = {.name = "therapist_client_couples",
-                                       .sql = "SELECT c.id, p.id, p.display_name FROM couples c "
-                                              "JOIN users p ON p.id = CASE WHEN c.partner_a = "
-                                              "$2::bigint THEN c.partner_b ELSE c.partner_a END "
-                                              "WHERE (c.partner_a = $2::bigint OR c.partner_b = "
-                                              "$2::bigint) AND EXISTS (SELECT 1 FROM care_team t "
-                                              "WHERE t.therapist_id = $1 AND t.client_id = p.id) "
-                                              "ORDER BY c.id",
-                                       .nparams = 2,
-                                       .cols = "id id display_name"},
+    [STMT_THERAPIST_CLIENT_COUPLES] =
+        {.name = "therapist_client_couples",
+         .sql = "SELECT c.id, p.id AS partner_id, p.display_name AS partner_name FROM couples c "
+                "JOIN users p ON p.id = CASE WHEN c.partner_a = "
+                "$2::bigint THEN c.partner_b ELSE c.partner_a END "
+                "WHERE (c.partner_a = $2::bigint OR c.partner_b = "
+                "$2::bigint) AND EXISTS (SELECT 1 FROM care_team t "
+                "WHERE t.therapist_id = $1 AND t.client_id = p.id) "
+                "ORDER BY c.id",
+         .nparams = 2,
+         .cols = "id partner_id partner_name"},
     [STMT_EMAIL_TAKEN] = {.name = "email_taken",
                           .sql = "SELECT 1 AS taken FROM users WHERE lower(email) = lower($1)",
                           .nparams = 1,
@@ -403,21 +411,22 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                            .sql = "UPDATE invites SET token_hash = $3, expires_at = now() + "
                                   "$4::int * interval '1 second' WHERE id = $1 AND created_by = "
                                   "$2 AND kind IN ('client', 'therapist') AND used_at IS NULL AND "
-                                  "revoked_at IS NULL RETURNING kind, coalesce(email, ''), "
-                                  "coalesce(display_name, '')",
+                                  "revoked_at IS NULL RETURNING kind, coalesce(email, '') AS "
+                                  "email, coalesce(display_name, '') AS display_name",
                            .nparams = 4,
-                           .cols = "kind coalesce coalesce"},
+                           .cols = "kind email display_name"},
     [STMT_INVITE_REVOKE] = {.name = "invite_revoke",
                             .sql = "UPDATE invites SET revoked_at = now() WHERE id = $1 AND "
                                    "created_by = $2 AND kind <> 'setup' AND used_at IS NULL AND "
                                    "revoked_at IS NULL RETURNING id",
                             .nparams = 2,
                             .cols = "id"},
-    [STMT_INVITE_STATE_FOR_CREATOR] = {.name = "invite_state_for_creator",
-                                       .sql = "SELECT used_at IS NOT NULL FROM invites WHERE id = "
-                                              "$1 AND created_by = $2 AND kind <> 'setup'",
-                                       .nparams = 2,
-                                       .cols = "?column?"},
+    [STMT_INVITE_STATE_FOR_CREATOR] =
+        {.name = "invite_state_for_creator",
+         .sql = "SELECT used_at IS NOT NULL AS used FROM invites WHERE id = "
+                "$1 AND created_by = $2 AND kind <> 'setup'",
+         .nparams = 2,
+         .cols = "used"},
 
     /* the library */
     [STMT_LIBRARY_LOCK] = {.name = "library_lock",
@@ -1249,11 +1258,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
     /* two-step sign-in. $1 user: the sealed secret (or NULL), whether it is
      * switched on, the last step accepted, and the e-mail address (for the
      * throttle). */
-    [STMT_TOTP_GET] = {.name = "totp_get",
-                       .sql = "SELECT totp_secret, totp_enabled_at IS NOT NULL, totp_last_step, "
-                              "email FROM users WHERE id = $1",
-                       .nparams = 1,
-                       .cols = "totp_secret ?column? totp_last_step email"},
+    [STMT_TOTP_GET] =
+        {.name = "totp_get",
+         .sql = "SELECT totp_secret, totp_enabled_at IS NOT NULL AS totp_enabled, totp_last_step, "
+                "email FROM users WHERE id = $1",
+         .nparams = 1,
+         .cols = "totp_secret totp_enabled totp_last_step email"},
     /* $1 user, $2 sealed secret: enrolment started (not while switched on). */
     [STMT_TOTP_SET_PENDING] = {.name = "totp_set_pending",
                                .sql = "UPDATE users SET totp_secret = $2 WHERE id = $1 AND "
@@ -1293,11 +1303,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   "AND code_hash = $2 AND used_at IS NULL RETURNING id",
                            .nparams = 2,
                            .cols = "id"},
-    [STMT_RECOVERY_LEFT] = {.name = "recovery_left",
-                            .sql = "SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND "
-                                   "used_at IS NULL",
-                            .nparams = 1,
-                            .cols = "count"},
+    [STMT_RECOVERY_LEFT] =
+        {.name = "recovery_left",
+         .sql = "SELECT count(*) AS codes_left FROM recovery_codes WHERE user_id = $1 AND "
+                "used_at IS NULL",
+         .nparams = 1,
+         .cols = "codes_left"},
     /* $1 user, $2 session: one of one's own sessions ends. */
     [STMT_SESSION_END_ONE] = {.name = "session_end_one",
                               .sql = "DELETE FROM sessions WHERE user_id = $1 AND id = $2 "
@@ -1311,12 +1322,14 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                          .sql = "UPDATE api_tokens t SET last_used_at = now() FROM users u "
                                 "WHERE t.token_hash = $1 AND u.id = t.user_id AND t.revoked_at "
                                 "IS NULL AND t.expires_at > now() AND u.disabled_at IS NULL AND "
-                                "u.role IN ('therapist', 'admin') RETURNING t.id, t.scope, u.id, "
-                                "u.role, u.email, u.display_name, u.totp_enabled_at IS NOT "
-                                "NULL, (SELECT value FROM app_meta WHERE key = "
-                                "'two_step_required')",
+                                "u.role IN ('therapist', 'admin') RETURNING t.id AS token_id, "
+                                "t.scope, u.id AS user_id, "
+                                "u.role, u.email, u.display_name, u.totp_enabled_at IS NOT NULL AS "
+                                "two_step_enrolled, (SELECT value FROM app_meta WHERE key = "
+                                "'two_step_required') AS two_step_policy",
                          .nparams = 1,
-                         .cols = "id scope id role email display_name ?column? value"},
+                         .cols = "token_id scope user_id role email display_name two_step_enrolled "
+                                 "two_step_policy"},
     /* $1 the token's hash: a token that exists but may not be used (for
      * the audit row of its refusal). */
     [STMT_TOKEN_PEEK] = {.name = "token_peek",
@@ -1325,52 +1338,56 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                          .cols = "id user_id"},
     /* $1 user, $2 name, $3 scope, $4 hash, $5 days, $6 most tokens in use
      * at once: no row when the person already has that many. */
-    [STMT_TOKEN_CREATE] = {.name = "token_create",
-                           .sql = "INSERT INTO api_tokens (user_id, name, scope, token_hash, "
-                                  "expires_at) SELECT $1::bigint, $2::text, $3::text, $4::bytea, "
-                                  "now() + $5::int * interval '1 day' WHERE (SELECT count(*) "
-                                  "FROM api_tokens WHERE user_id = $1::bigint AND revoked_at IS "
-                                  "NULL AND expires_at > now()) < $6::int RETURNING id, "
-                                  "to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')",
-                           .nparams = 6,
-                           .cols = "id to_char"},
+    [STMT_TOKEN_CREATE] =
+        {.name = "token_create",
+         .sql = "INSERT INTO api_tokens (user_id, name, scope, token_hash, "
+                "expires_at) SELECT $1::bigint, $2::text, $3::text, $4::bytea, "
+                "now() + $5::int * interval '1 day' WHERE (SELECT count(*) "
+                "FROM api_tokens WHERE user_id = $1::bigint AND revoked_at IS "
+                "NULL AND expires_at > now()) < $6::int RETURNING id, "
+                "to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS expires",
+         .nparams = 6,
+         .cols = "id expires"},
     /* $1 user: their tokens, newest first; revoked and expired ones for 30
      * days after. */
-    [STMT_TOKEN_LIST] = {.name = "token_list",
-                         .sql = "SELECT id, name, scope, to_char(created_at AT TIME ZONE 'UTC', "
-                                "'YYYY-MM-DD HH24:MI'), to_char(expires_at AT TIME ZONE 'UTC', "
-                                "'YYYY-MM-DD HH24:MI'), coalesce(to_char(last_used_at AT TIME "
-                                "ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), ''), CASE WHEN revoked_at "
-                                "IS NOT NULL THEN 'revoked' WHEN expires_at <= now() THEN "
-                                "'expired' ELSE 'active' END FROM api_tokens WHERE user_id = $1 "
-                                "AND coalesce(revoked_at, expires_at) > now() - interval '30 "
-                                "days' ORDER BY created_at DESC, id DESC LIMIT 100",
-                         .nparams = 1,
-                         .cols = "id name scope to_char to_char coalesce case"},
+    [STMT_TOKEN_LIST] =
+        {.name = "token_list",
+         .sql = "SELECT id, name, scope, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD "
+                "HH24:MI') AS created, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD "
+                "HH24:MI') AS expires, coalesce(to_char(last_used_at AT TIME "
+                "ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), '') AS last_used, CASE WHEN revoked_at "
+                "IS NOT NULL THEN 'revoked' WHEN expires_at <= now() THEN "
+                "'expired' ELSE 'active' END AS state FROM api_tokens WHERE user_id = $1 "
+                "AND coalesce(revoked_at, expires_at) > now() - interval '30 "
+                "days' ORDER BY created_at DESC, id DESC LIMIT 100",
+         .nparams = 1,
+         .cols = "id name scope created expires last_used state"},
     /* $1 user, $2 token: one's own token is revoked (again: no change). */
     [STMT_TOKEN_REVOKE] = {.name = "token_revoke",
                            .sql = "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, "
                                   "now()) WHERE user_id = $1 AND id = $2 RETURNING id, "
-                                  "revoked_at = now()",
+                                  "revoked_at = now() AS revoked_now",
                            .nparams = 2,
-                           .cols = "id ?column?"},
+                           .cols = "id revoked_now"},
     /* The stored policy word (migrations/0012_two_step_policy.sql). */
     [STMT_TWO_STEP_POLICY_GET] = {.name = "two_step_policy_get",
-                                  .sql = "SELECT value FROM app_meta WHERE key = "
-                                         "'two_step_required'",
+                                  .sql =
+                                      "SELECT value AS two_step_policy FROM app_meta WHERE key = "
+                                      "'two_step_required'",
                                   .nparams = 0,
-                                  .cols = "value"},
+                                  .cols = "two_step_policy"},
     /* $1 the new word; returns the word it replaced (NULL when none), as
      * the statement's snapshot saw it (no FOR UPDATE in the CTE: a row the
      * same statement updates is then skipped, and NULL comes back). */
-    [STMT_TWO_STEP_POLICY_SET] = {.name = "two_step_policy_set",
-                                  .sql = "WITH old AS (SELECT value FROM app_meta WHERE key = "
-                                         "'two_step_required') INSERT INTO app_meta "
-                                         "(key, value) VALUES ('two_step_required', $1) ON "
-                                         "CONFLICT (key) DO UPDATE SET value = excluded.value, "
-                                         "updated_at = now() RETURNING (SELECT value FROM old)",
-                                  .nparams = 1,
-                                  .cols = "value"},
+    [STMT_TWO_STEP_POLICY_SET] =
+        {.name = "two_step_policy_set",
+         .sql = "WITH old AS (SELECT value FROM app_meta WHERE key = "
+                "'two_step_required') INSERT INTO app_meta "
+                "(key, value) VALUES ('two_step_required', $1) ON "
+                "CONFLICT (key) DO UPDATE SET value = excluded.value, "
+                "updated_at = now() RETURNING (SELECT value FROM old) AS previous_value",
+         .nparams = 1,
+         .cols = "previous_value"},
     /* $1 message_id, $2 kind, $3 recipient, $4 sealed body, $5 most waiting
      * messages: no row when the outbox is full. */
     [STMT_OUTBOX_INSERT] = {.name = "outbox_insert",
@@ -1393,10 +1410,11 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                  "now(), last_error = NULL WHERE id = $1",
                           .nparams = 1,
                           .cols = ""},
-    /* $1 id, $2 seconds until the next try, $3 reason. */
+    /* $1 id, $2 milliseconds until the next try, $3 reason. */
     [STMT_OUTBOX_RETRY] = {.name = "outbox_retry",
-                           .sql = "UPDATE outbox SET next_at = now() + $2::float8 * interval '1 "
-                                  "second', last_error = $3 WHERE id = $1 AND status = 'queued'",
+                           .sql =
+                               "UPDATE outbox SET next_at = now() + $2::int * interval '1 "
+                               "millisecond', last_error = $3 WHERE id = $1 AND status = 'queued'",
                            .nparams = 3,
                            .cols = ""},
     [STMT_OUTBOX_FAILED] = {.name = "outbox_failed",
@@ -1404,20 +1422,23 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                    "done_at = now(), last_error = $2 WHERE id = $1",
                             .nparams = 2,
                             .cols = ""},
-    [STMT_OUTBOX_COUNTS] = {.name = "outbox_counts",
-                            .sql = "SELECT count(*) FILTER (WHERE status = 'queued'), count(*) "
-                                   "FILTER (WHERE status = 'queued' AND tries > 0), count(*) "
-                                   "FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE "
-                                   "status = 'failed') FROM outbox",
-                            .nparams = 0,
-                            .cols = "count count count count"},
-    [STMT_OUTBOX_FAILURES] = {.name = "outbox_failures",
-                              .sql = "SELECT kind, to_char(done_at AT TIME ZONE 'UTC', "
-                                     "'YYYY-MM-DD HH24:MI'), tries, coalesce(last_error, '') FROM "
-                                     "outbox WHERE status = 'failed' ORDER BY done_at DESC "
-                                     "LIMIT 20",
-                              .nparams = 0,
-                              .cols = "kind to_char tries coalesce"},
+    [STMT_OUTBOX_COUNTS] =
+        {.name = "outbox_counts",
+         .sql = "SELECT count(*) FILTER (WHERE status = 'queued') AS queued, count(*) "
+                "FILTER (WHERE status = 'queued' AND tries > 0) AS retrying, count(*) "
+                "FILTER (WHERE status = 'sent') AS sent, count(*) FILTER (WHERE "
+                "status = 'failed') AS failed FROM outbox",
+         .nparams = 0,
+         .cols = "queued retrying sent failed"},
+    [STMT_OUTBOX_FAILURES] =
+        {.name = "outbox_failures",
+         .sql =
+             "SELECT kind, to_char(done_at AT TIME ZONE 'UTC', "
+             "'YYYY-MM-DD HH24:MI') AS failed_at, tries, coalesce(last_error, '') AS reason FROM "
+             "outbox WHERE status = 'failed' ORDER BY done_at DESC "
+             "LIMIT 20",
+         .nparams = 0,
+         .cols = "kind failed_at tries reason"},
     /* $1 e-mail: an enabled account of that address. */
     [STMT_FORGOT_USER] = {.name = "forgot_user",
                           .sql = "SELECT id FROM users WHERE lower(email) = lower($1) AND "
@@ -1425,11 +1446,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                           .nparams = 1,
                           .cols = "id"},
     /* $1 key, $2 seconds: requests made with this key in that window. */
-    [STMT_RESET_REQUEST_COUNT] = {.name = "reset_request_count",
-                                  .sql = "SELECT count(*) FROM reset_requests WHERE key = $1 AND "
-                                         "at > now() - $2::int * interval '1 second'",
-                                  .nparams = 2,
-                                  .cols = "count"},
+    [STMT_RESET_REQUEST_COUNT] =
+        {.name = "reset_request_count",
+         .sql = "SELECT count(*) AS requests FROM reset_requests WHERE key = $1 AND "
+                "at > now() - $2::int * interval '1 second'",
+         .nparams = 2,
+         .cols = "requests"},
     [STMT_RESET_REQUEST_ADD] = {.name = "reset_request_add",
                                 .sql = "INSERT INTO reset_requests (key) VALUES ($1)",
                                 .nparams = 1,
@@ -1448,12 +1470,13 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
                                   .cols = ""},
     /* reminders (app/reminders.c). $1 client: the choice (NULLs when
      * none) and the server's time zone (the form's default). */
-    [STMT_REMINDER_PREFS_GET] = {.name = "reminder_prefs_get",
-                                 .sql = "SELECT p.mode, p.weekdays, p.hour, p.time_zone, "
-                                        "current_setting('TimeZone') FROM (SELECT 1) x LEFT JOIN "
-                                        "reminder_prefs p ON p.client_id = $1",
-                                 .nparams = 1,
-                                 .cols = "mode weekdays hour time_zone current_setting"},
+    [STMT_REMINDER_PREFS_GET] =
+        {.name = "reminder_prefs_get",
+         .sql = "SELECT p.mode, p.weekdays, p.hour, p.time_zone, "
+                "current_setting('TimeZone') AS server_time_zone FROM (SELECT 1) x LEFT JOIN "
+                "reminder_prefs p ON p.client_id = $1",
+         .nparams = 1,
+         .cols = "mode weekdays hour time_zone server_time_zone"},
     /* $1 client, $2 mode, $3 weekdays, $4 hour, $5 time zone (checked).
      * The next window: the first after an hour ago, so that choosing the
      * current hour sends today's reminder within it. */
@@ -1470,9 +1493,10 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
          .cols = ""},
     /* $1: an IANA time zone name PostgreSQL knows. */
     [STMT_TIME_ZONE_VALID] = {.name = "time_zone_valid",
-                              .sql = "SELECT 1 FROM pg_timezone_names WHERE name = $1",
+                              .sql =
+                                  "SELECT 1 AS known_zone FROM pg_timezone_names WHERE name = $1",
                               .nparams = 1,
-                              .cols = "?column?"},
+                              .cols = "known_zone"},
     /* The scheduler, one statement for every client at once. $1 most
      * clients claimed. c: the clients whose next window has begun (locked;
      * another node skips them). w: those for whom now is inside today's
@@ -1569,11 +1593,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
              "CASE WHEN p.mode = 'due' THEN 127 ELSE p.weekdays END, now()) "
              "FROM c WHERE p.client_id = c.client_id RETURNING p.client_id "
              ") "
-             "SELECT x.client_id, x.email, x.kind, m.n FROM (SELECT count(*) AS n FROM moved) m "
+             "SELECT x.client_id, x.email, x.kind, m.n AS claimed FROM (SELECT count(*) AS n FROM "
+             "moved) m "
              "LEFT JOIN (SELECT sent.client_id, u.email, sent.kind FROM sent JOIN users u ON u.id "
              "= sent.client_id) x ON true",
          .nparams = 1,
-         .cols = "client_id email kind n"},
+         .cols = "client_id email kind claimed"},
     /* $1 token hash, $2 client: a stop link (one per message). */
     [STMT_REMINDER_STOP_ADD] = {.name = "reminder_stop_add",
                                 .sql = "INSERT INTO reminder_stops (token_hash, client_id) "

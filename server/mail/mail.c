@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "crypto/box.h"
+#include "db/query.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -230,12 +231,13 @@ int mail_forbidden_hit(const char *text, bool with_db, char *hit, size_t hitlen)
     if (!with_db)
         return 0;
     PGresult *res = NULL;
-    if (db_exec(STMT_FORBIDDEN_LIST, 0, NULL, &res) != DB_OK)
+    struct db_args none = {0};
+    if (db_run(STMT_FORBIDDEN_LIST, &none, &res) != DB_OK)
         return -1;
     int found = 0;
     for (int i = 0; i < PQntuples(res) && !found; i++)
-        if (mail_has_word(text, PQgetvalue(res, i, 0))) {
-            snprintf(hit, hitlen, "%s", PQgetvalue(res, i, 0));
+        if (mail_has_word(text, db_text(res, i, "word"))) {
+            snprintf(hit, hitlen, "%s", db_text(res, i, "word"));
             found = 1;
         }
     PQclear(res);
@@ -248,10 +250,11 @@ int mail_practice_name(char *out, size_t n, bool with_db)
     if (!with_db)
         return 0;
     PGresult *res = NULL;
-    if (db_exec(STMT_PRACTICE_NAME_GET, 0, NULL, &res) != DB_OK)
+    struct db_args none = {0};
+    if (db_run(STMT_PRACTICE_NAME_GET, &none, &res) != DB_OK)
         return -1;
     if (PQntuples(res) == 1)
-        snprintf(out, n, "%s", PQgetvalue(res, 0, 0));
+        snprintf(out, n, "%s", db_text(res, 0, "short_name"));
     PQclear(res);
     return 0;
 }
@@ -471,11 +474,14 @@ enum mail_result mail_enqueue_list(const char *kind, const char *to, const char 
     sealed = box_seal_hex(buf_cstr(&msg), aad);
     if (sealed == NULL)
         goto cleanup;
-    char max[16];
-    snprintf(max, sizeof(max), "%u", mcfg->mail_outbox_max);
-    const char *params[] = {mid, kind, to, sealed, max};
+    struct db_args a = {0};
+    db_arg_text(&a, mid);
+    db_arg_text(&a, kind);
+    db_arg_text(&a, to);
+    db_arg_text(&a, sealed);
+    db_arg_int(&a, mcfg->mail_outbox_max);
     PGresult *res = NULL;
-    if (db_exec(STMT_OUTBOX_INSERT, 5, params, &res) != DB_OK) {
+    if (db_run(STMT_OUTBOX_INSERT, &a, &res) != DB_OK) {
         result = MAIL_DB;
         goto cleanup;
     }
@@ -595,22 +601,21 @@ static double backoff(int tries)
  * when the database could not be reached. */
 static int send_batch(void)
 {
-    char batch[8], lease[8];
-    snprintf(batch, sizeof(batch), "%d", BATCH);
-    snprintf(lease, sizeof(lease), "%d", LEASE_SECONDS);
-    const char *p_claim[] = {batch, lease};
+    struct db_args a_claim = {0};
+    db_arg_int(&a_claim, BATCH);
+    db_arg_int(&a_claim, LEASE_SECONDS);
     PGresult *res = NULL;
-    if (db_exec(STMT_OUTBOX_CLAIM, 2, p_claim, &res) != DB_OK)
+    if (db_run(STMT_OUTBOX_CLAIM, &a_claim, &res) != DB_OK)
         return -1;
     int n = PQntuples(res);
     for (int i = 0; i < n; i++) {
-        const char *id = PQgetvalue(res, i, 0);
-        const char *mid = PQgetvalue(res, i, 1);
-        const char *to = PQgetvalue(res, i, 2);
-        int tries = atoi(PQgetvalue(res, i, 4));
+        const char *id = db_text(res, i, "id");
+        const char *mid = db_text(res, i, "message_id");
+        const char *to = db_text(res, i, "recipient");
+        int tries = (int)db_int(res, i, "tries");
         char aad[160], why[128];
         snprintf(aad, sizeof(aad), "outbox:%s", mid);
-        char *body = box_open_pq(res, i, 3, aad);
+        char *body = box_open_pq(res, i, db_col(res, "body_enc"), aad);
         enum send_outcome o;
         if (body == NULL) {
             snprintf(why, sizeof(why), "the stored message does not open (data key)");
@@ -620,21 +625,21 @@ static int send_batch(void)
             sodium_memzero(body, strlen(body));
             free(body);
         }
+        struct db_args a = {0};
+        db_arg_int(&a, db_int(res, i, "id"));
         if (o == SEND_OK) {
-            const char *p[] = {id};
-            db_exec(STMT_OUTBOX_SENT, 1, p, NULL);
+            db_run(STMT_OUTBOX_SENT, &a, NULL);
             log_event(LOG_INFO, "mail sent",
                       json_pack("{s:s, s:i}", "outbox_id", id, "tries", tries));
         } else if (o == SEND_PERMANENT || (unsigned)tries >= mcfg->mail_max_tries) {
-            const char *p[] = {id, why};
-            db_exec(STMT_OUTBOX_FAILED, 2, p, NULL);
+            db_arg_text(&a, why);
+            db_run(STMT_OUTBOX_FAILED, &a, NULL);
             log_event(LOG_WARN, "mail failed",
                       json_pack("{s:s, s:i, s:s}", "outbox_id", id, "tries", tries, "reason", why));
         } else {
-            char secs[32];
-            snprintf(secs, sizeof(secs), "%.1f", backoff(tries));
-            const char *p[] = {id, secs, why};
-            db_exec(STMT_OUTBOX_RETRY, 3, p, NULL);
+            db_arg_int(&a, (long long)(backoff(tries) * 1000.0)); /* milliseconds */
+            db_arg_text(&a, why);
+            db_run(STMT_OUTBOX_RETRY, &a, NULL);
             log_event(LOG_INFO, "mail deferred",
                       json_pack("{s:s, s:i, s:s}", "outbox_id", id, "tries", tries, "reason", why));
         }
@@ -733,26 +738,27 @@ int mail_send_test(const char *to, char *err, size_t errlen)
 enum db_status mail_outbox_summary(json_t **out)
 {
     PGresult *res = NULL;
-    enum db_status st = db_exec(STMT_OUTBOX_COUNTS, 0, NULL, &res);
+    struct db_args none = {0};
+    enum db_status st = db_run(STMT_OUTBOX_COUNTS, &none, &res);
     if (st != DB_OK)
         return st;
-    long long queued = atoll(PQgetvalue(res, 0, 0));
+    long long queued = db_int(res, 0, "queued");
     json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:b}", "enabled", mail_enabled(), "queued",
-                          (json_int_t)queued, "retrying", (json_int_t)atoll(PQgetvalue(res, 0, 1)),
-                          "sent", (json_int_t)atoll(PQgetvalue(res, 0, 2)), "failed",
-                          (json_int_t)atoll(PQgetvalue(res, 0, 3)), "full",
+                          (json_int_t)queued, "retrying", (json_int_t)db_int(res, 0, "retrying"),
+                          "sent", (json_int_t)db_int(res, 0, "sent"), "failed",
+                          (json_int_t)db_int(res, 0, "failed"), "full",
                           mcfg != NULL && queued >= (long long)mcfg->mail_outbox_max);
     PQclear(res);
-    if ((st = db_exec(STMT_OUTBOX_FAILURES, 0, NULL, &res)) != DB_OK) {
+    if ((st = db_run(STMT_OUTBOX_FAILURES, &none, &res)) != DB_OK) {
         json_decref(o);
         return st;
     }
     json_t *list = json_array();
     for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(list,
-                              json_pack("{s:s, s:s, s:s, s:s}", "kind", PQgetvalue(res, i, 0), "at",
-                                        PQgetvalue(res, i, 1), "tries", PQgetvalue(res, i, 2),
-                                        "reason", PQgetvalue(res, i, 3)));
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s, s:s}", "kind", db_text(res, i, "kind"), "at",
+                            db_text(res, i, "failed_at"), "tries", db_text(res, i, "tries"),
+                            "reason", db_text(res, i, "reason")));
     PQclear(res);
     json_object_set_new(o, "has_failures", json_boolean(json_array_size(list) > 0));
     json_object_set_new(o, "failures", list);
