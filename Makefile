@@ -271,6 +271,11 @@ LINT_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 lint:
 	@bash scripts/deps.sh --lint
+	@# Results are read by column name and parameters are typed (server/db/query.h):
+	@# no positional reads or hand-formatted parameters outside server/db/ and the
+	@# two raw-SQL tools (migrations, rotate-key).
+	@! grep -n -E 'PQgetvalue|PQgetisnull|db_exec\(' $$(find server -name '*.c' ! -path 'server/db/*' \
+		! -name rotate.c ! -name box.c) /dev/null || { echo 'lint: read results with db_text/db_int/... and run statements with db_run (server/db/query.h)'; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
 		--enable=warning,performance,portability -D_GNU_SOURCE -Iserver \
 		--library=scripts/cppcheck-jansson.cfg \

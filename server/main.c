@@ -184,13 +184,12 @@ cleanup:
 
 static void housekeeping(void)
 {
-    char idle[16];
-    snprintf(idle, sizeof(idle), "%u", config_current->session_idle);
-    const char *params[] = {idle};
-    db_exec(STMT_SESSION_PURGE, 1, params, NULL);
-    db_exec(STMT_LOGIN_FAILURES_PURGE, 0, NULL, NULL);
-    db_exec(STMT_RESET_REQUEST_PURGE, 0, NULL, NULL);
-    db_exec(STMT_REMINDER_STOPS_PURGE, 0, NULL, NULL);
+    struct db_args idle = {0}, none = {0};
+    db_arg_int(&idle, config_current->session_idle);
+    db_run(STMT_SESSION_PURGE, &idle, NULL);
+    db_run(STMT_LOGIN_FAILURES_PURGE, &none, NULL);
+    db_run(STMT_RESET_REQUEST_PURGE, &none, NULL);
+    db_run(STMT_REMINDER_STOPS_PURGE, &none, NULL);
     int queued = 0;
     if (reminders_run(&queued) == DB_OK && queued > 0)
         log_event(LOG_INFO, "reminders queued", json_pack("{s:i}", "count", queued));

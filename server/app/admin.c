@@ -192,8 +192,8 @@ void h_admin_invite(struct request *req)
     char *link = arena_printf(&req->arena, "%s/invite/%s", config_current->base_url, token);
     long long invite_id = 0;
     enum mail_result mailed = MAIL_OFF;
-    if (invite_create_mailed(a_invite.v, email, link, INVITE_SECONDS / 86400, &invite_id,
-                             &mailed) != DB_OK) {
+    if (invite_create_mailed(&a_invite, email, link, INVITE_SECONDS / 86400, &invite_id, &mailed) !=
+        DB_OK) {
         sodium_memzero(token, sizeof(token));
         invite_not_saved(req, name, email);
         return;

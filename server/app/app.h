@@ -256,17 +256,12 @@ void h_reset(struct request *req);
 
 /* mailing.c: invitations with their message, the forgotten password, the
  * outbox page. */
-/* Inserts an invitation (STMT_INVITE_CREATE's seven params) and queues its
- * message to email with link, in one transaction. *mailed says whether it
- * was queued (MAIL_OFF when mail is off; MAIL_FULL keeps the invitation,
- * whose link the page shows). */
-enum db_status invite_create_mailed(const char *const params[7], const char *email,
-                                    const char *link, int valid_days, long long *invite_id,
-                                    enum mail_result *mailed);
-/* The same with STMT_INVITE_CREATE's seven parameters as db_args. */
-enum db_status invite_create_mailed_args(const struct db_args *args, const char *email,
-                                         const char *link, int valid_days, long long *invite_id,
-                                         enum mail_result *mailed);
+/* Inserts an invitation (args: STMT_INVITE_CREATE's seven parameters) and
+ * queues its message to email with link, in one transaction. *mailed says
+ * whether it was queued (MAIL_OFF when mail is off; MAIL_FULL keeps the
+ * invitation, whose link the page shows). */
+enum db_status invite_create_mailed(const struct db_args *args, const char *email, const char *link,
+                                    int valid_days, long long *invite_id, enum mail_result *mailed);
 /* Gives an open invitation of creator_id a new link (hash, valid
  * valid_seconds) and queues its message, in one transaction: the old link
  * stops working. *found false when there is no such open invitation of

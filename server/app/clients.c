@@ -266,8 +266,8 @@ void h_client_invite(struct request *req)
     sodium_memzero(token, sizeof(token));
     long long invite_id = 0;
     enum mail_result mailed = MAIL_OFF;
-    if (invite_create_mailed_args(&a_inv, email, link, CLIENT_INVITE_SECONDS / 86400, &invite_id,
-                                  &mailed) != DB_OK) {
+    if (invite_create_mailed(&a_inv, email, link, CLIENT_INVITE_SECONDS / 86400, &invite_id,
+                             &mailed) != DB_OK) {
         invite_not_saved(req, name, email);
         return;
     }

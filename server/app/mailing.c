@@ -61,25 +61,14 @@ static enum db_status invite_tx(void *arg)
     return c->mailed == MAIL_DB ? DB_HARD : DB_OK;
 }
 
-enum db_status invite_create_mailed_args(const struct db_args *args, const char *email,
-                                         const char *link, int valid_days, long long *invite_id,
-                                         enum mail_result *mailed)
+enum db_status invite_create_mailed(const struct db_args *args, const char *email, const char *link,
+                                    int valid_days, long long *invite_id, enum mail_result *mailed)
 {
     struct invite_tx_ctx c = {.args = args, .email = email, .link = link, .valid_days = valid_days};
     enum db_status st = db_tx(invite_tx, &c);
     *invite_id = c.invite_id;
     *mailed = c.mailed;
     return st;
-}
-
-enum db_status invite_create_mailed(const char *const params[7], const char *email,
-                                    const char *link, int valid_days, long long *invite_id,
-                                    enum mail_result *mailed)
-{
-    struct db_args a = {0};
-    for (int i = 0; i < 7; i++)
-        db_arg_text(&a, params[i]);
-    return invite_create_mailed_args(&a, email, link, valid_days, invite_id, mailed);
 }
 
 struct renew_ctx {

@@ -4,11 +4,11 @@
 /* Prepared on every new connection by db.c. Parameters are $1..$n only; no
  * SQL is ever assembled from strings at run time. */
 const struct stmt_def stmt_defs[STMT__MAX] = {
-    [STMT_PING] = {.name = "ping", .sql = "SELECT 1", .nparams = 0, .cols = "?column?"},
+    [STMT_PING] = {.name = "ping", .sql = "SELECT 1 AS one", .nparams = 0, .cols = "one"},
     [STMT_MIGRATION_LATEST] = {.name = "migration_latest",
-                               .sql = "SELECT max(version) FROM schema_migrations",
+                               .sql = "SELECT max(version) AS version FROM schema_migrations",
                                .nparams = 0,
-                               .cols = "max"},
+                               .cols = "version"},
 
     /* data keys: the ids stored values are sealed with, and check values */
     [STMT_DATA_KEYS_LIST] = {.name = "data_keys_list",

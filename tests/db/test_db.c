@@ -353,6 +353,34 @@ static void test_declared_columns(void **state)
     PQclear(r);
 }
 
+/* Every statement declares its columns, each once and never by the name
+ * PostgreSQL invents for an expression ("?column?"), so that every column
+ * can be read by its name. */
+static void test_declarations_are_readable(void **state)
+{
+    (void)state;
+    for (int i = 0; i < STMT__MAX; i++) {
+        const char *cols = stmt_defs[i].cols;
+        if (cols == NULL)
+            fail_msg("%s declares no columns", stmt_defs[i].name);
+        const char *names[64];
+        size_t lens[64];
+        int n = 0;
+        for (const char *p = cols; *p != '\0' && n < 64; n++) {
+            names[n] = p;
+            lens[n] = strcspn(p, " ");
+            p += lens[n] + (p[lens[n]] == ' ');
+        }
+        for (int k = 0; k < n; k++) {
+            if (lens[k] == 8 && strncmp(names[k], "?column?", 8) == 0)
+                fail_msg("%s: a column without a name (give it one with AS)", stmt_defs[i].name);
+            for (int j = 0; j < k; j++)
+                if (lens[j] == lens[k] && strncmp(names[j], names[k], lens[k]) == 0)
+                    fail_msg("%s: column %.*s twice", stmt_defs[i].name, (int)lens[k], names[k]);
+        }
+    }
+}
+
 struct tx_probe {
     int attempts;
     const char *raise_sqlstate; /* raised on the first attempt (NULL: none) */
@@ -679,6 +707,7 @@ int main(void)
         T(test_lazy_prepare_survives_rollback),
         T(test_statements_match_the_schema),
         T(test_declared_columns),
+        T(test_declarations_are_readable),
         T(test_tx_retries_serialization_failure),
         T(test_tx_gives_up_after_three),
         T(test_tx_hard_rolls_back_once),
