@@ -227,6 +227,10 @@ static const char *read_first_line(const char *path, char *line, size_t size)
     return line[0] ? line : NULL;
 }
 
+/* The values of the *_FILE variables read once at start (config_load). */
+static char database_password[1024];
+static char smtp_url_line[2048];
+
 int config_load(struct config *cfg, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -286,9 +290,8 @@ int config_load(struct config *cfg, char *err, size_t errlen)
             cfg->database_url = val;
             break;
         case VAR_DATABASE_PASSWORD_FILE:
-            static char password[1024];
-            if (*val && (cfg->database_password =
-                             read_first_line(val, password, sizeof password)) == NULL) {
+            if (*val && (cfg->database_password = read_first_line(
+                             val, database_password, sizeof database_password)) == NULL) {
                 snprintf(err, errlen, "DATABASE_PASSWORD_FILE=%s cannot be read or is empty", val);
                 return -1;
             }
@@ -383,8 +386,8 @@ int config_load(struct config *cfg, char *err, size_t errlen)
                 snprintf(err, errlen, "SMTP_URL and SMTP_URL_FILE are both set: use one");
                 return -1;
             }
-            static char smtp_url[2048];
-            if (*val && (cfg->smtp_url = read_first_line(val, smtp_url, sizeof smtp_url)) == NULL) {
+            if (*val && (cfg->smtp_url =
+                             read_first_line(val, smtp_url_line, sizeof smtp_url_line)) == NULL) {
                 snprintf(err, errlen, "SMTP_URL_FILE=%s cannot be read or is empty", val);
                 return -1;
             }

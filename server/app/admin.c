@@ -188,7 +188,7 @@ void h_admin_invite(struct request *req)
     db_arg_text(&a_invite, name);
     db_arg_int(&a_invite, req->session->user->id);
     db_arg_null(&a_invite);
-    db_arg_int(&a_invite, INVITE_SECONDS);
+    db_arg_int(&a_invite, (long long)INVITE_SECONDS);
     char *link = arena_printf(&req->arena, "%s/invite/%s", config_current->base_url, token);
     long long invite_id = 0;
     enum mail_result mailed = MAIL_OFF;
@@ -292,7 +292,7 @@ static enum db_status reset_link_tx(void *arg)
     db_arg_null(&a); /* no name */
     db_arg_int(&a, c->created_by);
     db_arg_int(&a, c->user_id);
-    db_arg_int(&a, RESET_SECONDS);
+    db_arg_int(&a, (long long)RESET_SECONDS);
     PGresult *res = NULL;
     if ((st = db_run(STMT_INVITE_CREATE, &a, &res)) != DB_OK)
         return st;

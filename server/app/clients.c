@@ -259,7 +259,7 @@ void h_client_invite(struct request *req)
     db_arg_text(&a_inv, name);
     db_arg_int(&a_inv, me->id);
     db_arg_null(&a_inv);
-    db_arg_int(&a_inv, CLIENT_INVITE_SECONDS);
+    db_arg_int(&a_inv, (long long)CLIENT_INVITE_SECONDS);
     /* The token exists only here, in the page and in the sealed message:
      * it is never logged and only its hash is stored. */
     char *link = arena_printf(&req->arena, "%s/invite/%s", config_current->base_url, token);
