@@ -598,6 +598,19 @@ void h_assign_form(struct request *req)
 
 /* ---- POST /assignments ---- */
 
+/* A schedule's times a week and weeks as two parameters (NULL, NULL unless
+ * it is a rhythm), as every assignment statement takes them. */
+static void arg_rhythm(struct db_args *a, const struct schedule *s)
+{
+    if (s->rhythm) {
+        db_arg_int(a, s->times_per_week);
+        db_arg_int(a, s->nweeks);
+    } else {
+        db_arg_null(a);
+        db_arg_null(a);
+    }
+}
+
 struct create_ctx {
     struct request *req;
     const struct target *t;
@@ -621,13 +634,7 @@ static enum db_status create_tx(void *arg)
         db_arg_id_or_null(&args, i > 0 ? c->ids[0] : 0);
         db_arg_text(&args, c->start);
         db_arg_text(&args, c->s->rhythm ? NULL : c->due);
-        if (c->s->rhythm) {
-            db_arg_int(&args, c->s->times_per_week);
-            db_arg_int(&args, c->s->nweeks);
-        } else {
-            db_arg_null(&args);
-            db_arg_null(&args);
-        }
+        arg_rhythm(&args, c->s);
         db_arg_text(&args, c->notes[i]);
         if (c->s->repeat)
             db_arg_int(&args, c->s->repeat_days);
@@ -853,13 +860,7 @@ static enum db_status change_tx(void *arg)
         db_arg_text(&args, c->s->start);
         /* A repeating schedule's end is stored as its due date. */
         db_arg_text(&args, c->s->rhythm ? NULL : c->s->repeat ? c->s->until : c->s->due);
-        if (c->s->rhythm) {
-            db_arg_int(&args, c->s->times_per_week);
-            db_arg_int(&args, c->s->nweeks);
-        } else {
-            db_arg_null(&args);
-            db_arg_null(&args);
-        }
+        arg_rhythm(&args, c->s);
         db_arg_text(&args, c->notes[0]);
         db_arg_text(&args, c->notes[1]);
         if (c->s->repeat)
